@@ -1,0 +1,74 @@
+// The trainer: built from a validated Config, it owns the data, model and optimizer and
+// writes a complete run directory (see README "Run directory").
+//
+//   Trainer trainer(load_config("configs/fashion_mnist.yaml"), "runs/fm");
+//   RunSummary s = trainer.train();   // all epochs, best checkpoint, test evaluation
+//
+// Throws DataError (dataset), ConfigError (values the data contradicts), TrainError
+// (non-finite loss, unusable checkpoint), IoError (run directory), and InterruptedError
+// after SIGINT/SIGTERM once the run directory is consistent.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "imgcls/config/config.hpp"
+
+namespace imgcls {
+
+struct EpochMetrics {
+  int64_t epoch = 0;
+  double lr = 0;
+  double train_loss = 0, train_acc = 0;
+  double val_loss = 0, val_acc = 0;  // NaN when there is no validation split
+  double epoch_seconds = 0;
+  double images_per_second = 0;  // training images / seconds spent in training steps
+};
+
+struct EvalMetrics {
+  double loss = 0;
+  double accuracy = 0;
+  int64_t count = 0;
+};
+
+struct RunSummary {
+  std::string run_dir;
+  std::string status;  // completed | interrupted | failed
+  double best_val_acc = 0;
+  int64_t best_epoch = 0;
+  double test_acc = 0, test_loss = 0;
+  int64_t epochs_run = 0;
+  double total_seconds = 0;
+};
+
+struct TrainerOptions {
+  std::string out_dir;  // "" = runs/<name>-<timestamp>
+  bool quiet = false;   // no console output (train.log is still written)
+};
+
+class Trainer {
+ public:
+  Trainer(Config config, TrainerOptions options = {});
+  ~Trainer();
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  // Runs every epoch, then evaluates the best checkpoint on the test split.
+  RunSummary train();
+  // One pass over the training split (epoch counts from 1).
+  EpochMetrics train_one_epoch(int64_t epoch);
+  // "val" or "test".
+  EvalMetrics evaluate(const std::string& split);
+
+  const std::string& run_dir() const;
+  // The whole setup: data sizes, model and parameter count, optimizer, device, threads.
+  void describe(std::ostream& os) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace imgcls

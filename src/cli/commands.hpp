@@ -1,0 +1,26 @@
+// One setup_X / run_X pair per subcommand; each lives in its own file (cli/X_command.cpp).
+// setup_X adds the subcommand to `app` and arranges for run_X to be called with its options.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace imgcls {
+
+struct TrainOptions {
+  std::string config_path;
+  std::vector<std::string> overrides;
+  std::string out_dir;
+  bool quiet = false;
+};
+void setup_train(CLI::App& app);
+int run_train(const TrainOptions& options);
+
+// `imgcls --version` text.
+std::string version_text();
+
+}  // namespace imgcls

@@ -1,0 +1,61 @@
+#include "imgcls/cli/main.hpp"
+
+#include <CLI/App.hpp>
+#include <CLI/Config.hpp>
+#include <CLI/Formatter.hpp>
+#include <c10/util/Exception.h>
+
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "imgcls/errors.hpp"
+#include "util/runtime_info.hpp"
+
+namespace imgcls {
+
+std::string version_text() {
+  const auto info = runtime_info();
+  std::string text = "imgcls " + info.imgcls_version + "\n";
+  text += "LibTorch " + info.libtorch_version + "\n";
+  text += "OpenCV " + info.opencv_version + "\n";
+  text += "CUDA: " + (info.cuda_available ? "available, " + std::to_string(info.cuda_device_count) + " device(s)"
+                                          : std::string("not available")) + "\n";
+  text += std::string("cuDNN: ") + (info.cudnn_available ? "available" : "not available") + "\n";
+  return text;
+}
+
+int imgcls_main(int argc, char** argv) {
+  CLI::App app{"imgcls: train, evaluate and compare image classifiers from a config file"};
+  app.require_subcommand(1);
+  app.add_flag_callback("-V,--version", [] { throw CLI::CallForVersion(version_text(), 0); },
+                        "Print imgcls, LibTorch and OpenCV versions and whether CUDA/cuDNN are available");
+  app.footer("Run `imgcls <command> --help` for a command's options.");
+  setup_train(app);
+
+  try {
+    app.parse(argc, argv);
+    return 0;
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    std::cout << e.what();
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "imgcls: error: " << e.what() << "\nRun with --help for more information.\n";
+    return static_cast<int>(ExitCode::kUsage);
+  } catch (const Error& e) {
+    std::cerr << "imgcls: error: " << e.what() << "\n";
+    return static_cast<int>(e.exit_code());
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    std::cerr << "imgcls: error: LibTorch: " << msg.substr(0, msg.find('\n')) << "\n";
+    return static_cast<int>(ExitCode::kTraining);
+  } catch (const std::exception& e) {
+    std::cerr << "imgcls: error: " << e.what() << "\n";
+    return static_cast<int>(ExitCode::kTraining);
+  }
+}
+
+}  // namespace imgcls

@@ -1,0 +1,359 @@
+// Schema-driven config loading. The schema is one table (schema()) of typed fields; the
+// loader flattens the YAML tree into dotted keys with their line numbers, rejects what the
+// table does not know, then lets each field parse and check its own value.
+#include "imgcls/config/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "imgcls/errors.hpp"
+#include "util/strings.hpp"
+
+namespace imgcls {
+namespace {
+
+// Thrown by a field's parser; turned into a ConfigError with the location attached.
+struct BadValue {
+  std::string expected;
+};
+
+struct Field {
+  std::string key;
+  std::string expected;  // "a positive number", "one of adam, sgd"
+  bool required = false;
+  std::function<void(Config&, const YAML::Node&)> set;
+  std::function<std::string(Config&)> show;  // value as YAML scalar text
+};
+
+std::string scalar_text(const YAML::Node& n) {
+  if (!n.IsDefined() || n.IsNull()) return "null";
+  if (n.IsScalar()) return n.Scalar();
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
+template <class T>
+T parse_scalar(const YAML::Node& n, const std::string& expected) {
+  if (!n.IsScalar()) throw BadValue{expected};
+  try {
+    return n.as<T>();
+  } catch (const YAML::Exception&) {
+    throw BadValue{expected};
+  }
+}
+
+std::string show_double(double v) {
+  // Shortest text that reads back as the same double (0.001, not 0.0010000000000000000208).
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::ostringstream os;
+    os.precision(precision);
+    os << v;
+    if (std::stod(os.str()) == v) return os.str();
+  }
+  return std::to_string(v);
+}
+
+template <class Ref>
+Field number_field(std::string key, Ref ref, std::string expected, std::function<bool(double)> ok) {
+  Field f{std::move(key), expected, false, nullptr, nullptr};
+  f.set = [ref, ok, expected](Config& c, const YAML::Node& n) {
+    const auto v = parse_scalar<double>(n, expected);
+    if (!std::isfinite(v) || !ok(v)) throw BadValue{expected};
+    ref(c) = v;
+  };
+  f.show = [ref](Config& c) { return show_double(ref(c)); };
+  return f;
+}
+
+template <class Ref>
+Field int_field(std::string key, Ref ref, int64_t min_value, std::string expected) {
+  Field f{std::move(key), expected, false, nullptr, nullptr};
+  f.set = [ref, min_value, expected](Config& c, const YAML::Node& n) {
+    const auto v = parse_scalar<int64_t>(n, expected);
+    if (v < min_value) throw BadValue{expected};
+    ref(c) = v;
+  };
+  f.show = [ref](Config& c) { return std::to_string(ref(c)); };
+  return f;
+}
+
+template <class Ref>
+Field bool_field(std::string key, Ref ref) {
+  Field f{std::move(key), "true or false", false, nullptr, nullptr};
+  f.set = [ref](Config& c, const YAML::Node& n) { ref(c) = parse_scalar<bool>(n, "true or false"); };
+  f.show = [ref](Config& c) { return std::string(ref(c) ? "true" : "false"); };
+  return f;
+}
+
+template <class Ref>
+Field string_field(std::string key, Ref ref, std::string expected,
+                   std::function<bool(const std::string&)> ok) {
+  Field f{std::move(key), expected, false, nullptr, nullptr};
+  f.set = [ref, ok, expected](Config& c, const YAML::Node& n) {
+    if (n.IsNull() || !n.IsScalar()) throw BadValue{expected};
+    const auto v = n.Scalar();
+    if (!ok(v)) throw BadValue{expected};
+    ref(c) = v;
+  };
+  f.show = [ref](Config& c) { return ref(c); };
+  return f;
+}
+
+template <class Ref>
+Field choice_field(std::string key, Ref ref, std::vector<std::string> choices) {
+  const auto expected = "one of " + join(choices, ", ");
+  return string_field(std::move(key), ref, expected, [choices](const std::string& v) {
+    return std::find(choices.begin(), choices.end(), v) != choices.end();
+  });
+}
+
+Field required(Field f) {
+  f.required = true;
+  return f;
+}
+
+#define IMGCLS_REF(member) [](Config& c) -> decltype(auto) { return (c.member); }
+
+const std::vector<Field>& schema() {
+  static const std::vector<Field> fields = [] {
+    const auto positive = [](double v) { return v > 0; };
+    const auto non_negative = [](double v) { return v >= 0; };
+    std::vector<Field> f;
+    f.push_back(string_field("name", IMGCLS_REF(name), "a name of letters, digits, '.', '_' or '-'",
+                             [](const std::string& v) {
+                               return std::regex_match(v, std::regex("[A-Za-z0-9._-]+"));
+                             }));
+    f.push_back(int_field("seed", IMGCLS_REF(seed), 0, "a non-negative integer"));
+    f.push_back(string_field("device", IMGCLS_REF(device), "auto, cpu, cuda or cuda:N",
+                             [](const std::string& v) {
+                               return std::regex_match(v, std::regex("auto|cpu|cuda(:[0-9]+)?"));
+                             }));
+    f.push_back(int_field("threads", IMGCLS_REF(threads), 0, "a non-negative integer (0 = LibTorch's default)"));
+    f.push_back(required(choice_field("data.dataset", IMGCLS_REF(data.dataset), {"fashion_mnist", "mnist"})));
+    f.push_back(string_field("data.root", IMGCLS_REF(data.root), "a path", [](const std::string&) { return true; }));
+    f.push_back(number_field("data.val_split", IMGCLS_REF(data.val_split),
+                             "a count of images (integer >= 1) or a fraction in [0, 1)", [](double v) {
+                               return (v >= 0 && v < 1) || (v >= 1 && v == std::floor(v));
+                             }));
+    f.push_back(int_field("data.batch_size", IMGCLS_REF(data.batch_size), 1, "a positive integer"));
+    f.push_back(int_field("data.limit", IMGCLS_REF(data.limit), 0, "a non-negative integer (0 = all images)"));
+    f.push_back(bool_field("data.normalize", IMGCLS_REF(data.normalize)));
+    f.push_back(number_field("data.mean", IMGCLS_REF(data.mean), "a number", [](double) { return true; }));
+    f.push_back(number_field("data.std", IMGCLS_REF(data.std), "a positive number", positive));
+    f.push_back(required(choice_field("model.name", IMGCLS_REF(model.name), {"basic_cnn"})));
+    f.push_back(choice_field("optimizer.name", IMGCLS_REF(optimizer.name), {"adam", "sgd"}));
+    f.push_back(number_field("optimizer.lr", IMGCLS_REF(optimizer.lr), "a positive number", positive));
+    f.push_back(number_field("optimizer.weight_decay", IMGCLS_REF(optimizer.weight_decay),
+                             "a non-negative number", non_negative));
+    f.push_back(number_field("optimizer.momentum", IMGCLS_REF(optimizer.momentum), "a number in [0, 1)",
+                             [](double v) { return v >= 0 && v < 1; }));
+    f.push_back(int_field("train.epochs", IMGCLS_REF(train.epochs), 1, "a positive integer"));
+    f.push_back(int_field("train.log_every", IMGCLS_REF(train.log_every), 0,
+                          "a non-negative integer (0 = once per epoch)"));
+    return f;
+  }();
+  return fields;
+}
+
+#undef IMGCLS_REF
+
+const Field* find_field(const std::string& key) {
+  for (const auto& f : schema())
+    if (f.key == key) return &f;
+  return nullptr;
+}
+
+bool is_section(const std::string& key) {
+  for (const auto& f : schema())
+    if (starts_with(f.key, key + ".")) return true;
+  return false;
+}
+
+std::string did_you_mean(const std::string& key) {
+  std::vector<std::string> candidates;
+  std::set<std::string> sections;
+  for (const auto& f : schema()) {
+    candidates.push_back(f.key);
+    const auto dot = f.key.find('.');
+    if (dot != std::string::npos) sections.insert(f.key.substr(0, dot));
+  }
+  candidates.insert(candidates.end(), sections.begin(), sections.end());
+  std::string best;
+  std::size_t best_distance = std::numeric_limits<std::size_t>::max();
+  for (const auto& c : candidates) {
+    const auto d = edit_distance(key, c);
+    if (d < best_distance) best_distance = d, best = c;
+  }
+  if (best_distance <= std::max<std::size_t>(2, key.size() / 4)) return "; did you mean '" + best + "'?";
+  // Right leaf, wrong section: train.lr -> optimizer.lr.
+  const auto leaf = key.substr(key.rfind('.') + 1);
+  for (const auto& c : candidates)
+    if (c.size() > leaf.size() && ends_with(c, "." + leaf)) return "; did you mean '" + c + "'?";
+  return "";
+}
+
+struct Leaf {
+  YAML::Node node;
+  std::string where;  // "file:line" or "override '...'"
+};
+
+[[noreturn]] void fail(const std::string& where, const std::string& key, const std::string& what) {
+  throw ConfigError(where + ": " + key + ": " + what);
+}
+
+void flatten(const YAML::Node& map, const std::string& prefix, const std::string& origin,
+             std::map<std::string, Leaf>& out) {
+  std::map<std::string, int> seen;  // key -> line, to catch duplicates yaml-cpp would hide
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const int line = it->first.Mark().line + 1;
+    const auto where = origin + ":" + std::to_string(line);
+    if (!it->first.IsScalar()) throw ConfigError(where + ": keys must be plain names");
+    const auto name = it->first.Scalar();
+    const auto key = prefix.empty() ? name : prefix + "." + name;
+    if (auto [pos, inserted] = seen.emplace(name, line); !inserted)
+      fail(where, key, "duplicate key (first given at line " + std::to_string(pos->second) + ")");
+    if (find_field(key)) {
+      out[key] = Leaf{it->second, where};
+    } else if (is_section(key)) {
+      if (it->second.IsNull()) continue;  // an empty section: all defaults
+      if (!it->second.IsMap()) fail(where, key, "expected a mapping of keys, got '" + scalar_text(it->second) + "'");
+      flatten(it->second, key, origin, out);
+    } else {
+      fail(where, key, "unknown key" + did_you_mean(key));
+    }
+  }
+}
+
+void apply_override(const std::string& text, std::map<std::string, Leaf>& leaves) {
+  const auto where = "override '" + text + "'";
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError(where + ": expected KEY=VALUE with a dotted key, e.g. optimizer.lr=0.01");
+  const auto key = text.substr(0, eq);
+  if (!find_field(key)) {
+    if (is_section(key)) fail(where, key, "is a section; override one of its keys, e.g. " + key + ".<key>=...");
+    fail(where, key, "unknown key" + did_you_mean(key));
+  }
+  YAML::Node value;
+  try {
+    value = YAML::Load(text.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    fail(where, key, "cannot parse the value: " + e.msg);
+  }
+  leaves[key] = Leaf{value, where};
+}
+
+YAML::Node parse_document(const std::string& text, const std::string& origin) {
+  if (ends_with(to_lower(origin), ".json")) {
+    // nlohmann checks strict JSON syntax (with line and column); yaml-cpp then gives the
+    // tree with line numbers for every key (JSON is valid YAML 1.2 flow style).
+    try {
+      const auto checked = nlohmann::json::parse(text);
+      static_cast<void>(checked);
+    } catch (const nlohmann::json::parse_error& e) {
+      std::string msg = e.what();
+      const auto colon = msg.find("] ");
+      throw ConfigError(origin + ": invalid JSON: " + (colon == std::string::npos ? msg : msg.substr(colon + 2)));
+    }
+  }
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                      ": invalid YAML: " + e.msg);
+  }
+}
+
+void check_combinations(const Config& c) {
+  if (c.optimizer.momentum != 0 && c.optimizer.name != "sgd")
+    fail(c.where("optimizer.momentum"), "optimizer.momentum",
+         "only sgd uses momentum, but optimizer.name is '" + c.optimizer.name + "'");
+}
+
+}  // namespace
+
+std::string Config::where(const std::string& dotted_key) const {
+  const auto it = origins.find(dotted_key);
+  return it == origins.end() ? std::string("default") : it->second;
+}
+
+Config parse_config(const std::string& text, const std::string& origin, const std::vector<std::string>& overrides) {
+  const auto doc = parse_document(text, origin);
+  if (doc.IsNull()) throw ConfigError(origin + ": the config is empty; it needs at least data.dataset and model.name");
+  if (!doc.IsMap()) throw ConfigError(origin + ":1: expected a mapping of keys at the top level");
+
+  std::map<std::string, Leaf> leaves;
+  flatten(doc, "", origin, leaves);
+  for (const auto& o : overrides) apply_override(o, leaves);
+
+  Config config;
+  for (const auto& field : schema()) {
+    const auto it = leaves.find(field.key);
+    if (it == leaves.end()) {
+      if (field.required) fail(origin, field.key, "required key is missing (expected " + field.expected + ")");
+      continue;
+    }
+    try {
+      field.set(config, it->second.node);
+    } catch (const BadValue& bad) {
+      fail(it->second.where, field.key, "expected " + bad.expected + ", got '" + scalar_text(it->second.node) + "'");
+    }
+    config.origins[field.key] = it->second.where;
+  }
+  check_combinations(config);
+  return config;
+}
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open the config file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path, overrides);
+}
+
+std::string to_yaml(const Config& config) {
+  Config copy = config;  // the field accessors take a mutable Config
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  std::string open_section;
+  for (const auto& field : schema()) {
+    const auto dot = field.key.find('.');
+    const auto section = dot == std::string::npos ? "" : field.key.substr(0, dot);
+    const auto leaf = dot == std::string::npos ? field.key : field.key.substr(dot + 1);
+    if (section != open_section) {
+      if (!open_section.empty()) out << YAML::EndMap;
+      if (!section.empty()) out << YAML::Key << section << YAML::Value << YAML::BeginMap;
+      open_section = section;
+    }
+    const auto text = field.show(copy);
+    out << YAML::Key << leaf << YAML::Value;
+    // Strings that YAML would read as another type (e.g. a name "1e3") are quoted.
+    if (field.expected.rfind("one of", 0) == 0 || field.key == "name" || field.key == "data.root" ||
+        field.key == "device")
+      out << YAML::DoubleQuoted << text;
+    else
+      out << text;
+  }
+  if (!open_section.empty()) out << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+std::vector<std::string> config_keys() {
+  std::vector<std::string> keys;
+  for (const auto& f : schema()) keys.push_back(f.key);
+  return keys;
+}
+
+}  // namespace imgcls

@@ -1,0 +1,107 @@
+#include "data/mnist.hpp"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "imgcls/config/config.hpp"
+#include "imgcls/data/idx.hpp"
+#include "imgcls/errors.hpp"
+
+namespace imgcls {
+namespace fs = std::filesystem;
+namespace {
+
+const std::vector<std::string> kFashionNames = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+const std::vector<std::string> kDigitNames = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+
+std::string find_file(const std::string& root, const std::string& base) {
+  for (const auto& candidate : {base + ".gz", base}) {
+    const auto p = fs::path(root) / candidate;
+    if (fs::exists(p)) return p.string();
+  }
+  return "";
+}
+
+}  // namespace
+
+TensorDataset TensorDataset::subset(const at::Tensor& indices) const {
+  return TensorDataset{images.index_select(0, indices), labels.index_select(0, indices), class_names};
+}
+
+std::string default_mnist_root(const std::string& dataset) {
+  return dataset == "fashion_mnist" ? "/usr/share/datasets/fashion-mnist" : "data/mnist";
+}
+
+TensorDataset load_mnist(const std::string& dataset, const std::string& root, bool train) {
+  const std::string prefix = train ? "train" : "t10k";
+  const auto images_base = prefix + "-images-idx3-ubyte";
+  const auto labels_base = prefix + "-labels-idx1-ubyte";
+  const auto images_path = find_file(root, images_base);
+  const auto labels_path = find_file(root, labels_base);
+  if (images_path.empty() || labels_path.empty()) {
+    if (!fs::is_directory(root))
+      throw DataError(root + ": data.root folder does not exist (" + dataset + " expects " + images_base + "[.gz] and " +
+                      labels_base + "[.gz] in it)");
+    throw DataError(root + ": missing " + (images_path.empty() ? images_base : labels_base) + "[.gz] (" + dataset +
+                    " expects train- and t10k- images-idx3-ubyte and labels-idx1-ubyte, raw or .gz)");
+  }
+  auto images = read_idx(images_path, 3);
+  auto labels = read_idx(labels_path, 1);
+  if (images.count() != labels.count())
+    throw DataError(images_path + ": " + std::to_string(images.count()) + " images but " + labels_path + " has " +
+                    std::to_string(labels.count()) + " labels");
+  const auto n = images.count();
+  const auto h = images.dims[1], w = images.dims[2];
+  const auto names = dataset == "fashion_mnist" ? kFashionNames : kDigitNames;
+  for (int64_t i = 0; i < n; ++i)
+    if (labels.data[i] >= names.size())
+      throw DataError(labels_path + ": label " + std::to_string(labels.data[i]) + " at index " + std::to_string(i) +
+                      " is out of range 0.." + std::to_string(names.size() - 1));
+
+  TensorDataset ds;
+  ds.images = at::empty({n, 1, h, w}, at::kByte);
+  std::memcpy(ds.images.data_ptr(), images.data.data(), images.data.size());
+  ds.labels = at::empty({n}, at::kByte);
+  std::memcpy(ds.labels.data_ptr(), labels.data.data(), labels.data.size());
+  ds.labels = ds.labels.to(at::kLong);
+  ds.class_names = names;
+  return ds;
+}
+
+DataSplits make_splits(const Config& config) {
+  const auto& d = config.data;
+  const auto root = d.root.empty() ? default_mnist_root(d.dataset) : d.root;
+  auto train = load_mnist(d.dataset, root, true);
+  auto test = load_mnist(d.dataset, root, false);
+
+  if (d.limit > 0 && d.limit < train.size()) train = train.subset(at::arange(d.limit, at::kLong));
+
+  const int64_t n = train.size();
+  const int64_t n_val = d.val_split >= 1 ? static_cast<int64_t>(d.val_split)
+                                         : static_cast<int64_t>(std::floor(d.val_split * static_cast<double>(n)));
+  if (n_val >= n)
+    throw ConfigError(config.where("data.val_split") + ": data.val_split: asks for " + std::to_string(n_val) +
+                      " validation images but only " + std::to_string(n) + " training images are available" +
+                      (d.limit > 0 ? " (data.limit)" : ""));
+
+  DataSplits splits;
+  if (n_val > 0) {
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(config.seed));
+    const auto perm = at::randperm(n, gen, at::kLong);
+    splits.val = train.subset(perm.slice(0, n - n_val, n));
+    splits.train = train.subset(perm.slice(0, 0, n - n_val));
+  } else {
+    splits.train = std::move(train);
+  }
+  splits.test = std::move(test);
+  splits.channels = splits.train.images.size(1);
+  splits.height = splits.train.images.size(2);
+  splits.width = splits.train.images.size(3);
+  splits.num_classes = static_cast<int64_t>(splits.train.class_names.size());
+  return splits;
+}
+
+}  // namespace imgcls

@@ -1,0 +1,26 @@
+// MNIST and Fashion-MNIST from their official IDX files (raw or .gz).
+#pragma once
+
+#include <string>
+
+#include "data/tensor_dataset.hpp"
+
+namespace imgcls {
+
+struct Config;
+
+// The default folder for `dataset` when data.root is empty: Debian's dataset-fashion-mnist
+// package installs Fashion-MNIST in /usr/share/datasets/fashion-mnist.
+std::string default_mnist_root(const std::string& dataset);
+
+// Loads the train (`train = true`) or t10k split of `dataset` ("mnist" | "fashion_mnist")
+// from `root`, accepting `<prefix>-images-idx3-ubyte[.gz]` and `<prefix>-labels-idx1-ubyte[.gz]`.
+// Throws DataError naming the files it expected, or what is wrong with them.
+TensorDataset load_mnist(const std::string& dataset, const std::string& root, bool train);
+
+// Builds train / val / test splits from the config: data.limit keeps the first N training
+// images, data.val_split holds out a seeded random subset of them (like random_split).
+// Throws DataError or ConfigError.
+DataSplits make_splits(const Config& config);
+
+}  // namespace imgcls

@@ -1,0 +1,63 @@
+#include "engine/checkpoint.hpp"
+
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include <sstream>
+
+#include "imgcls/errors.hpp"
+#include "imgcls/io/atomic_file.hpp"
+
+namespace imgcls {
+
+void save_checkpoint(const std::string& path, const torch::nn::Module& model, const torch::optim::Optimizer* optimizer,
+                     const CheckpointInfo& info) {
+  torch::serialize::OutputArchive archive;
+  archive.write("format_version", at::tensor(kCheckpointFormatVersion));
+  archive.write("epoch", at::tensor(info.epoch));
+  archive.write("metric", at::tensor(info.metric, at::kDouble));
+  torch::serialize::OutputArchive model_archive;
+  model.save(model_archive);
+  archive.write("model", model_archive);
+  if (optimizer) {
+    torch::serialize::OutputArchive optimizer_archive;
+    optimizer->save(optimizer_archive);
+    archive.write("optimizer", optimizer_archive);
+  }
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  write_file_atomic(path, bytes.str());
+}
+
+CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer) {
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    at::Tensor version, epoch, metric;
+    if (!archive.try_read("format_version", version))
+      throw TrainError(path + ": not an imgcls checkpoint (no format_version)");
+    if (version.item<int64_t>() != kCheckpointFormatVersion)
+      throw TrainError(path + ": checkpoint format version " + std::to_string(version.item<int64_t>()) +
+                       ", this imgcls reads version " + std::to_string(kCheckpointFormatVersion));
+    archive.read("epoch", epoch);
+    archive.read("metric", metric);
+    torch::serialize::InputArchive model_archive;
+    archive.read("model", model_archive);
+    model.load(model_archive);
+    if (optimizer) {
+      torch::serialize::InputArchive optimizer_archive;
+      archive.read("optimizer", optimizer_archive);
+      optimizer->load(optimizer_archive);
+    }
+    return CheckpointInfo{epoch.item<int64_t>(), metric.item<double>()};
+  } catch (const c10::Error& e) {
+    // LibTorch's message carries a C++ stack trace; keep its first line only.
+    std::string msg = e.what_without_backtrace();
+    msg = msg.substr(0, msg.find('\n'));
+    throw TrainError(path + ": cannot load checkpoint: " + msg);
+  }
+}
+
+}  // namespace imgcls

@@ -1,0 +1,49 @@
+#include "io/run_dir.hpp"
+
+#include <ctime>
+#include <filesystem>
+#include <system_error>
+
+#include "imgcls/config/config.hpp"
+#include "imgcls/errors.hpp"
+
+namespace imgcls {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+  return buf;
+}
+
+void make_dirs(const fs::path& p) {
+  std::error_code ec;
+  fs::create_directories(p, ec);
+  if (ec) throw IoError(p.string() + ": cannot create the run directory: " + ec.message());
+}
+
+}  // namespace
+
+RunPaths create_run_dir(const Config& config, const std::string& out) {
+  fs::path dir;
+  if (!out.empty()) {
+    dir = out;
+    for (const auto* name : {"metrics.csv", "summary.json", "checkpoints"})
+      if (fs::exists(dir / name))
+        throw UsageError(dir.string() + ": already holds a run (" + name +
+                         " exists); choose another --out so earlier results stay intact");
+  } else {
+    const auto base = fs::path("runs") / (config.name + "-" + timestamp());
+    dir = base;
+    for (int n = 2; fs::exists(dir); ++n) dir = base.string() + "-" + std::to_string(n);
+  }
+  make_dirs(dir / "checkpoints");
+  return RunPaths{dir.string()};
+}
+
+}  // namespace imgcls

@@ -1,0 +1,27 @@
+// The run directory layout:
+//   <dir>/config.yaml  metrics.csv  summary.json  train.log  checkpoints/{last,best}.pt
+#pragma once
+
+#include <string>
+
+namespace imgcls {
+
+struct Config;
+
+struct RunPaths {
+  std::string dir;
+  std::string config() const { return dir + "/config.yaml"; }
+  std::string metrics() const { return dir + "/metrics.csv"; }
+  std::string summary() const { return dir + "/summary.json"; }
+  std::string log() const { return dir + "/train.log"; }
+  std::string checkpoints() const { return dir + "/checkpoints"; }
+  std::string last_checkpoint() const { return checkpoints() + "/last.pt"; }
+  std::string best_checkpoint() const { return checkpoints() + "/best.pt"; }
+};
+
+// Creates the run directory: `out` when given, else runs/<name>-<YYYYmmdd-HHMMSS>[-N].
+// Refuses (UsageError) an `out` that already holds a run, so earlier results are never
+// overwritten. Throws IoError when the folder cannot be created.
+RunPaths create_run_dir(const Config& config, const std::string& out);
+
+}  // namespace imgcls

@@ -1,0 +1,3 @@
+#include "imgcls/cli/main.hpp"
+
+int main(int argc, char** argv) { return imgcls::imgcls_main(argc, argv); }

@@ -1,0 +1,41 @@
+// The interface every imgcls model implements, and the registry that builds one from the
+// config. Models follow LibTorch's XImpl + TORCH_MODULE pattern and register their layers
+// under the same names as the PyTorch reference modules (features.0.weight, ...), so
+// weights can move between the two.
+#pragma once
+
+#include <torch/nn/module.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace imgcls {
+
+struct Config;
+
+// What the data tells a model: input shape and number of classes.
+struct InputSpec {
+  int64_t channels = 1;
+  int64_t height = 28;
+  int64_t width = 28;
+  int64_t num_classes = 10;
+};
+
+class ClassifierImpl : public torch::nn::Module {
+ public:
+  // x: float B x C x H x W. Returns logits B x num_classes.
+  virtual at::Tensor forward(const at::Tensor& x) = 0;
+};
+
+// Builds config.model.name for `input`. Throws ConfigError for an unknown name or
+// parameters the architecture cannot take (e.g. an input too small for its pooling).
+std::shared_ptr<ClassifierImpl> make_model(const Config& config, const InputSpec& input);
+
+// Names the registry knows, sorted.
+std::vector<std::string> model_names();
+
+int64_t count_parameters(const torch::nn::Module& module, bool trainable_only = false);
+
+}  // namespace imgcls

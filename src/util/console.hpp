@@ -1,0 +1,41 @@
+// What a run prints: lines go to stdout and to the run's train.log; the live progress
+// bar goes to stdout only, and only when stdout is a terminal.
+#pragma once
+
+#include <memory>
+#include <string>
+
+namespace spdlog {
+class logger;
+namespace sinks {
+class sink;
+}
+}
+
+namespace imgcls {
+
+class Console {
+ public:
+  // `log_file` empty: console only. Throws IoError if the log file cannot be opened.
+  explicit Console(const std::string& log_file = "", bool quiet = false);
+  ~Console();
+  Console(const Console&) = delete;
+  Console& operator=(const Console&) = delete;
+
+  void info(const std::string& line);
+  void warn(const std::string& line);
+  // Also to stderr; used for the final error of a failed run.
+  void error(const std::string& line);
+  // Redraws the progress line (no-op when stdout is not a terminal).
+  void progress(const std::string& line);
+  void clear_progress();
+  bool interactive() const { return interactive_; }
+
+ private:
+  std::shared_ptr<spdlog::logger> logger_;
+  std::shared_ptr<spdlog::sinks::sink> file_sink_;
+  bool interactive_ = false;
+  bool progress_shown_ = false;
+};
+
+}  // namespace imgcls

@@ -1,0 +1,21 @@
+// SIGINT / SIGTERM handling for long runs: the handler only records the signal; the
+// training loop polls stop_requested() between steps, saves, and exits 130 / 143.
+// A second SIGINT while a stop is pending exits the process at once (exit code 130).
+#pragma once
+
+namespace imgcls {
+
+class StopSignals {
+ public:
+  StopSignals();   // installs the handlers
+  ~StopSignals();  // restores the previous ones
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+  // 0 while no stop was asked for, else the signal number (2 or 15).
+  static int stop_requested();
+  // For tests: forget a recorded signal.
+  static void reset();
+};
+
+}  // namespace imgcls

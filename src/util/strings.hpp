@@ -1,0 +1,17 @@
+// Small string helpers shared across the library (no LibTorch, no I/O).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace imgcls {
+
+bool starts_with(const std::string& s, const std::string& prefix);
+bool ends_with(const std::string& s, const std::string& suffix);
+std::string to_lower(std::string s);
+std::string join(const std::vector<std::string>& parts, const std::string& sep);
+// Levenshtein distance, for "did you mean" hints.
+std::size_t edit_distance(const std::string& a, const std::string& b);
+
+}  // namespace imgcls

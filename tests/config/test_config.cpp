@@ -1,0 +1,162 @@
+#include <gtest/gtest.h>
+
+#include "imgcls/config/config.hpp"
+#include "imgcls/errors.hpp"
+#include "test_util.hpp"
+
+namespace imgcls {
+namespace {
+
+const char* kYaml = R"(name: fm
+seed: 7
+data:
+  dataset: fashion_mnist
+  batch_size: 32
+  val_split: 10000
+model:
+  name: basic_cnn
+optimizer:
+  name: adam
+  lr: 0.002
+train:
+  epochs: 3
+)";
+
+// The message of the ConfigError that parse_config throws, or "" if it does not throw.
+std::string config_error(const std::string& text, const std::string& origin = "x.yaml",
+                         const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_config(text, origin, overrides);
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.exit_code(), ExitCode::kUsage);
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, LoadsYamlAndFillsDefaults) {
+  const auto c = parse_config(kYaml, "x.yaml");
+  EXPECT_EQ(c.name, "fm");
+  EXPECT_EQ(c.seed, 7);
+  EXPECT_EQ(c.data.dataset, "fashion_mnist");
+  EXPECT_EQ(c.data.batch_size, 32);
+  EXPECT_DOUBLE_EQ(c.data.val_split, 10000);
+  EXPECT_EQ(c.model.name, "basic_cnn");
+  EXPECT_DOUBLE_EQ(c.optimizer.lr, 0.002);
+  EXPECT_EQ(c.train.epochs, 3);
+  EXPECT_EQ(c.device, "auto");                // default
+  EXPECT_DOUBLE_EQ(c.optimizer.weight_decay, 0);  // default
+  EXPECT_EQ(c.where("optimizer.lr"), "x.yaml:11");
+  EXPECT_EQ(c.where("threads"), "default");
+}
+
+TEST(Config, JsonGivesTheSameConfig) {
+  const char* json = R"({"name": "fm", "seed": 7,
+  "data": {"dataset": "fashion_mnist", "batch_size": 32, "val_split": 10000},
+  "model": {"name": "basic_cnn"},
+  "optimizer": {"name": "adam", "lr": 0.002},
+  "train": {"epochs": 3}})";
+  EXPECT_EQ(to_yaml(parse_config(json, "x.json")), to_yaml(parse_config(kYaml, "x.yaml")));
+}
+
+TEST(Config, LoadsFromFilesOfBothKinds) {
+  test::TempDir dir;
+  test::write_text(dir / "a.yaml", kYaml);
+  EXPECT_EQ(load_config(dir / "a.yaml").optimizer.lr, 0.002);
+  EXPECT_THROW(load_config(dir / "missing.yaml"), ConfigError);
+}
+
+TEST(Config, OverridesApplyAfterLoading) {
+  const auto c = parse_config(kYaml, "x.yaml", {"optimizer.lr=0.01", "train.epochs=2", "optimizer.name=sgd",
+                                                "optimizer.momentum=0.9", "device=cpu"});
+  EXPECT_DOUBLE_EQ(c.optimizer.lr, 0.01);
+  EXPECT_EQ(c.train.epochs, 2);
+  EXPECT_EQ(c.optimizer.name, "sgd");
+  EXPECT_DOUBLE_EQ(c.optimizer.momentum, 0.9);
+  EXPECT_EQ(c.where("optimizer.lr"), "override 'optimizer.lr=0.01'");
+}
+
+TEST(Config, ResolvedYamlRoundTrips) {
+  const auto c = parse_config(kYaml, "x.yaml", {"optimizer.lr=0.000123", "data.root=/some/where"});
+  const auto yaml = to_yaml(c);
+  const auto again = parse_config(yaml, "config.yaml");
+  EXPECT_EQ(to_yaml(again), yaml);
+  EXPECT_DOUBLE_EQ(again.optimizer.lr, 0.000123);
+  EXPECT_EQ(again.data.root, "/some/where");
+  EXPECT_NE(yaml.find("lr: 0.000123"), std::string::npos) << yaml;
+}
+
+TEST(Config, WrongTypeNamesFileLineKeyAndValue) {
+  std::string text = kYaml;
+  text.replace(text.find("lr: 0.002"), 9, "lr: fast");
+  EXPECT_EQ(config_error(text), "x.yaml:11: optimizer.lr: expected a positive number, got 'fast'");
+}
+
+TEST(Config, OutOfRangeValues) {
+  std::string text = kYaml;
+  text.replace(text.find("batch_size: 32"), 14, "batch_size: 0");
+  EXPECT_EQ(config_error(text), "x.yaml:5: data.batch_size: expected a positive integer, got '0'");
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"data.val_split=1.5"}),
+            "override 'data.val_split=1.5': data.val_split: expected a count of images (integer >= 1) or a fraction "
+            "in [0, 1), got '1.5'");
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"optimizer.name=rmsprop"}),
+            "override 'optimizer.name=rmsprop': optimizer.name: expected one of adam, sgd, got 'rmsprop'");
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"train.epochs=2.5"}),
+            "override 'train.epochs=2.5': train.epochs: expected a positive integer, got '2.5'");
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"device=gpu"}),
+            "override 'device=gpu': device: expected auto, cpu, cuda or cuda:N, got 'gpu'");
+}
+
+TEST(Config, UnknownKeysGetDidYouMean) {
+  EXPECT_EQ(config_error(std::string(kYaml) + "optimzer:\n  lr: 0.1\n"),
+            "x.yaml:14: optimzer: unknown key; did you mean 'optimizer'?");
+  std::string text = kYaml;
+  text.replace(text.find("batch_size"), 10, "batchsize");
+  EXPECT_EQ(config_error(text), "x.yaml:5: data.batchsize: unknown key; did you mean 'data.batch_size'?");
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"train.lr=0.1"}),
+            "override 'train.lr=0.1': train.lr: unknown key; did you mean 'optimizer.lr'?");
+  EXPECT_EQ(config_error(std::string(kYaml) + "colour: red\n"), "x.yaml:14: colour: unknown key");
+}
+
+TEST(Config, DuplicateKeysAreRejected) {
+  // yaml-cpp would silently keep the first of the two.
+  EXPECT_EQ(config_error(std::string(kYaml) + "seed: 8\n"),
+            "x.yaml:14: seed: duplicate key (first given at line 2)");
+}
+
+TEST(Config, MissingRequiredKeys) {
+  EXPECT_EQ(config_error("model:\n  name: basic_cnn\n"),
+            "x.yaml: data.dataset: required key is missing (expected one of fashion_mnist, mnist)");
+  EXPECT_EQ(config_error("data:\n  dataset: mnist\n"),
+            "x.yaml: model.name: required key is missing (expected one of basic_cnn)");
+  EXPECT_EQ(config_error(""), "x.yaml: the config is empty; it needs at least data.dataset and model.name");
+}
+
+TEST(Config, StructuralErrors) {
+  EXPECT_EQ(config_error("data: 5\nmodel:\n  name: basic_cnn\n"),
+            "x.yaml:1: data: expected a mapping of keys, got '5'");
+  EXPECT_EQ(config_error("- a\n- b\n"), "x.yaml:1: expected a mapping of keys at the top level");
+  EXPECT_EQ(config_error(std::string(kYaml) + "data:\n  limit: [1, 2\n").rfind("x.yaml:", 0), 0u);
+  EXPECT_NE(config_error("{\"data\": {\"dataset\": \"mnist\",}}", "x.json").find("x.json: invalid JSON"),
+            std::string::npos);
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"optimizer"}),
+            "override 'optimizer': expected KEY=VALUE with a dotted key, e.g. optimizer.lr=0.01");
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"optimizer=1"}),
+            "override 'optimizer=1': optimizer: is a section; override one of its keys, e.g. optimizer.<key>=...");
+}
+
+TEST(Config, MomentumOnlyWithSgd) {
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"optimizer.momentum=0.9"}),
+            "override 'optimizer.momentum=0.9': optimizer.momentum: only sgd uses momentum, but optimizer.name is "
+            "'adam'");
+}
+
+TEST(Config, ShippedConfigsLoad) {
+  for (const auto* name : {"fashion_mnist.yaml", "fashion_mnist.json"}) {
+    const auto c = load_config(std::string(IMGCLS_SOURCE_DIR) + "/configs/" + name);
+    EXPECT_EQ(c.model.name, "basic_cnn") << name;
+  }
+}
+
+}  // namespace
+}  // namespace imgcls
