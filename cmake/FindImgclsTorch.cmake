@@ -29,3 +29,11 @@ if(NOT Torch_FOUND)
   find_package(Torch REQUIRED)
 endif()
 message(STATUS "imgcls: LibTorch ${Torch_VERSION} from ${Torch_DIR}")
+
+# The torch wheel's libtorch.so exports its own (static) copy of std::filesystem, and some of
+# those functions crash (std::filesystem::remove_all jumps to address 0). Shared-library
+# symbol lookup goes in NEEDED order, so make libstdc++ the first NEEDED entry of everything
+# that links LibTorch: its std::filesystem then wins.
+add_library(imgcls_torch INTERFACE)
+target_link_libraries(imgcls_torch INTERFACE ${TORCH_LIBRARIES})
+target_link_options(imgcls_torch INTERFACE "LINKER:--push-state,--no-as-needed,-lstdc++,--pop-state")

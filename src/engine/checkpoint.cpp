@@ -11,6 +11,37 @@
 #include "imgcls/io/atomic_file.hpp"
 
 namespace imgcls {
+namespace {
+
+std::string shape_text(at::IntArrayRef sizes) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
+  return s + "]";
+}
+
+// Module::load replaces tensors without comparing shapes; check every parameter and buffer
+// first so a checkpoint of another architecture is an error, not a broken model.
+void check_fits(const torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& prefix,
+                const std::string& path) {
+  const auto check = [&](const std::string& key, const at::Tensor& expected, bool is_buffer) {
+    at::Tensor stored;
+    if (!archive.try_read(key, stored, is_buffer))
+      throw TrainError(path + ": checkpoint does not fit the model: no '" + prefix + key + "'");
+    if (stored.sizes() != expected.sizes())
+      throw TrainError(path + ": checkpoint does not fit the model: '" + prefix + key + "' has shape " +
+                       shape_text(stored.sizes()) + ", the model expects " + shape_text(expected.sizes()));
+  };
+  for (const auto& p : module.named_parameters(/*recurse=*/false)) check(p.key(), p.value(), false);
+  for (const auto& b : module.named_buffers(/*recurse=*/false)) check(b.key(), b.value(), true);
+  for (const auto& child : module.named_children()) {
+    torch::serialize::InputArchive sub;
+    if (!archive.try_read(child.key(), sub))
+      throw TrainError(path + ": checkpoint does not fit the model: no '" + prefix + child.key() + "'");
+    check_fits(*child.value(), sub, prefix + child.key() + ".", path);
+  }
+}
+
+}  // namespace
 
 void save_checkpoint(const std::string& path, const torch::nn::Module& model, const torch::optim::Optimizer* optimizer,
                      const CheckpointInfo& info) {
@@ -45,6 +76,7 @@ CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Module& model
     archive.read("metric", metric);
     torch::serialize::InputArchive model_archive;
     archive.read("model", model_archive);
+    check_fits(model, model_archive, "", path);
     model.load(model_archive);
     if (optimizer) {
       torch::serialize::InputArchive optimizer_archive;

@@ -95,6 +95,7 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   if (c.threads > 0) at::set_num_threads(static_cast<int>(c.threads));
   // Everything that can reject the config or the data runs before the run directory is
   // made, so a bad run leaves nothing behind.
+  check_out_dir_is_free(m.options.out_dir);
   m.device = pick_device(c);
   m.runtime = runtime_info();
   torch::manual_seed(static_cast<uint64_t>(c.seed));

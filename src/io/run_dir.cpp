@@ -29,14 +29,19 @@ void make_dirs(const fs::path& p) {
 
 }  // namespace
 
+void check_out_dir_is_free(const std::string& out) {
+  if (out.empty()) return;
+  for (const auto* name : {"metrics.csv", "summary.json", "checkpoints"})
+    if (fs::exists(fs::path(out) / name))
+      throw UsageError(out + ": already holds a run (" + name +
+                       " exists); choose another --out so earlier results stay intact");
+}
+
 RunPaths create_run_dir(const Config& config, const std::string& out) {
   fs::path dir;
   if (!out.empty()) {
+    check_out_dir_is_free(out);
     dir = out;
-    for (const auto* name : {"metrics.csv", "summary.json", "checkpoints"})
-      if (fs::exists(dir / name))
-        throw UsageError(dir.string() + ": already holds a run (" + name +
-                         " exists); choose another --out so earlier results stay intact");
   } else {
     const auto base = fs::path("runs") / (config.name + "-" + timestamp());
     dir = base;

@@ -24,4 +24,7 @@ struct RunPaths {
 // overwritten. Throws IoError when the folder cannot be created.
 RunPaths create_run_dir(const Config& config, const std::string& out);
 
+// The same refusal as create_run_dir, without creating anything: call it before slow work.
+void check_out_dir_is_free(const std::string& out);
+
 }  // namespace imgcls

@@ -1,0 +1,154 @@
+// `imgcls train` run as a user runs it: the process, its exit codes, its output and files.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "imgcls/config/config.hpp"
+#include "test_util.hpp"
+
+namespace imgcls {
+namespace {
+namespace fs = std::filesystem;
+
+const std::string kBinary = IMGCLS_BINARY;
+const std::string kConfig = std::string(IMGCLS_SOURCE_DIR) + "/configs/fashion_mnist.yaml";
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(CliTrain, WritesTheWholeRunDirectory) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  const auto out = dir / "run";
+  const auto r = test::run(kBinary + " train " + kConfig +
+                           " data.limit=600 data.val_split=0.25 train.epochs=2 device=cpu --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("epoch 2/2"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("results in " + out), std::string::npos) << r.output;
+
+  // config.yaml: the resolved config, loadable, with the overrides in it.
+  const auto resolved = load_config(out + "/config.yaml");
+  EXPECT_EQ(resolved.train.epochs, 2);
+  EXPECT_EQ(resolved.data.limit, 600);
+  EXPECT_EQ(resolved.device, "cpu");
+  EXPECT_EQ(resolved.optimizer.lr, 0.001);
+
+  // metrics.csv: header + one row per epoch, accuracies as fractions.
+  const auto rows = lines_of(test::read_text(out + "/metrics.csv"));
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0], "epoch,lr,train_loss,train_acc,val_loss,val_acc,epoch_seconds,images_per_second");
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    std::vector<double> v;
+    std::istringstream row(rows[i]);
+    for (std::string cell; std::getline(row, cell, ',');) v.push_back(std::stod(cell));
+    ASSERT_EQ(v.size(), 8u) << rows[i];
+    EXPECT_EQ(v[0], static_cast<double>(i));
+    EXPECT_DOUBLE_EQ(v[1], 0.001);
+    EXPECT_GT(v[3], 0.0);
+    EXPECT_LE(v[3], 1.0);
+    EXPECT_GT(v[5], 0.0);
+    EXPECT_LE(v[5], 1.0);
+    EXPECT_GT(v[6], 0.0);
+    EXPECT_GT(v[7], 0.0);
+  }
+
+  // summary.json
+  const auto s = nlohmann::json::parse(test::read_text(out + "/summary.json"));
+  EXPECT_EQ(s["status"], "completed");
+  for (const auto* key : {"best_val_acc", "best_epoch", "test_acc", "total_seconds", "versions", "device"})
+    EXPECT_TRUE(s.contains(key)) << key;
+  EXPECT_GT(s["test_acc"].get<double>(), 0.3);
+  EXPECT_EQ(s["device"], "cpu");
+  EXPECT_EQ(s["versions"]["libtorch"].get<std::string>().substr(0, 1), "2");
+
+  // checkpoints and log
+  EXPECT_GT(fs::file_size(out + "/checkpoints/last.pt"), 800000u);  // 206,922 float32 weights
+  EXPECT_GT(fs::file_size(out + "/checkpoints/best.pt"), 800000u);
+  const auto log = test::read_text(out + "/train.log");
+  EXPECT_NE(log.find("epoch 1/2"), std::string::npos);
+  EXPECT_NE(log.find("test (best epoch"), std::string::npos);
+  for (const auto& entry : fs::recursive_directory_iterator(out))
+    EXPECT_EQ(entry.path().string().find(".tmp."), std::string::npos) << entry.path();
+
+  // The same --out again is refused, and the earlier run stays as it was.
+  const auto before = test::read_text(out + "/metrics.csv");
+  const auto again = test::run(kBinary + " train " + kConfig + " data.limit=600 --out " + out);
+  EXPECT_EQ(again.exit_code, 2) << again.output;
+  EXPECT_NE(again.output.find("already holds a run"), std::string::npos) << again.output;
+  EXPECT_EQ(test::read_text(out + "/metrics.csv"), before);
+}
+
+TEST(CliTrain, ConfigErrorsExitTwoWithOneLine) {
+  test::TempDir dir;
+  test::write_text(dir / "bad.yaml", "data:\n  dataset: fashion_mnist\nmodel:\n  name: basic_cnn\noptimizer:\n  lr: fast\n");
+  auto r = test::run(kBinary + " train " + dir / "bad.yaml" + " --out " + dir / "run");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output, "imgcls: error: " + dir / "bad.yaml" + ":6: optimizer.lr: expected a positive number, got 'fast'\n");
+  EXPECT_FALSE(fs::exists(dir / "run"));  // nothing written for a rejected config
+
+  r = test::run(kBinary + " train " + kConfig + " optimizer.lrr=0.1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output, "imgcls: error: override 'optimizer.lrr=0.1': optimizer.lrr: unknown key; did you mean "
+                      "'optimizer.lr'?\n");
+
+  r = test::run(kBinary + " train " + dir / "missing.yaml");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("cannot open the config file"), std::string::npos);
+
+  r = test::run(kBinary + " train --no-such-flag " + kConfig);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
+TEST(CliTrain, MissingDataExitsThree) {
+  test::TempDir dir;
+  const auto r = test::run(kBinary + " train " + kConfig + " data.root=" + dir / "nowhere" + " --out " + dir / "run");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find(dir / "nowhere"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("train-images-idx3-ubyte"), std::string::npos) << r.output;
+}
+
+// Starts imgcls in the background, waits for its first epoch, sends `sig`, returns the exit code.
+int interrupt_after_first_epoch(const std::string& out, int sig) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::freopen("/dev/null", "w", stdout);
+    ::execl(kBinary.c_str(), kBinary.c_str(), "train", kConfig.c_str(), "data.limit=2000", "data.val_split=0.1",
+            "train.epochs=50", "device=cpu", "--out", out.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(out + "/checkpoints/last.pt") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::kill(pid, sig);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST(CliTrain, SigintAndSigtermStopCleanly) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  for (auto [sig, code] : {std::pair{SIGINT, 130}, std::pair{SIGTERM, 143}}) {
+    test::TempDir dir;
+    const auto out = dir / "run";
+    EXPECT_EQ(interrupt_after_first_epoch(out, sig), code);
+    const auto s = nlohmann::json::parse(test::read_text(out + "/summary.json"));
+    EXPECT_EQ(s["status"], "interrupted");
+    EXPECT_GE(s["epochs_run"].get<int>(), 1);
+    EXPECT_LT(s["epochs_run"].get<int>(), 50);
+    EXPECT_GE(lines_of(test::read_text(out + "/metrics.csv")).size(), 2u);
+    EXPECT_NE(test::read_text(out + "/train.log").find("interrupted by"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace imgcls

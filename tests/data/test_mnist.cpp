@@ -1,0 +1,129 @@
+#include <gtest/gtest.h>
+
+#include "data/loader.hpp"
+#include "data/mnist.hpp"
+#include "imgcls/config/config.hpp"
+#include "imgcls/data/idx.hpp"
+#include "imgcls/errors.hpp"
+#include "test_util.hpp"
+
+namespace imgcls {
+namespace {
+
+// Writes a tiny dataset in the official Fashion-MNIST layout: image i is filled with value
+// i, label i % 10.
+void write_fake_mnist(const std::string& root, int n_train, int n_test, bool gz = true) {
+  for (auto [prefix, n] : {std::pair{"train", n_train}, std::pair{"t10k", n_test}}) {
+    IdxArray im{{n, 28, 28}, {}}, lb{{n}, {}};
+    for (int i = 0; i < n; ++i) {
+      im.data.insert(im.data.end(), 28 * 28, static_cast<uint8_t>(i));
+      lb.data.push_back(static_cast<uint8_t>(i % 10));
+    }
+    const std::string ext = gz ? ".gz" : "";
+    write_idx(root + "/" + prefix + "-images-idx3-ubyte" + ext, im);
+    write_idx(root + "/" + prefix + "-labels-idx1-ubyte" + ext, lb);
+  }
+}
+
+TEST(Mnist, LoadsOfficialLayoutRawAndGzip) {
+  for (bool gz : {true, false}) {
+    test::TempDir dir;
+    write_fake_mnist(dir.path(), 30, 12, gz);
+    const auto train = load_mnist("fashion_mnist", dir.path(), true);
+    const auto test = load_mnist("fashion_mnist", dir.path(), false);
+    ASSERT_EQ(train.size(), 30);
+    ASSERT_EQ(test.size(), 12);
+    EXPECT_EQ(train.images.sizes(), (std::vector<int64_t>{30, 1, 28, 28}));
+    EXPECT_EQ(train.images[17][0][5][5].item<int>(), 17);
+    EXPECT_EQ(train.labels[17].item<int64_t>(), 7);
+    EXPECT_EQ(train.class_names.at(9), "Ankle boot");
+  }
+}
+
+TEST(Mnist, ImagesAndLabelsCountMismatch) {
+  test::TempDir dir;
+  write_fake_mnist(dir.path(), 30, 12);
+  write_idx(dir / "train-labels-idx1-ubyte.gz", IdxArray{{29}, std::vector<uint8_t>(29, 1)});
+  try {
+    load_mnist("fashion_mnist", dir.path(), true);
+    FAIL() << "expected a DataError";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("30 images but"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("has 29 labels"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Mnist, LabelOutOfRange) {
+  test::TempDir dir;
+  write_fake_mnist(dir.path(), 3, 3);
+  write_idx(dir / "train-labels-idx1-ubyte.gz", IdxArray{{3}, {1, 12, 0}});
+  EXPECT_THROW(load_mnist("fashion_mnist", dir.path(), true), DataError);
+}
+
+TEST(Mnist, MissingFilesAreNamed) {
+  test::TempDir dir;
+  try {
+    load_mnist("mnist", dir.path(), true);
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("train-images-idx3-ubyte[.gz]"), std::string::npos) << e.what();
+  }
+  try {
+    load_mnist("mnist", dir / "nope", true);
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Mnist, SplitsAreSeededAndDisjoint) {
+  test::TempDir dir;
+  write_fake_mnist(dir.path(), 100, 10);
+  const auto config = parse_config("data: {dataset: mnist, root: '" + dir.path() +
+                                       "', val_split: 0.25, limit: 80}\nmodel: {name: basic_cnn}\n",
+                                   "c.yaml");
+  const auto a = make_splits(config);
+  const auto b = make_splits(config);
+  EXPECT_EQ(a.train.size(), 60);
+  EXPECT_EQ(a.val.size(), 20);
+  EXPECT_EQ(a.test.size(), 10);
+  EXPECT_TRUE(a.val.labels.equal(b.val.labels));
+  // Every image value (= its index) below the limit appears exactly once across train + val.
+  auto ids = at::cat({a.train.images.select(3, 0).select(2, 0).flatten(), a.val.images.select(3, 0).select(2, 0).flatten()});
+  EXPECT_TRUE(std::get<0>(ids.sort()).to(at::kLong).equal(at::arange(80, at::kLong)));
+
+  const auto too_many = parse_config("data: {dataset: mnist, root: '" + dir.path() +
+                                         "', val_split: 100}\nmodel: {name: basic_cnn}\n",
+                                     "c.yaml");
+  EXPECT_THROW(make_splits(too_many), ConfigError);
+}
+
+TEST(Loader, YieldsEverySampleOnceAndNormalises) {
+  TensorDataset ds;
+  ds.images = at::arange(10, at::kByte).view({10, 1, 1, 1}).expand({10, 1, 2, 2}).contiguous();
+  ds.labels = at::arange(10, at::kLong);
+  BatchLoader loader(ds, 4, /*shuffle=*/true, Normalization{true, 0.5, 0.5});
+  loader.start_epoch(1, 1);
+  ASSERT_EQ(loader.num_batches(), 3);
+  std::vector<at::Tensor> labels;
+  for (int64_t i = 0; i < 3; ++i) {
+    const auto b = loader.batch(i);
+    labels.push_back(b.labels);
+    // pixel value v -> (v/255 - 0.5) / 0.5
+    const auto expected = (b.labels.to(at::kFloat) / 255.0 - 0.5) / 0.5;
+    EXPECT_TRUE(at::allclose(b.images.select(1, 0).select(1, 0).select(1, 0), expected));
+  }
+  EXPECT_EQ(labels[2].size(0), 2);
+  EXPECT_TRUE(std::get<0>(at::cat(labels).sort()).equal(ds.labels));
+  EXPECT_THROW(loader.batch(3), std::out_of_range);
+
+  // The same seed and epoch give the same order; another epoch, another order.
+  BatchLoader again(ds, 4, true, {});
+  again.start_epoch(1, 1);
+  EXPECT_TRUE(again.batch(0).labels.equal(labels[0]));
+  again.start_epoch(1, 2);
+  EXPECT_FALSE(at::cat({again.batch(0).labels, again.batch(1).labels}).equal(at::cat({labels[0], labels[1]})));
+}
+
+}  // namespace
+}  // namespace imgcls
