@@ -24,8 +24,15 @@ if [[ "${IMGCLS_SKIP_APT:-0}" != 1 ]]; then
   if ((${#missing[@]})); then
     log "installing Debian packages: ${missing[*]}"
     sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    apt_log="$(mktemp -t imgcls-apt.XXXXXX)"
+    if ! { $sudo_cmd apt-get update -qq &&
+           DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
+         >"$apt_log" 2>&1; then
+      tail -n 30 "$apt_log" >&2
+      echo "[setup] error: apt-get failed (full log: $apt_log)" >&2
+      exit 1
+    fi
+    rm -f "$apt_log"
   fi
 fi
 
@@ -47,4 +54,4 @@ if ! have torch "$IMGCLS_TORCH_VERSION" || ! have torchvision "$IMGCLS_TORCHVISI
   log "installing torch==$IMGCLS_TORCH_VERSION torchvision==$IMGCLS_TORCHVISION_VERSION into $venv (several GB, once)"
   "$py" -m pip install -q --no-cache-dir "torch==$IMGCLS_TORCH_VERSION" "torchvision==$IMGCLS_TORCHVISION_VERSION"
 fi
-log "torch: $("$py" -c 'import torch; print(torch.__version__, torch.utils.cmake_prefix_path)')"
+log "torch $("$py" -c 'import torch; print(torch.__version__)') in $venv"

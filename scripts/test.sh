@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds into build/, runs the whole test suite with ctest.
+# Idempotent; the second run only rebuilds what changed (ccache keeps compiled objects).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/scripts/setup.sh"
+IMGCLS_TESTS=ON "$root/scripts/build.sh"
+cd "${IMGCLS_BUILD_DIR:-$root/build}"
+ctest --output-on-failure -j "${IMGCLS_TEST_JOBS:-2}" "$@"
