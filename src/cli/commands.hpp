@@ -20,6 +20,18 @@ struct TrainOptions {
 void setup_train(CLI::App& app);
 int run_train(const TrainOptions& options);
 
+// `imgcls models`: the registry, one model per line with its description.
+void setup_models(CLI::App& app);
+int run_models();
+
+struct SummaryOptions {
+  std::string config_path;
+  std::vector<std::string> overrides;
+};
+// `imgcls summary CONFIG`: the config's model, layer by layer, for the data's input shape.
+void setup_summary(CLI::App& app);
+int run_summary(const SummaryOptions& options);
+
 // `imgcls --version` text.
 std::string version_text();
 

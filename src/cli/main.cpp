@@ -31,6 +31,8 @@ int imgcls_main(int argc, char** argv) {
                         "Print imgcls, LibTorch and OpenCV versions and whether CUDA/cuDNN are available");
   app.footer("Run `imgcls <command> --help` for a command's options.");
   setup_train(app);
+  setup_models(app);
+  setup_summary(app);
 
   try {
     app.parse(argc, argv);

@@ -110,6 +110,27 @@ Field string_field(std::string key, Ref ref, std::string expected,
 }
 
 template <class Ref>
+Field int_list_field(std::string key, Ref ref, int64_t min_value, std::string expected) {
+  Field f{std::move(key), expected, false, nullptr, nullptr};
+  f.set = [ref, min_value, expected](Config& c, const YAML::Node& n) {
+    if (!n.IsSequence() || n.size() == 0) throw BadValue{expected};
+    std::vector<int64_t> values;
+    for (const auto& item : n) {
+      const auto v = parse_scalar<int64_t>(item, expected);
+      if (v < min_value) throw BadValue{expected};
+      values.push_back(v);
+    }
+    ref(c) = values;
+  };
+  f.show = [ref](Config& c) {
+    std::string text = "[";
+    for (std::size_t i = 0; i < ref(c).size(); ++i) text += (i ? ", " : "") + std::to_string(ref(c)[i]);
+    return text + "]";
+  };
+  return f;
+}
+
+template <class Ref>
 Field choice_field(std::string key, Ref ref, std::vector<std::string> choices) {
   const auto expected = "one of " + join(choices, ", ");
   return string_field(std::move(key), ref, expected, [choices](const std::string& v) {
@@ -150,7 +171,22 @@ const std::vector<Field>& schema() {
     f.push_back(bool_field("data.normalize", IMGCLS_REF(data.normalize)));
     f.push_back(number_field("data.mean", IMGCLS_REF(data.mean), "a number", [](double) { return true; }));
     f.push_back(number_field("data.std", IMGCLS_REF(data.std), "a positive number", positive));
-    f.push_back(required(choice_field("model.name", IMGCLS_REF(model.name), {"basic_cnn"})));
+    f.push_back(required(choice_field("model.name", IMGCLS_REF(model.name),
+                                      {"basic_cnn", "baseline_cnn", "cifar10_cnn", "cifar_cnn", "complex_cnn", "mlp",
+                                       "residual_cnn"})));
+    f.push_back(choice_field("model.init", IMGCLS_REF(model.init), {"default", "kaiming", "xavier"}));
+    f.push_back(int_list_field("model.hidden", IMGCLS_REF(model.hidden), 1,
+                               "a non-empty list of positive integers, e.g. [512, 256]"));
+    f.push_back(choice_field("model.activation", IMGCLS_REF(model.activation),
+                             {"relu", "leaky_relu", "tanh", "sigmoid"}));
+    f.push_back(number_field("model.dropout", IMGCLS_REF(model.dropout), "a number in [0, 1)",
+                             [](double v) { return v >= 0 && v < 1; }));
+    f.push_back(int_field("model.hidden_size", IMGCLS_REF(model.hidden_size), 1, "a positive integer"));
+    f.push_back(choice_field("model.pooling", IMGCLS_REF(model.pooling), {"stride", "max", "avg"}));
+    f.push_back(int_list_field("model.widths", IMGCLS_REF(model.widths), 1,
+                               "a non-empty list of positive integers, e.g. [128, 256, 512]"));
+    f.push_back(int_field("model.blocks", IMGCLS_REF(model.blocks), 0, "a non-negative integer"));
+    f.push_back(int_field("model.stem_channels", IMGCLS_REF(model.stem_channels), 1, "a positive integer"));
     f.push_back(choice_field("optimizer.name", IMGCLS_REF(optimizer.name), {"adam", "sgd"}));
     f.push_back(number_field("optimizer.lr", IMGCLS_REF(optimizer.lr), "a positive number", positive));
     f.push_back(number_field("optimizer.weight_decay", IMGCLS_REF(optimizer.weight_decay),
@@ -342,6 +378,8 @@ std::string to_yaml(const Config& config) {
     if (field.expected.rfind("one of", 0) == 0 || field.key == "name" || field.key == "data.root" ||
         field.key == "device")
       out << YAML::DoubleQuoted << text;
+    else if (!text.empty() && text.front() == '[')
+      out << YAML::Flow << YAML::Load(text);
     else
       out << text;
   }

@@ -71,6 +71,11 @@ TensorDataset load_mnist(const std::string& dataset, const std::string& root, bo
   return ds;
 }
 
+DataShape data_shape(const Config& config) {
+  (void)config;  // both datasets of the MNIST family: 1x28x28, 10 classes
+  return DataShape{1, 28, 28, 10};
+}
+
 DataSplits make_splits(const Config& config) {
   const auto& d = config.data;
   const auto root = d.root.empty() ? default_mnist_root(d.dataset) : d.root;

@@ -23,6 +23,8 @@ struct InputSpec {
   int64_t num_classes = 10;
 };
 
+// Contract: forward(x) applies the module's top-level children, each a torch::nn::Sequential,
+// in registration order (`imgcls summary` walks them layer by layer).
 class ClassifierImpl : public torch::nn::Module {
  public:
   // x: float B x C x H x W. Returns logits B x num_classes.
@@ -33,8 +35,19 @@ class ClassifierImpl : public torch::nn::Module {
 // parameters the architecture cannot take (e.g. an input too small for its pooling).
 std::shared_ptr<ClassifierImpl> make_model(const Config& config, const InputSpec& input);
 
-// Names the registry knows, sorted.
+// Names the registry knows, sorted, and a one-line description of each.
 std::vector<std::string> model_names();
+std::string model_description(const std::string& name);
+
+// One row per layer of `model` for an input of shape `input` (batch 1): the layer table of
+// `imgcls summary`, like torchinfo.summary.
+struct LayerRow {
+  std::string name;  // features.0
+  std::string type;  // Conv2d
+  std::vector<int64_t> output_shape;
+  int64_t parameters = 0;
+};
+std::vector<LayerRow> summarize(ClassifierImpl& model, const InputSpec& input);
 
 int64_t count_parameters(const torch::nn::Module& module, bool trainable_only = false);
 

@@ -1,3 +1,8 @@
+#include <torch/nn/init.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+
 #include <functional>
 #include <map>
 
@@ -5,18 +10,73 @@
 #include "imgcls/errors.hpp"
 #include "models/basic_cnn.hpp"
 #include "models/classifier.hpp"
+#include "models/mlp.hpp"
+#include "models/residual_cnn.hpp"
+#include "models/seed_cnns.hpp"
 #include "util/strings.hpp"
 
 namespace imgcls {
 namespace {
 
-using Factory = std::function<std::shared_ptr<ClassifierImpl>(const Config&, const InputSpec&)>;
+using Factory = std::function<std::shared_ptr<ClassifierImpl>(const ModelConfig&, const InputSpec&)>;
 
-const std::map<std::string, Factory>& registry() {
-  static const std::map<std::string, Factory> factories = {
-      {"basic_cnn", [](const Config&, const InputSpec& in) { return BasicCNN(in).ptr(); }},
+struct Entry {
+  Factory make;
+  std::string description;
+};
+
+const std::map<std::string, Entry>& registry() {
+  static const std::map<std::string, Entry> entries = {
+      {"basic_cnn",
+       {[](const ModelConfig&, const InputSpec& in) { return BasicCNN(in).ptr(); },
+        "seed 004 BasicCNN: conv16-pool-conv32-pool, fc128"}},
+      {"complex_cnn",
+       {[](const ModelConfig&, const InputSpec& in) { return ComplexCNN(in).ptr(); },
+        "seed 004 ComplexCNN: 2x conv32, pool, 2x conv64, pool, fc256"}},
+      {"cifar10_cnn",
+       {[](const ModelConfig&, const InputSpec& in) { return ComplexCNN(in).ptr(); },
+        "seed 004 CIFAR10CNN (ComplexCNN's stack on 3x32x32)"}},
+      {"cifar_cnn",
+       {[](const ModelConfig& m, const InputSpec& in) { return CifarCNN(in, m.hidden_size, m.pooling).ptr(); },
+        "seed 001 Cifar100_CNN; model.hidden_size, model.pooling: stride|max|avg"}},
+      {"baseline_cnn",
+       {[](const ModelConfig&, const InputSpec& in) { return BaselineCNN(in).ptr(); },
+        "seeds 000/002 baseline: six 3x3 convs, three pools, fc1024-fc512"}},
+      {"residual_cnn",
+       {[](const ModelConfig& m, const InputSpec& in) {
+          return ResidualCNN(in, m.widths, m.blocks, m.stem_channels).ptr();
+        },
+        "seed 000 EnhancedCNN: 7x7 stem, residual stages; model.widths, model.blocks, model.stem_channels"}},
+      {"mlp",
+       {[](const ModelConfig& m, const InputSpec& in) { return MLP(in, m.hidden, m.activation, m.dropout).ptr(); },
+        "seed 004 MLPs; model.hidden, model.activation, model.dropout"}},
   };
-  return factories;
+  return entries;
+}
+
+// model.init: kaiming (He normal, for ReLU networks) or xavier (Glorot uniform) on every
+// convolution and linear weight, zero biases; BatchNorm to weight 1, bias 0.
+void apply_init(torch::nn::Module& model, const std::string& init) {
+  if (init == "default") return;
+  torch::NoGradGuard no_grad;
+  const auto init_weight = [&](at::Tensor& w) {
+    if (init == "kaiming")
+      torch::nn::init::kaiming_normal_(w, 0, torch::kFanIn, torch::kReLU);
+    else
+      torch::nn::init::xavier_uniform_(w);
+  };
+  for (const auto& module : model.modules(/*include_self=*/false)) {
+    if (auto* conv = module->as<torch::nn::Conv2d>()) {
+      init_weight(conv->weight);
+      if (conv->bias.defined()) conv->bias.zero_();
+    } else if (auto* linear = module->as<torch::nn::Linear>()) {
+      init_weight(linear->weight);
+      if (linear->bias.defined()) linear->bias.zero_();
+    } else if (auto* bn = module->as<torch::nn::BatchNorm2d>()) {
+      bn->weight.fill_(1);
+      bn->bias.zero_();
+    }
+  }
 }
 
 }  // namespace
@@ -27,7 +87,9 @@ std::shared_ptr<ClassifierImpl> make_model(const Config& config, const InputSpec
     throw ConfigError(config.where("model.name") + ": model.name: unknown model '" + config.model.name +
                       "' (known: " + join(model_names(), ", ") + ")");
   try {
-    return it->second(config, input);
+    auto model = it->second.make(config.model, input);
+    apply_init(*model, config.model.init);
+    return model;
   } catch (const ConfigError& e) {
     throw ConfigError(config.where("model.name") + ": " + e.what());
   }
@@ -35,8 +97,13 @@ std::shared_ptr<ClassifierImpl> make_model(const Config& config, const InputSpec
 
 std::vector<std::string> model_names() {
   std::vector<std::string> names;
-  for (const auto& [name, factory] : registry()) names.push_back(name);
+  for (const auto& [name, entry] : registry()) names.push_back(name);
   return names;
+}
+
+std::string model_description(const std::string& name) {
+  const auto it = registry().find(name);
+  return it == registry().end() ? "" : it->second.description;
 }
 
 int64_t count_parameters(const torch::nn::Module& module, bool trainable_only) {

@@ -1,0 +1,106 @@
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "imgcls/config/config.hpp"
+#include "imgcls/errors.hpp"
+#include "models/classifier.hpp"
+
+namespace imgcls {
+namespace {
+
+std::shared_ptr<ClassifierImpl> build(const std::string& overrides_yaml, const InputSpec& in) {
+  const auto config = parse_config("data: {dataset: mnist}\nmodel: " + overrides_yaml + "\n", "m.yaml");
+  return make_model(config, in);
+}
+
+// Parameter counts of the PyTorch originals (measured with PyTorch; see the issue).
+TEST(Models, ParameterCountsEqualPyTorch) {
+  EXPECT_EQ(count_parameters(*build("{name: basic_cnn}", {1, 28, 28, 10})), 206922);
+  EXPECT_EQ(count_parameters(*build("{name: complex_cnn}", {1, 28, 28, 10})), 870634);
+  EXPECT_EQ(count_parameters(*build("{name: cifar10_cnn}", {3, 32, 32, 10})), 1116970);
+  EXPECT_EQ(count_parameters(*build("{name: cifar_cnn, pooling: avg, hidden_size: 32}", {3, 32, 32, 3})), 21699);
+  EXPECT_EQ(count_parameters(*build("{name: residual_cnn}", {3, 224, 224, 5})), 22352389);
+  EXPECT_EQ(count_parameters(*build("{name: mlp, hidden: [1024, 512, 256, 128]}", {1, 28, 28, 10})), 1494154);
+  EXPECT_EQ(count_parameters(*build("{name: mlp, hidden: [256]}", {1, 28, 28, 10})), 203530);
+  EXPECT_EQ(count_parameters(*build("{name: mlp, hidden: [512, 256]}", {1, 28, 28, 10})), 535818);
+}
+
+TEST(Models, BaselineCnnComputesItsFlattenSize) {
+  // 207,175,365 on 3x224x224 with 5 classes (the seeds' Linear(256*28*28, 1024)).
+  EXPECT_EQ(count_parameters(*build("{name: baseline_cnn}", {3, 224, 224, 5})), 207175365);
+  auto small = build("{name: baseline_cnn}", {3, 32, 32, 5});
+  EXPECT_EQ(small->forward(torch::randn({2, 3, 32, 32})).sizes(), (std::vector<int64_t>{2, 5}));
+}
+
+TEST(Models, EveryModelGivesLogitsForItsInput) {
+  const std::vector<std::pair<std::string, InputSpec>> cases = {
+      {"{name: basic_cnn}", {1, 28, 28, 10}},
+      {"{name: complex_cnn}", {1, 28, 28, 10}},
+      {"{name: cifar10_cnn}", {3, 32, 32, 10}},
+      {"{name: cifar_cnn, pooling: avg}", {3, 32, 32, 3}},
+      {"{name: cifar_cnn, pooling: max}", {3, 32, 32, 3}},
+      {"{name: cifar_cnn, pooling: stride}", {3, 32, 32, 3}},
+      {"{name: residual_cnn, widths: [16, 32], blocks: 1, stem_channels: 8}", {3, 64, 64, 5}},
+      {"{name: mlp, hidden: [64, 32], activation: tanh, dropout: 0.2}", {1, 28, 28, 10}},
+  };
+  for (const auto& [yaml, in] : cases) {
+    auto model = build(yaml, in);
+    const auto y = model->forward(torch::randn({3, in.channels, in.height, in.width}));
+    EXPECT_EQ(y.sizes(), (std::vector<int64_t>{3, in.num_classes})) << yaml;
+    EXPECT_TRUE(torch::isfinite(y).all().item<bool>()) << yaml;
+  }
+}
+
+TEST(Models, PoolingTacticsDiffer) {
+  // stride: the second conv halves 8x8 to 4x4 and the head sees 64*16 features; max and avg
+  // pool to 2x2 (64*4 features), as seed 001's three experiments.
+  EXPECT_EQ(count_parameters(*build("{name: cifar_cnn, pooling: stride}", {3, 32, 32, 3})), 2432 + 18496 + 1024 * 3 + 3);
+  EXPECT_EQ(count_parameters(*build("{name: cifar_cnn, pooling: max}", {3, 32, 32, 3})), 21699);
+}
+
+TEST(Models, InitSchemes) {
+  torch::manual_seed(0);
+  auto kaiming = build("{name: mlp, hidden: [512], init: kaiming}", {1, 28, 28, 10});
+  const auto w = kaiming->named_parameters()["layers.0.weight"];
+  // He normal, fan_in 784: std = sqrt(2 / 784) = 0.0505
+  EXPECT_NEAR(w.std().item<double>(), std::sqrt(2.0 / 784), 0.002);
+  EXPECT_EQ(kaiming->named_parameters()["layers.0.bias"].abs().sum().item<double>(), 0.0);
+  auto xavier = build("{name: mlp, hidden: [512], init: xavier}", {1, 28, 28, 10});
+  // Glorot uniform: bound sqrt(6 / (784 + 512)) = 0.068
+  EXPECT_LE(xavier->named_parameters()["layers.0.weight"].abs().max().item<double>(), std::sqrt(6.0 / 1296) + 1e-6);
+  auto def = build("{name: mlp, hidden: [512]}", {1, 28, 28, 10});
+  // PyTorch's default: kaiming_uniform(a=sqrt(5)): bound 1/sqrt(784) = 0.0357
+  EXPECT_LE(def->named_parameters()["layers.0.weight"].abs().max().item<double>(), 1 / std::sqrt(784.0) + 1e-6);
+}
+
+TEST(Models, BadParametersAreConfigErrors) {
+  EXPECT_THROW(build("{name: residual_cnn}", {3, 2, 2, 5}), ConfigError);
+  EXPECT_THROW(build("{name: cifar_cnn}", {3, 4, 4, 5}), ConfigError);
+  try {
+    build("{name: basic_cnn}", {1, 2, 2, 10});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("m.yaml:2: model.name: basic_cnn needs inputs", 0), 0u) << e.what();
+  }
+}
+
+TEST(Summary, RowsAddUpToTheParameterCount) {
+  for (const auto* yaml : {"{name: basic_cnn}", "{name: mlp, hidden: [64]}", "{name: cifar_cnn}"}) {
+    const InputSpec in{3, 32, 32, 4};
+    auto model = build(yaml, in);
+    int64_t sum = 0;
+    const auto rows = summarize(*model, in);
+    for (const auto& r : rows) sum += r.parameters;
+    EXPECT_EQ(sum, count_parameters(*model)) << yaml;
+    EXPECT_EQ(rows.back().output_shape, (std::vector<int64_t>{1, 4})) << yaml;
+  }
+  const InputSpec in{1, 28, 28, 10};
+  const auto rows = summarize(*build("{name: basic_cnn}", in), in);
+  EXPECT_EQ(rows[0].name, "features.0");
+  EXPECT_EQ(rows[0].type, "Conv2d");
+  EXPECT_EQ(rows[0].output_shape, (std::vector<int64_t>{1, 16, 28, 28}));
+  EXPECT_EQ(rows[0].parameters, 160);
+}
+
+}  // namespace
+}  // namespace imgcls
