@@ -388,6 +388,13 @@ std::string to_yaml(const Config& config) {
   return std::string(out.c_str()) + "\n";
 }
 
+std::string value_text(const Config& config, const std::string& dotted_key) {
+  const auto* field = find_field(dotted_key);
+  if (!field) throw ConfigError(dotted_key + ": unknown key" + did_you_mean(dotted_key));
+  Config copy = config;
+  return field->show(copy);
+}
+
 std::vector<std::string> config_keys() {
   std::vector<std::string> keys;
   for (const auto& f : schema()) keys.push_back(f.key);

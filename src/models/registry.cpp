@@ -3,6 +3,7 @@
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -23,33 +24,37 @@ using Factory = std::function<std::shared_ptr<ClassifierImpl>(const ModelConfig&
 struct Entry {
   Factory make;
   std::string description;
+  std::vector<std::string> keys;  // the model.* keys it takes besides name and init
 };
 
 const std::map<std::string, Entry>& registry() {
   static const std::map<std::string, Entry> entries = {
       {"basic_cnn",
        {[](const ModelConfig&, const InputSpec& in) { return BasicCNN(in).ptr(); },
-        "seed 004 BasicCNN: conv16-pool-conv32-pool, fc128"}},
+        "seed 004 BasicCNN: conv16-pool-conv32-pool, fc128", {}}},
       {"complex_cnn",
        {[](const ModelConfig&, const InputSpec& in) { return ComplexCNN(in).ptr(); },
-        "seed 004 ComplexCNN: 2x conv32, pool, 2x conv64, pool, fc256"}},
+        "seed 004 ComplexCNN: 2x conv32, pool, 2x conv64, pool, fc256", {}}},
       {"cifar10_cnn",
        {[](const ModelConfig&, const InputSpec& in) { return ComplexCNN(in).ptr(); },
-        "seed 004 CIFAR10CNN (ComplexCNN's stack on 3x32x32)"}},
+        "seed 004 CIFAR10CNN (ComplexCNN's stack on 3x32x32)", {}}},
       {"cifar_cnn",
        {[](const ModelConfig& m, const InputSpec& in) { return CifarCNN(in, m.hidden_size, m.pooling).ptr(); },
-        "seed 001 Cifar100_CNN; model.hidden_size, model.pooling: stride|max|avg"}},
+        "seed 001 Cifar100_CNN; model.hidden_size, model.pooling: stride|max|avg",
+        {"model.hidden_size", "model.pooling"}}},
       {"baseline_cnn",
        {[](const ModelConfig&, const InputSpec& in) { return BaselineCNN(in).ptr(); },
-        "seeds 000/002 baseline: six 3x3 convs, three pools, fc1024-fc512"}},
+        "seeds 000/002 baseline: six 3x3 convs, three pools, fc1024-fc512", {}}},
       {"residual_cnn",
        {[](const ModelConfig& m, const InputSpec& in) {
           return ResidualCNN(in, m.widths, m.blocks, m.stem_channels).ptr();
         },
-        "seed 000 EnhancedCNN: 7x7 stem, residual stages; model.widths, model.blocks, model.stem_channels"}},
+        "seed 000 EnhancedCNN: 7x7 stem, residual stages; model.widths, model.blocks, model.stem_channels",
+        {"model.widths", "model.blocks", "model.stem_channels"}}},
       {"mlp",
        {[](const ModelConfig& m, const InputSpec& in) { return MLP(in, m.hidden, m.activation, m.dropout).ptr(); },
-        "seed 004 MLPs; model.hidden, model.activation, model.dropout"}},
+        "seed 004 MLPs; model.hidden, model.activation, model.dropout",
+        {"model.hidden", "model.activation", "model.dropout"}}},
   };
   return entries;
 }
@@ -86,6 +91,17 @@ std::shared_ptr<ClassifierImpl> make_model(const Config& config, const InputSpec
   if (it == registry().end())
     throw ConfigError(config.where("model.name") + ": model.name: unknown model '" + config.model.name +
                       "' (known: " + join(model_names(), ", ") + ")");
+  // A model.* key the chosen model does not take is an error when it was changed from its
+  // default (a resolved config.yaml lists every key with its default, and must load back).
+  const Config defaults;
+  for (const auto& key : config_keys()) {
+    if (key.rfind("model.", 0) != 0 || key == "model.name" || key == "model.init") continue;
+    const auto& takes = it->second.keys;
+    if (std::find(takes.begin(), takes.end(), key) != takes.end()) continue;
+    if (value_text(config, key) != value_text(defaults, key))
+      throw ConfigError(config.where(key) + ": " + key + ": " + config.model.name + " does not take this key (it takes " +
+                        (takes.empty() ? std::string("none besides model.init") : join(takes, ", ")) + ")");
+  }
   try {
     auto model = it->second.make(config.model, input);
     apply_init(*model, config.model.init);

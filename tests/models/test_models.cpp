@@ -84,6 +84,19 @@ TEST(Models, BadParametersAreConfigErrors) {
   }
 }
 
+TEST(Models, KeysTheModelDoesNotTakeAreRejected) {
+  try {
+    build("{name: basic_cnn, pooling: max}", {1, 28, 28, 10});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "m.yaml:2: model.pooling: basic_cnn does not take this key (it takes none besides model.init)");
+  }
+  EXPECT_THROW(build("{name: mlp, widths: [8]}", {1, 28, 28, 10}), ConfigError);
+  // Defaults of other models' keys, as a resolved config.yaml lists them, are fine.
+  EXPECT_NO_THROW(build("{name: mlp, pooling: avg, widths: [128, 256, 512]}", {1, 28, 28, 10}));
+}
+
 TEST(Summary, RowsAddUpToTheParameterCount) {
   for (const auto* yaml : {"{name: basic_cnn}", "{name: mlp, hidden: [64]}", "{name: cifar_cnn}"}) {
     const InputSpec in{3, 32, 32, 4};

@@ -78,6 +78,10 @@ Config parse_config(const std::string& text, const std::string& origin,
 // an equal config: this is what a run directory's config.yaml holds.
 std::string to_yaml(const Config& config);
 
+// The value of one dotted key as YAML text ("0.001", "[512, 256]", "adam"). Throws
+// ConfigError for a key the schema does not know.
+std::string value_text(const Config& config, const std::string& dotted_key);
+
 // Every dotted key the schema knows, in schema order (used by `imgcls config keys`).
 std::vector<std::string> config_keys();
 
