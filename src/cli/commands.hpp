@@ -15,6 +15,7 @@ struct TrainOptions {
   std::string config_path;
   std::vector<std::string> overrides;
   std::string out_dir;
+  std::string resume_dir;  // --resume RUN_DIR: continue that run (its config.yaml + overrides)
   bool quiet = false;
 };
 void setup_train(CLI::App& app);

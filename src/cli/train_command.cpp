@@ -5,16 +5,19 @@
 #include "cli/commands.hpp"
 #include "imgcls/config/config.hpp"
 #include "imgcls/engine/trainer.hpp"
+#include "imgcls/errors.hpp"
 
 namespace imgcls {
 
 void setup_train(CLI::App& app) {
   auto options = std::make_shared<TrainOptions>();
   auto* cmd = app.add_subcommand("train", "Train a model from a YAML or JSON experiment config");
-  cmd->add_option("config", options->config_path, "Experiment config (.yaml, .yml or .json)")->required();
+  cmd->add_option("config", options->config_path, "Experiment config (.yaml, .yml or .json); not with --resume");
   cmd->add_option("overrides", options->overrides,
                   "Dotted overrides applied after loading, e.g. optimizer.lr=0.01 train.epochs=2");
   cmd->add_option("-o,--out", options->out_dir, "Run directory (default: runs/<name>-<timestamp>)");
+  cmd->add_option("-r,--resume", options->resume_dir,
+                  "Continue RUN_DIR exactly from its checkpoints/last.pt (overrides may change train.epochs)");
   cmd->add_flag("-q,--quiet", options->quiet, "Print nothing but errors (train.log still gets everything)");
   cmd->footer(
       "The run directory gets config.yaml, metrics.csv, summary.json, train.log and checkpoints/{last,best}.pt.\n"
@@ -23,8 +26,29 @@ void setup_train(CLI::App& app) {
 }
 
 int run_train(const TrainOptions& options) {
-  auto config = load_config(options.config_path, options.overrides);
-  Trainer trainer(std::move(config), TrainerOptions{options.out_dir, options.quiet});
+  if (options.resume_dir.empty()) {
+    if (options.config_path.empty()) throw UsageError("train: give a CONFIG file, or --resume RUN_DIR");
+    auto config = load_config(options.config_path, options.overrides);
+    Trainer trainer(std::move(config), TrainerOptions{options.out_dir, options.quiet, false});
+    trainer.train();
+    return 0;
+  }
+  if (!options.out_dir.empty()) throw UsageError("train: --resume continues RUN_DIR in place; drop --out");
+  // With --resume the first positional, if any, is an override (KEY=VALUE), not a config.
+  auto overrides = options.overrides;
+  if (!options.config_path.empty()) {
+    if (options.config_path.find('=') == std::string::npos)
+      throw UsageError("train: --resume uses RUN_DIR/config.yaml; do not give a CONFIG file ('" +
+                       options.config_path + "')");
+    overrides.insert(overrides.begin(), options.config_path);
+  }
+  const auto config_path = options.resume_dir + "/config.yaml";
+  const auto original = load_config(config_path);
+  auto config = load_config(config_path, overrides);
+  if (frozen_config_hash(config) != frozen_config_hash(original))
+    throw ConfigError("--resume: only train.epochs, train.log_every, name, device and threads may change when "
+                      "resuming; the overrides change other keys");
+  Trainer trainer(std::move(config), TrainerOptions{options.resume_dir, options.quiet, true});
   trainer.train();
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -110,10 +111,10 @@ Field string_field(std::string key, Ref ref, std::string expected,
 }
 
 template <class Ref>
-Field int_list_field(std::string key, Ref ref, int64_t min_value, std::string expected) {
+Field int_list_field(std::string key, Ref ref, int64_t min_value, std::string expected, bool allow_empty = false) {
   Field f{std::move(key), expected, false, nullptr, nullptr};
-  f.set = [ref, min_value, expected](Config& c, const YAML::Node& n) {
-    if (!n.IsSequence() || n.size() == 0) throw BadValue{expected};
+  f.set = [ref, min_value, expected, allow_empty](Config& c, const YAML::Node& n) {
+    if (!n.IsSequence() || (n.size() == 0 && !allow_empty)) throw BadValue{expected};
     std::vector<int64_t> values;
     for (const auto& item : n) {
       const auto v = parse_scalar<int64_t>(item, expected);
@@ -125,6 +126,28 @@ Field int_list_field(std::string key, Ref ref, int64_t min_value, std::string ex
   f.show = [ref](Config& c) {
     std::string text = "[";
     for (std::size_t i = 0; i < ref(c).size(); ++i) text += (i ? ", " : "") + std::to_string(ref(c)[i]);
+    return text + "]";
+  };
+  return f;
+}
+
+template <class Ref>
+Field double_list_field(std::string key, Ref ref, std::size_t size, std::string expected,
+                        std::function<bool(double)> ok) {
+  Field f{std::move(key), expected, false, nullptr, nullptr};
+  f.set = [ref, size, ok, expected](Config& c, const YAML::Node& n) {
+    if (!n.IsSequence() || n.size() != size) throw BadValue{expected};
+    std::vector<double> values;
+    for (const auto& item : n) {
+      const auto v = parse_scalar<double>(item, expected);
+      if (!std::isfinite(v) || !ok(v)) throw BadValue{expected};
+      values.push_back(v);
+    }
+    ref(c) = values;
+  };
+  f.show = [ref](Config& c) {
+    std::string text = "[";
+    for (std::size_t i = 0; i < ref(c).size(); ++i) text += (i ? ", " : "") + show_double(ref(c)[i]);
     return text + "]";
   };
   return f;
@@ -187,15 +210,76 @@ const std::vector<Field>& schema() {
                                "a non-empty list of positive integers, e.g. [128, 256, 512]"));
     f.push_back(int_field("model.blocks", IMGCLS_REF(model.blocks), 0, "a non-negative integer"));
     f.push_back(int_field("model.stem_channels", IMGCLS_REF(model.stem_channels), 1, "a positive integer"));
-    f.push_back(choice_field("optimizer.name", IMGCLS_REF(optimizer.name), {"adam", "sgd"}));
+    f.push_back(choice_field("optimizer.name", IMGCLS_REF(optimizer.name), {"sgd", "adam", "adamw", "rmsprop"}));
     f.push_back(number_field("optimizer.lr", IMGCLS_REF(optimizer.lr), "a positive number", positive));
     f.push_back(number_field("optimizer.weight_decay", IMGCLS_REF(optimizer.weight_decay),
                              "a non-negative number", non_negative));
     f.push_back(number_field("optimizer.momentum", IMGCLS_REF(optimizer.momentum), "a number in [0, 1)",
                              [](double v) { return v >= 0 && v < 1; }));
+    f.push_back(number_field("optimizer.dampening", IMGCLS_REF(optimizer.dampening), "a number in [0, 1]",
+                             [](double v) { return v >= 0 && v <= 1; }));
+    f.push_back(bool_field("optimizer.nesterov", IMGCLS_REF(optimizer.nesterov)));
+    f.push_back(double_list_field("optimizer.betas", IMGCLS_REF(optimizer.betas), 2,
+                                  "two numbers in [0, 1), e.g. [0.9, 0.999]", [](double v) { return v >= 0 && v < 1; }));
+    f.push_back(number_field("optimizer.eps", IMGCLS_REF(optimizer.eps), "a positive number", positive));
+    f.push_back(number_field("optimizer.alpha", IMGCLS_REF(optimizer.alpha), "a number in [0, 1]",
+                             [](double v) { return v >= 0 && v <= 1; }));
+
+    f.push_back(choice_field("scheduler.name", IMGCLS_REF(scheduler.name),
+                             {"none", "step", "multistep", "cosine", "plateau", "onecycle", "exponential"}));
+    f.push_back(int_field("scheduler.step_size", IMGCLS_REF(scheduler.step_size), 1, "a positive integer (epochs)"));
+    f.push_back(number_field("scheduler.gamma", IMGCLS_REF(scheduler.gamma), "a positive number", positive));
+    f.push_back(int_list_field("scheduler.milestones", IMGCLS_REF(scheduler.milestones), 1,
+                               "a list of increasing epochs, e.g. [30, 60]", /*allow_empty=*/true));
+    f.push_back(int_field("scheduler.t_max", IMGCLS_REF(scheduler.t_max), 0,
+                          "a non-negative integer (0 = the epochs after warmup)"));
+    f.push_back(number_field("scheduler.eta_min", IMGCLS_REF(scheduler.eta_min), "a non-negative number", non_negative));
+    f.push_back(choice_field("scheduler.monitor", IMGCLS_REF(scheduler.monitor),
+                             {"val_loss", "val_acc", "train_loss", "train_acc"}));
+    f.push_back(choice_field("scheduler.mode", IMGCLS_REF(scheduler.mode), {"auto", "min", "max"}));
+    f.push_back(number_field("scheduler.factor", IMGCLS_REF(scheduler.factor), "a number in (0, 1)",
+                             [](double v) { return v > 0 && v < 1; }));
+    f.push_back(int_field("scheduler.patience", IMGCLS_REF(scheduler.patience), 0, "a non-negative integer"));
+    f.push_back(number_field("scheduler.threshold", IMGCLS_REF(scheduler.threshold), "a non-negative number",
+                             non_negative));
+    f.push_back(choice_field("scheduler.threshold_mode", IMGCLS_REF(scheduler.threshold_mode), {"rel", "abs"}));
+    f.push_back(int_field("scheduler.cooldown", IMGCLS_REF(scheduler.cooldown), 0, "a non-negative integer"));
+    f.push_back(number_field("scheduler.min_lr", IMGCLS_REF(scheduler.min_lr), "a non-negative number", non_negative));
+    f.push_back(number_field("scheduler.max_lr", IMGCLS_REF(scheduler.max_lr), "a non-negative number (0 = optimizer.lr)",
+                             non_negative));
+    f.push_back(number_field("scheduler.pct_start", IMGCLS_REF(scheduler.pct_start), "a number in (0, 1)",
+                             [](double v) { return v > 0 && v < 1; }));
+    f.push_back(choice_field("scheduler.anneal", IMGCLS_REF(scheduler.anneal), {"cos", "linear"}));
+    f.push_back(number_field("scheduler.div_factor", IMGCLS_REF(scheduler.div_factor), "a positive number", positive));
+    f.push_back(number_field("scheduler.final_div_factor", IMGCLS_REF(scheduler.final_div_factor), "a positive number",
+                             positive));
+    f.push_back(int_field("scheduler.warmup_epochs", IMGCLS_REF(scheduler.warmup_epochs), 0, "a non-negative integer"));
+    f.push_back(int_field("scheduler.warmup_steps", IMGCLS_REF(scheduler.warmup_steps), 0, "a non-negative integer"));
+    f.push_back(number_field("scheduler.warmup_start_factor", IMGCLS_REF(scheduler.warmup_start_factor),
+                             "a number in (0, 1]", [](double v) { return v > 0 && v <= 1; }));
+
     f.push_back(int_field("train.epochs", IMGCLS_REF(train.epochs), 1, "a positive integer"));
     f.push_back(int_field("train.log_every", IMGCLS_REF(train.log_every), 0,
                           "a non-negative integer (0 = once per epoch)"));
+    f.push_back(choice_field("train.early_stopping.monitor", IMGCLS_REF(train.early_stopping.monitor),
+                             {"val_acc", "val_loss", "train_acc", "train_loss"}));
+    f.push_back(choice_field("train.early_stopping.mode", IMGCLS_REF(train.early_stopping.mode), {"auto", "min", "max"}));
+    f.push_back(int_field("train.early_stopping.patience", IMGCLS_REF(train.early_stopping.patience), 0,
+                          "a non-negative integer (0 = never stop early)"));
+    f.push_back(number_field("train.early_stopping.min_delta", IMGCLS_REF(train.early_stopping.min_delta),
+                             "a non-negative number", non_negative));
+    f.push_back(number_field("train.label_smoothing", IMGCLS_REF(train.label_smoothing), "a number in [0, 1)",
+                             [](double v) { return v >= 0 && v < 1; }));
+    f.push_back(number_field("train.grad_clip_norm", IMGCLS_REF(train.grad_clip_norm),
+                             "a non-negative number (0 = no clipping)", non_negative));
+    f.push_back(int_field("train.grad_accum_steps", IMGCLS_REF(train.grad_accum_steps), 1, "a positive integer"));
+    f.push_back(choice_field("train.amp", IMGCLS_REF(train.amp), {"none", "bf16", "fp16"}));
+    f.push_back(bool_field("train.channels_last", IMGCLS_REF(train.channels_last)));
+    f.push_back(int_field("train.val_every", IMGCLS_REF(train.val_every), 1, "a positive integer (epochs)"));
+    f.push_back(bool_field("train.deterministic", IMGCLS_REF(train.deterministic)));
+    f.push_back(choice_field("train.on_nan", IMGCLS_REF(train.on_nan), {"stop", "skip_batch"}));
+    f.push_back(int_field("output.keep_last", IMGCLS_REF(output.keep_last), 0,
+                          "a non-negative integer (0 = keep no epoch-N.pt)"));
     return f;
   }();
   return fields;
@@ -310,10 +394,31 @@ YAML::Node parse_document(const std::string& text, const std::string& origin) {
   }
 }
 
-void check_combinations(const Config& c) {
-  if (c.optimizer.momentum != 0 && c.optimizer.name != "sgd")
+void check_combinations(Config& c) {
+  const auto& o = c.optimizer;
+  if (o.momentum != 0 && o.name != "sgd" && o.name != "rmsprop")
     fail(c.where("optimizer.momentum"), "optimizer.momentum",
-         "only sgd uses momentum, but optimizer.name is '" + c.optimizer.name + "'");
+         "only sgd and rmsprop use momentum, but optimizer.name is '" + o.name + "'");
+  if (o.nesterov && (o.name != "sgd" || o.momentum <= 0 || o.dampening != 0))
+    fail(c.where("optimizer.nesterov"), "optimizer.nesterov",
+         "needs optimizer.name: sgd with momentum > 0 and dampening 0 (as PyTorch)");
+  // PyTorch's AdamW defaults to weight_decay 0.01; without it AdamW is Adam.
+  if (o.name == "adamw" && c.where("optimizer.weight_decay") == "default") c.optimizer.weight_decay = 0.01;
+
+  const auto& s = c.scheduler;
+  if (s.name == "multistep") {
+    if (s.milestones.empty())
+      fail(c.where("scheduler.milestones"), "scheduler.milestones", "multistep needs a non-empty list of epochs");
+    for (std::size_t i = 1; i < s.milestones.size(); ++i)
+      if (s.milestones[i] <= s.milestones[i - 1])
+        fail(c.where("scheduler.milestones"), "scheduler.milestones", "epochs must be strictly increasing");
+  }
+  if (s.warmup_epochs > 0 && s.warmup_steps > 0)
+    fail(c.where("scheduler.warmup_steps"), "scheduler.warmup_steps",
+         "give either scheduler.warmup_epochs or scheduler.warmup_steps, not both");
+  if (s.warmup_epochs >= c.train.epochs)
+    fail(c.where("scheduler.warmup_epochs"), "scheduler.warmup_epochs",
+         "must be fewer than train.epochs (" + std::to_string(c.train.epochs) + ")");
 }
 
 }  // namespace
@@ -360,31 +465,30 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
 
 std::string to_yaml(const Config& config) {
   Config copy = config;  // the field accessors take a mutable Config
-  YAML::Emitter out;
-  out << YAML::BeginMap;
-  std::string open_section;
+  YAML::Node root(YAML::NodeType::Map);
   for (const auto& field : schema()) {
-    const auto dot = field.key.find('.');
-    const auto section = dot == std::string::npos ? "" : field.key.substr(0, dot);
-    const auto leaf = dot == std::string::npos ? field.key : field.key.substr(dot + 1);
-    if (section != open_section) {
-      if (!open_section.empty()) out << YAML::EndMap;
-      if (!section.empty()) out << YAML::Key << section << YAML::Value << YAML::BeginMap;
-      open_section = section;
+    std::vector<std::string> parts;
+    std::stringstream key(field.key);
+    for (std::string part; std::getline(key, part, '.');) parts.push_back(part);
+    YAML::Node node;
+    node.reset(root);  // yaml-cpp nodes are references: reset() rebinds, = would assign
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+      if (!node[parts[i]]) node[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      YAML::Node child = node[parts[i]];
+      node.reset(child);
     }
     const auto text = field.show(copy);
-    out << YAML::Key << leaf << YAML::Value;
-    // Strings that YAML would read as another type (e.g. a name "1e3") are quoted.
-    if (field.expected.rfind("one of", 0) == 0 || field.key == "name" || field.key == "data.root" ||
-        field.key == "device")
-      out << YAML::DoubleQuoted << text;
-    else if (!text.empty() && text.front() == '[')
-      out << YAML::Flow << YAML::Load(text);
-    else
-      out << text;
+    YAML::Node value;
+    if (!text.empty() && text.front() == '[') {
+      value = YAML::Load(text);
+      value.SetStyle(YAML::EmitterStyle::Flow);
+    } else {
+      value = text;
+    }
+    node[parts.back()] = value;
   }
-  if (!open_section.empty()) out << YAML::EndMap;
-  out << YAML::EndMap;
+  YAML::Emitter out;
+  out << root;
   return std::string(out.c_str()) + "\n";
 }
 
@@ -393,6 +497,20 @@ std::string value_text(const Config& config, const std::string& dotted_key) {
   if (!field) throw ConfigError(dotted_key + ": unknown key" + did_you_mean(dotted_key));
   Config copy = config;
   return field->show(copy);
+}
+
+std::string frozen_config_hash(const Config& config) {
+  static const std::set<std::string> may_change = {"name", "device", "threads", "train.epochs", "train.log_every"};
+  Config copy = config;
+  std::string text;
+  for (const auto& field : schema())
+    if (!may_change.count(field.key)) text += field.key + "=" + field.show(copy) + "\n";
+  // FNV-1a, 64 bit: stable across runs and platforms (std::hash is not).
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ULL;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
 }
 
 std::vector<std::string> config_keys() {

@@ -1,10 +1,14 @@
-// Checkpoints: model + optimizer + epoch in LibTorch's archive format, with a format
-// version checked on load. Written atomically (temp file, fsync, rename): a kill at any
-// moment leaves the previous file intact.
+// Checkpoints: everything needed to continue a run exactly, in LibTorch's archive format.
+// Written atomically (temp file, fsync, rename, fsync of the folder) and read back before the
+// rename, so a kill at any moment leaves the previous file intact and a file that exists
+// loads. A format version and a hash of the frozen config keys are checked on load.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "imgcls/engine/trainer.hpp"
 
 namespace torch {
 namespace nn {
@@ -17,20 +21,34 @@ class Optimizer;
 
 namespace imgcls {
 
-constexpr int64_t kCheckpointFormatVersion = 1;
+constexpr int64_t kCheckpointFormatVersion = 2;
 
-struct CheckpointInfo {
+// Where a run is: after `epoch` completed epochs plus `step` batches of the next one.
+struct TrainProgress {
   int64_t epoch = 0;
-  double metric = 0;  // the monitored metric at that epoch (val_acc)
+  int64_t step = 0;         // batches of epoch `epoch` + 1 already trained (0 at an epoch boundary)
+  int64_t global_step = 0;  // optimizer steps so far
+  // Running sums of the unfinished epoch, so a mid-epoch resume reports the same metrics.
+  double loss_sum = 0;
+  int64_t correct = 0, seen = 0;
+  int64_t skipped = 0;      // batches skipped for a non-finite loss (train.on_nan: skip_batch)
+  double best_metric = 0;   // the monitored metric at best_epoch
+  int64_t best_epoch = 0;   // 0: none yet
+  std::vector<double> schedule_state, early_stopping_state;
+  std::vector<double> scaler_state;  // fp16 gradient scaler: scale, growth tracker
+  std::vector<EpochMetrics> history;
+  std::string config_hash;
 };
 
-// Throws IoError when the file cannot be written.
+// Also stores the CPU and CUDA random generator states. Throws IoError when the file cannot
+// be written.
 void save_checkpoint(const std::string& path, const torch::nn::Module& model, const torch::optim::Optimizer* optimizer,
-                     const CheckpointInfo& info);
+                     const TrainProgress& progress);
 
-// Loads the model weights (and the optimizer state when `optimizer` is given). Throws
-// TrainError naming the file when it is unreadable, of another format version, or does
-// not fit the model.
-CheckpointInfo load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer);
+// Loads the model (and the optimizer state, and the generator states when `restore_rng`).
+// Throws TrainError naming the file when it is unreadable, of another format version, or
+// does not fit the model (the first mismatching parameter and both shapes).
+TrainProgress load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
+                              bool restore_rng = false);
 
 }  // namespace imgcls

@@ -1,15 +1,19 @@
 #include "imgcls/engine/trainer.hpp"
 
 #include <ATen/ATen.h>
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 #include <torch/nn/functional/loss.h>
-#include <torch/optim/adam.h>
-#include <torch/optim/sgd.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/optimizer.h>
 #include <torch/utils.h>
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -17,7 +21,10 @@
 
 #include "data/loader.hpp"
 #include "data/mnist.hpp"
+#include "engine/amp.hpp"
 #include "engine/checkpoint.hpp"
+#include "engine/lr_schedule.hpp"
+#include "engine/optimizers.hpp"
 #include "engine/run_files.hpp"
 #include "imgcls/errors.hpp"
 #include "imgcls/io/atomic_file.hpp"
@@ -55,13 +62,20 @@ at::Device pick_device(const Config& config) {
   return device.has_index() ? device : at::Device(at::kCUDA, 0);
 }
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Config& c, std::vector<at::Tensor> params) {
-  const auto& o = c.optimizer;
-  if (o.name == "sgd")
-    return std::make_unique<torch::optim::SGD>(
-        params, torch::optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weight_decay));
-  return std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
+double metric_of(const EpochMetrics& m, const std::string& name) {
+  if (name == "val_acc") return m.val_acc;
+  if (name == "val_loss") return m.val_loss;
+  if (name == "train_acc") return m.train_acc;
+  return m.train_loss;
 }
+
+// With no validation split, val_* monitors fall back to their train_* counterparts.
+std::string effective_monitor(const std::string& monitor, bool have_val) {
+  if (have_val || monitor.rfind("val_", 0) != 0) return monitor;
+  return "train_" + monitor.substr(4);
+}
+
+nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
 }  // namespace
 
@@ -75,16 +89,37 @@ struct Trainer::Impl {
   DataSplits data;
   std::shared_ptr<ClassifierImpl> model;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
-  std::vector<EpochMetrics> history;
+  std::unique_ptr<LrSchedule> schedule;
+  std::unique_ptr<EarlyStopping> early_stopping;
+  std::unique_ptr<GradScaler> scaler;
+  TrainProgress progress;
+  std::string monitor;  // the metric that picks best.pt and drives early stopping
+  std::string amp = "none";
   Clock::time_point started = Clock::now();
+  double seconds_before = 0;  // total_seconds of the run before this process (resume)
   int64_t eval_batch_size = 256;
+  int64_t steps_per_epoch = 0, optimizer_steps_per_epoch = 0;
+  bool already_finished = false;
 
-  double lr() const { return optimizer->param_groups().at(0).options().get_lr(); }
+  bool have_val() const { return data.val.size() > 0; }
   Batch to_device(Batch b) const {
+    if (config.train.channels_last) b.images = b.images.contiguous(at::MemoryFormat::ChannelsLast);
     if (device.is_cpu()) return b;
     return Batch{b.images.to(device, /*non_blocking=*/true), b.labels.to(device, true)};
   }
+  at::Tensor loss_of(const at::Tensor& logits, const at::Tensor& labels) const {
+    return torch::nn::functional::cross_entropy(
+        logits.to(at::kFloat), labels,
+        torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(config.train.label_smoothing));
+  }
+  void save(const std::string& path) {
+    progress.schedule_state = schedule->state();
+    progress.early_stopping_state = early_stopping->state();
+    progress.scaler_state = scaler->state();
+    save_checkpoint(path, *model, optimizer.get(), progress);
+  }
   void write_summary(const RunSummary& s) const;
+  void prune_epoch_checkpoints(int64_t epoch) const;
 };
 
 Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique<Impl>()) {
@@ -92,21 +127,65 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   m.config = std::move(config);
   m.options = std::move(options);
   const auto& c = m.config;
-  if (c.threads > 0) at::set_num_threads(static_cast<int>(c.threads));
   // Everything that can reject the config or the data runs before the run directory is
   // made, so a bad run leaves nothing behind.
-  check_out_dir_is_free(m.options.out_dir);
+  if (!m.options.resume) check_out_dir_is_free(m.options.out_dir);
+  if (c.threads > 0) at::set_num_threads(static_cast<int>(c.threads));
   m.device = pick_device(c);
   m.runtime = runtime_info();
+  if (c.train.deterministic) {
+    setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+    at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
+    at::globalContext().setDeterministicCuDNN(true);
+    at::globalContext().setBenchmarkCuDNN(false);
+  }
   torch::manual_seed(static_cast<uint64_t>(c.seed));
   m.data = make_splits(c);
   m.model = make_model(c, InputSpec{m.data.channels, m.data.height, m.data.width, m.data.num_classes});
+  if (c.train.channels_last)
+    for (auto& p : m.model->parameters())
+      if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
   m.model->to(m.device);
-  m.optimizer = make_optimizer(c, m.model->parameters());
+  m.optimizer = make_optimizer(c.optimizer, m.model->parameters());
   m.eval_batch_size = std::max<int64_t>(c.data.batch_size, 256);
+  m.steps_per_epoch = (m.data.train.size() + c.data.batch_size - 1) / c.data.batch_size;
+  m.optimizer_steps_per_epoch = (m.steps_per_epoch + c.train.grad_accum_steps - 1) / c.train.grad_accum_steps;
+  m.schedule = std::make_unique<LrSchedule>(c.scheduler, c.optimizer.lr, c.train.epochs, m.optimizer_steps_per_epoch);
+  m.monitor = effective_monitor(c.train.early_stopping.monitor, m.have_val());
+  m.early_stopping = std::make_unique<EarlyStopping>(monitor_maximizes(m.monitor, c.train.early_stopping.mode),
+                                                     c.train.early_stopping.patience, c.train.early_stopping.min_delta);
+  m.amp = m.device.is_cuda() ? c.train.amp : "none";
+  m.scaler = std::make_unique<GradScaler>(m.amp == "fp16", m.device);
+  m.progress.config_hash = frozen_config_hash(c);
 
-  m.paths = create_run_dir(c, m.options.out_dir);
+  m.paths = m.options.resume ? open_run_dir(m.options.out_dir) : create_run_dir(c, m.options.out_dir);
   m.console = std::make_unique<Console>(m.paths.log(), m.options.quiet);
+  if (c.train.amp != "none" && !m.device.is_cuda())
+    m.console->warn("train.amp: " + c.train.amp + " needs CUDA; training on " + m.device.str() + " in full precision");
+  if (m.monitor != c.train.early_stopping.monitor)
+    m.console->warn("no validation split: best.pt and early stopping use " + m.monitor);
+
+  if (m.options.resume && std::filesystem::exists(m.paths.last_checkpoint())) {
+    auto restored = load_checkpoint(m.paths.last_checkpoint(), *m.model, m.optimizer.get(), /*restore_rng=*/true);
+    if (restored.config_hash != m.progress.config_hash)
+      throw TrainError(m.paths.last_checkpoint() + ": was written for a different config than " + m.paths.config() +
+                       " (data, model, optimizer, scheduler or train settings changed)");
+    m.progress = std::move(restored);
+    m.schedule->load_state(m.progress.schedule_state);
+    m.early_stopping->load_state(m.progress.early_stopping_state);
+    m.scaler->load_state(m.progress.scaler_state);
+    m.already_finished = m.progress.step == 0 &&
+                         (m.progress.epoch >= c.train.epochs || m.early_stopping->should_stop());
+    if (std::filesystem::exists(m.paths.summary())) {
+      try {
+        const auto old = nlohmann::json::parse(std::ifstream(m.paths.summary()));
+        m.seconds_before = old.value("total_seconds", 0.0);
+        if (old.value("status", "") != "completed" && old.value("status", "") != "stopped_early")
+          m.already_finished = false;  // the final test evaluation has not run yet
+      } catch (const nlohmann::json::exception&) {
+      }
+    }
+  }
   write_file_atomic(m.paths.config(), to_yaml(c));
 }
 
@@ -119,56 +198,104 @@ void Trainer::describe(std::ostream& os) const {
   const auto& c = m.config;
   os << "imgcls " << m.runtime.imgcls_version << " (LibTorch " << m.runtime.libtorch_version << ")\n"
      << "run:       " << m.paths.dir << "\n"
-     << "device:    " << m.device.str() << ", " << at::get_num_threads() << " CPU threads\n"
+     << "device:    " << m.device.str() << ", " << at::get_num_threads() << " CPU threads"
+     << (m.amp != "none" ? ", amp " + m.amp : std::string()) << (c.train.channels_last ? ", channels_last" : "")
+     << "\n"
      << "data:      " << c.data.dataset << ", " << m.data.channels << "x" << m.data.height << "x" << m.data.width
      << ", " << m.data.num_classes << " classes; train " << m.data.train.size() << ", val " << m.data.val.size()
-     << ", test " << m.data.test.size() << "; batch " << c.data.batch_size << "\n"
+     << ", test " << m.data.test.size() << "; batch " << c.data.batch_size
+     << (c.train.grad_accum_steps > 1 ? " x " + std::to_string(c.train.grad_accum_steps) + " accumulated" : "") << "\n"
      << "model:     " << c.model.name << ", " << count_parameters(*m.model) << " parameters ("
      << count_parameters(*m.model, true) << " trainable)\n"
      << "optimizer: " << c.optimizer.name << ", lr " << c.optimizer.lr << ", weight_decay "
      << c.optimizer.weight_decay;
-  if (c.optimizer.name == "sgd") os << ", momentum " << c.optimizer.momentum;
-  os << "\nepochs:    " << c.train.epochs << ", seed " << c.seed;
+  if (c.optimizer.name == "sgd" || c.optimizer.name == "rmsprop") os << ", momentum " << c.optimizer.momentum;
+  os << "\nschedule:  " << c.scheduler.name
+     << (c.scheduler.warmup_epochs ? ", warmup " + std::to_string(c.scheduler.warmup_epochs) + " epochs" : "")
+     << (c.scheduler.warmup_steps ? ", warmup " + std::to_string(c.scheduler.warmup_steps) + " steps" : "")
+     << "\nepochs:    " << c.train.epochs << ", seed " << c.seed << ", monitor " << m.monitor;
+  if (c.train.early_stopping.patience > 0)
+    os << ", early stopping after " << c.train.early_stopping.patience << " epochs without improvement";
+  if (m.progress.epoch > 0 || m.progress.step > 0)
+    os << "\nresuming:  after epoch " << m.progress.epoch
+       << (m.progress.step ? " and " + std::to_string(m.progress.step) + " batches" : "");
 }
 
 EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   auto& m = *impl_;
   const auto& c = m.config;
+  auto& p = m.progress;
   BatchLoader loader(m.data.train, c.data.batch_size, /*shuffle=*/true, {c.data.normalize, c.data.mean, c.data.std});
   loader.start_epoch(static_cast<uint64_t>(c.seed), epoch);
   m.model->train();
 
-  double loss_sum = 0;
-  int64_t correct = 0, seen = 0;
+  const bool resuming_mid_epoch = p.epoch == epoch - 1 && p.step > 0;
+  if (!resuming_mid_epoch) p.step = 0, p.loss_sum = 0, p.correct = 0, p.seen = 0;
+  const int64_t e0 = epoch - 1;
+  const auto accum = c.train.grad_accum_steps;
+  const auto steps = loader.num_batches();
+  double lr_at_start = m.schedule->lr(e0, 0);
+  set_lr(*m.optimizer, m.schedule->lr(e0, p.step / accum));
+
   const auto t0 = Clock::now();
   auto last_draw = t0;
-  const auto steps = loader.num_batches();
-  for (int64_t step = 0; step < steps; ++step) {
+  int64_t seen_here = 0;
+  m.optimizer->zero_grad();
+  for (int64_t step = p.step; step < steps; ++step) {
     const auto batch = m.to_device(loader.batch(step));
-    m.optimizer->zero_grad();
-    const auto logits = m.model->forward(batch.images);
-    const auto loss = torch::nn::functional::cross_entropy(logits, batch.labels);
+    // A partial last group of micro-batches is averaged over its own size.
+    const auto group_start = step / accum * accum;
+    const auto group_size = std::min(accum, steps - group_start);
+    at::Tensor logits, loss;
+    {
+      AutocastScope autocast(m.amp);
+      logits = m.model->forward(batch.images);
+      loss = m.loss_of(logits, batch.labels);
+    }
     const double loss_value = loss.item<double>();
-    if (!std::isfinite(loss_value))
-      throw TrainError("epoch " + std::to_string(epoch) + " step " + std::to_string(step + 1) + ": loss is " +
-                       std::to_string(loss_value) + "; checkpoints/last.pt keeps the last good epoch (try a lower optimizer.lr)");
-    loss.backward();
-    m.optimizer->step();
-
     const auto n = batch.labels.size(0);
-    loss_sum += loss_value * static_cast<double>(n);
-    correct += logits.argmax(1).eq(batch.labels).sum().item<int64_t>();
-    seen += n;
+    if (!std::isfinite(loss_value)) {
+      if (c.train.on_nan == "stop")
+        throw TrainError("epoch " + std::to_string(epoch) + " step " + std::to_string(step + 1) + ": loss is " +
+                         std::to_string(loss_value) +
+                         "; checkpoints/last.pt keeps the last good state (try a lower optimizer.lr, or "
+                         "train.on_nan: skip_batch)");
+      ++p.skipped;
+      m.console->warn("epoch " + std::to_string(epoch) + " step " + std::to_string(step + 1) +
+                      ": non-finite loss, batch skipped");
+      m.optimizer->zero_grad();
+    } else {
+      m.scaler->scale(loss / static_cast<double>(group_size)).backward();
+      p.loss_sum += loss_value * static_cast<double>(n);
+      p.correct += logits.argmax(1).eq(batch.labels).sum().item<int64_t>();
+      p.seen += n;
+    }
+    seen_here += n;
 
-    if (const int sig = StopSignals::stop_requested())
-      throw InterruptedError("interrupted by " + std::string(sig == 15 ? "SIGTERM" : "SIGINT") + " at epoch " +
-                                 std::to_string(epoch) + " step " + std::to_string(step + 1) + "/" +
-                                 std::to_string(steps),
-                             sig);
+    const bool boundary = (step + 1) % accum == 0 || step + 1 == steps;
+    if (boundary) {
+      const bool finite = m.scaler->unscale(*m.optimizer);
+      if (c.train.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(m.model->parameters(), c.train.grad_clip_norm);
+      if (finite) m.optimizer->step();
+      m.scaler->update();
+      m.optimizer->zero_grad();
+      ++p.global_step;
+      if (m.schedule->per_step() && step + 1 < steps) set_lr(*m.optimizer, m.schedule->lr(e0, (step + 1) / accum));
+    }
+    p.step = step + 1;
+
     if (c.train.log_every > 0 && (step + 1) % c.train.log_every == 0)
       m.console->info("  epoch " + std::to_string(epoch) + " step " + std::to_string(step + 1) + "/" +
-                      std::to_string(steps) + "  loss " + fixed(loss_sum / seen, 4) + "  acc " +
-                      fixed(static_cast<double>(correct) / seen, 4));
+                      std::to_string(steps) + "  loss " + fixed(p.loss_sum / std::max<int64_t>(p.seen, 1), 4) +
+                      "  acc " + fixed(static_cast<double>(p.correct) / std::max<int64_t>(p.seen, 1), 4));
+    if (boundary && step + 1 < steps)
+      if (const int sig = StopSignals::stop_requested()) {
+        m.save(m.paths.last_checkpoint());
+        throw InterruptedError("interrupted by " + std::string(sig == 15 ? "SIGTERM" : "SIGINT") + " at epoch " +
+                                   std::to_string(epoch) + " step " + std::to_string(step + 1) + "/" +
+                                   std::to_string(steps),
+                               sig);
+      }
     if (m.console->interactive() && seconds_since(last_draw) > 0.2) {
       last_draw = Clock::now();
       const int width = 24;
@@ -176,8 +303,8 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
       m.console->progress("epoch " + std::to_string(epoch) + "/" + std::to_string(c.train.epochs) + " [" +
                           std::string(filled, '=') + std::string(width - filled, ' ') + "] " +
                           std::to_string(step + 1) + "/" + std::to_string(steps) + "  loss " +
-                          fixed(loss_sum / seen, 4) + "  acc " + fixed(static_cast<double>(correct) / seen, 4) +
-                          "  " + fixed(seen / seconds_since(t0), 0) + " img/s");
+                          fixed(p.loss_sum / std::max<int64_t>(p.seen, 1), 4) + "  " +
+                          fixed(seen_here / seconds_since(t0), 0) + " img/s");
     }
   }
   m.console->clear_progress();
@@ -185,12 +312,12 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
 
   EpochMetrics metrics;
   metrics.epoch = epoch;
-  metrics.lr = m.lr();
-  metrics.train_loss = loss_sum / std::max<int64_t>(seen, 1);
-  metrics.train_acc = static_cast<double>(correct) / std::max<int64_t>(seen, 1);
-  metrics.images_per_second = seen / train_seconds;
+  metrics.lr = lr_at_start;
+  metrics.train_loss = p.seen ? p.loss_sum / p.seen : kNaN;
+  metrics.train_acc = p.seen ? static_cast<double>(p.correct) / p.seen : kNaN;
+  metrics.images_per_second = seen_here / train_seconds;
   metrics.val_loss = metrics.val_acc = kNaN;
-  if (m.data.val.size() > 0) {
+  if (m.have_val() && (epoch % c.train.val_every == 0 || epoch == c.train.epochs)) {
     const auto v = evaluate("val");
     metrics.val_loss = v.loss;
     metrics.val_acc = v.accuracy;
@@ -210,7 +337,11 @@ EvalMetrics Trainer::evaluate(const std::string& split) {
   int64_t correct = 0;
   for (int64_t i = 0; i < loader.num_batches(); ++i) {
     const auto batch = m.to_device(loader.batch(i));
-    const auto logits = m.model->forward(batch.images);
+    at::Tensor logits;
+    {
+      AutocastScope autocast(m.amp);
+      logits = m.model->forward(batch.images).to(at::kFloat);
+    }
     loss_sum += torch::nn::functional::cross_entropy(
                     logits, batch.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                     .item<double>();
@@ -225,12 +356,14 @@ void Trainer::Impl::write_summary(const RunSummary& s) const {
   nlohmann::json j;
   j["name"] = config.name;
   j["status"] = s.status;
-  j["best_val_acc"] = std::isfinite(s.best_val_acc) ? nlohmann::json(s.best_val_acc) : nlohmann::json();
+  j["monitor"] = monitor;
+  j["best_val_acc"] = finite_or_null(s.best_val_acc);
   j["best_epoch"] = s.best_epoch;
-  j["test_acc"] = std::isfinite(s.test_acc) ? nlohmann::json(s.test_acc) : nlohmann::json();
-  j["test_loss"] = std::isfinite(s.test_loss) ? nlohmann::json(s.test_loss) : nlohmann::json();
+  j["test_acc"] = finite_or_null(s.test_acc);
+  j["test_loss"] = finite_or_null(s.test_loss);
   j["epochs_run"] = s.epochs_run;
   j["epochs_planned"] = config.train.epochs;
+  j["skipped_batches"] = progress.skipped;
   j["total_seconds"] = s.total_seconds;
   j["device"] = device.str();
   j["threads"] = at::get_num_threads();
@@ -248,70 +381,108 @@ void Trainer::Impl::write_summary(const RunSummary& s) const {
   write_file_atomic(paths.summary(), j.dump(2) + "\n");
 }
 
+void Trainer::Impl::prune_epoch_checkpoints(int64_t epoch) const {
+  const auto keep = config.output.keep_last;
+  if (keep <= 0) return;
+  std::error_code ec;
+  std::filesystem::remove(paths.epoch_checkpoint(epoch - keep), ec);
+}
+
 RunSummary Trainer::train() {
   auto& m = *impl_;
   const auto& c = m.config;
+  auto& p = m.progress;
+  RunSummary s;
+  s.run_dir = m.paths.dir;
+  s.best_epoch = p.best_epoch;
+  s.best_val_acc = kNaN;
+  for (const auto& row : p.history)
+    if (row.epoch == p.best_epoch) s.best_val_acc = row.val_acc;
+  s.test_acc = s.test_loss = kNaN;
+  s.epochs_run = p.epoch;
+  if (m.already_finished) {
+    m.console->info(m.paths.dir + ": the run already finished (" + std::to_string(p.epoch) + " epochs); nothing to do");
+    s.status = "completed";
+    return s;
+  }
+
   std::ostringstream setup;
   describe(setup);
   std::istringstream lines(setup.str());
   for (std::string line; std::getline(lines, line);) m.console->info(line);
 
   StopSignals signals;
-  RunSummary s;
-  s.run_dir = m.paths.dir;
-  s.status = "running";
-  s.best_val_acc = kNaN;
-  s.test_acc = s.test_loss = kNaN;
-  bool have_best = false;
+  const auto finish = [&](const std::string& status) {
+    s.status = status;
+    s.total_seconds = m.seconds_before + seconds_since(m.started);
+    m.write_summary(s);
+  };
   try {
-    for (int64_t epoch = 1; epoch <= c.train.epochs; ++epoch) {
+    write_metrics_csv(m.paths.metrics(), p.history);  // drops rows a killed run wrote after its checkpoint
+    for (int64_t epoch = p.epoch + 1; epoch <= c.train.epochs && !m.early_stopping->should_stop(); ++epoch) {
       auto metrics = train_one_epoch(epoch);
-      m.history.push_back(metrics);
-      write_metrics_csv(m.paths.metrics(), m.history);
-      const double monitored = m.data.val.size() > 0 ? metrics.val_acc : metrics.train_acc;
-      save_checkpoint(m.paths.last_checkpoint(), *m.model, m.optimizer.get(), {epoch, monitored});
-      const bool improved = !have_best || monitored > (m.data.val.size() > 0 ? s.best_val_acc : -1.0);
-      if (improved) {
-        have_best = true;
-        s.best_val_acc = m.data.val.size() > 0 ? monitored : kNaN;
-        s.best_epoch = epoch;
-        save_checkpoint(m.paths.best_checkpoint(), *m.model, m.optimizer.get(), {epoch, monitored});
+      const bool validated = !m.have_val() || std::isfinite(metrics.val_acc);
+      bool improved = false;
+      if (validated) {
+        const double monitored = metric_of(metrics, m.monitor);
+        improved = m.early_stopping->update(monitored);
+        if (improved) p.best_metric = monitored, p.best_epoch = epoch;
+        m.schedule->end_epoch(epoch - 1, metric_of(metrics, effective_monitor(c.scheduler.monitor, m.have_val())));
       }
+      p.history.push_back(metrics);
+      p.epoch = epoch;
+      p.step = 0;
+      p.loss_sum = 0, p.correct = 0, p.seen = 0;
+      m.save(m.paths.last_checkpoint());
+      if (improved) m.save(m.paths.best_checkpoint());
+      if (c.output.keep_last > 0) {
+        m.save(m.paths.epoch_checkpoint(epoch));
+        m.prune_epoch_checkpoints(epoch);
+      }
+      write_metrics_csv(m.paths.metrics(), p.history);
       s.epochs_run = epoch;
+      s.best_epoch = p.best_epoch;
+      if (improved) s.best_val_acc = metrics.val_acc;
+
       std::string line = "epoch " + std::to_string(epoch) + "/" + std::to_string(c.train.epochs) + "  train loss " +
                          fixed(metrics.train_loss, 4) + " acc " + fixed(metrics.train_acc, 4);
-      if (m.data.val.size() > 0) line += "  val loss " + fixed(metrics.val_loss, 4) + " acc " + fixed(metrics.val_acc, 4);
+      if (std::isfinite(metrics.val_acc))
+        line += "  val loss " + fixed(metrics.val_loss, 4) + " acc " + fixed(metrics.val_acc, 4);
       line += "  lr " + fixed(metrics.lr, 6) + "  " + fixed(metrics.epoch_seconds, 1) + " s  " +
               fixed(metrics.images_per_second, 0) + " img/s" + (improved ? "  *" : "");
       m.console->info(line);
-      s.total_seconds = seconds_since(m.started);
-      m.write_summary(s);
+      finish("running");
+      if (const int sig = StopSignals::stop_requested())
+        throw InterruptedError("interrupted by " + std::string(sig == 15 ? "SIGTERM" : "SIGINT") + " after epoch " +
+                                   std::to_string(epoch),
+                               sig);
+      if (m.early_stopping->should_stop())
+        m.console->info("early stopping: " + m.monitor + " has not improved for " +
+                        std::to_string(m.early_stopping->bad_epochs()) + " epochs (best " +
+                        fixed(m.early_stopping->best(), 4) + " at epoch " + std::to_string(p.best_epoch) + ")");
     }
     // The test split is evaluated with the best weights, reloaded from disk.
-    load_checkpoint(m.paths.best_checkpoint(), *m.model, nullptr);
-    const auto test = evaluate("test");
-    s.test_acc = test.accuracy;
-    s.test_loss = test.loss;
-    s.status = "completed";
-    s.total_seconds = seconds_since(m.started);
-    m.write_summary(s);
-    m.console->info("test (best epoch " + std::to_string(s.best_epoch) + "): loss " + fixed(test.loss, 4) + " acc " +
-                    fixed(test.accuracy, 4) + " on " + std::to_string(test.count) + " images");
+    const bool have_best = p.best_epoch > 0 && std::filesystem::exists(m.paths.best_checkpoint());
+    load_checkpoint(have_best ? m.paths.best_checkpoint() : m.paths.last_checkpoint(), *m.model, nullptr);
+    if (m.data.test.size() > 0) {
+      const auto test = evaluate("test");
+      s.test_acc = test.accuracy;
+      s.test_loss = test.loss;
+      m.console->info("test (" + (have_best ? "best epoch " + std::to_string(p.best_epoch) : std::string("last epoch")) +
+                      "): loss " + fixed(test.loss, 4) + " acc " + fixed(test.accuracy, 4) + " on " +
+                      std::to_string(test.count) + " images");
+    }
+    finish(m.early_stopping->should_stop() && p.epoch < c.train.epochs ? "stopped_early" : "completed");
     m.console->info("total " + fixed(s.total_seconds, 1) + " s; results in " + m.paths.dir);
     return s;
   } catch (const InterruptedError& e) {
-    s.status = "interrupted";
-    s.total_seconds = seconds_since(m.started);
-    m.write_summary(s);
-    m.console->info(std::string(e.what()) + "; " +
-                    (s.epochs_run > 0 ? "checkpoints/last.pt holds epoch " + std::to_string(s.epochs_run)
-                                      : std::string("no epoch was completed")));
+    finish("interrupted");
+    m.console->info(std::string(e.what()) + "; checkpoints/last.pt holds the exact state. Resume with: imgcls train --resume " +
+                    m.paths.dir);
     throw;
   } catch (const Error& e) {
-    s.status = "failed";
-    s.total_seconds = seconds_since(m.started);
     try {
-      m.write_summary(s);
+      finish("failed");
     } catch (const Error&) {
     }
     m.console->error(e.what());

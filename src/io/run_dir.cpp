@@ -37,6 +37,13 @@ void check_out_dir_is_free(const std::string& out) {
                        " exists); choose another --out so earlier results stay intact");
 }
 
+RunPaths open_run_dir(const std::string& dir) {
+  if (!fs::exists(fs::path(dir) / "config.yaml"))
+    throw UsageError(dir + ": not a run directory (no config.yaml); --resume takes a directory `imgcls train` made");
+  make_dirs(fs::path(dir) / "checkpoints");
+  return RunPaths{dir};
+}
+
 RunPaths create_run_dir(const Config& config, const std::string& out) {
   fs::path dir;
   if (!out.empty()) {

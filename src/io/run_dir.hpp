@@ -2,6 +2,7 @@
 //   <dir>/config.yaml  metrics.csv  summary.json  train.log  checkpoints/{last,best}.pt
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace imgcls {
@@ -17,12 +18,16 @@ struct RunPaths {
   std::string checkpoints() const { return dir + "/checkpoints"; }
   std::string last_checkpoint() const { return checkpoints() + "/last.pt"; }
   std::string best_checkpoint() const { return checkpoints() + "/best.pt"; }
+  std::string epoch_checkpoint(int64_t epoch) const { return checkpoints() + "/epoch-" + std::to_string(epoch) + ".pt"; }
 };
 
 // Creates the run directory: `out` when given, else runs/<name>-<YYYYmmdd-HHMMSS>[-N].
 // Refuses (UsageError) an `out` that already holds a run, so earlier results are never
 // overwritten. Throws IoError when the folder cannot be created.
 RunPaths create_run_dir(const Config& config, const std::string& out);
+
+// An existing run directory to resume. Throws UsageError when `dir` holds no run.
+RunPaths open_run_dir(const std::string& dir);
 
 // The same refusal as create_run_dir, without creating anything: call it before slow work.
 void check_out_dir_is_free(const std::string& out);

@@ -99,8 +99,8 @@ TEST(Config, OutOfRangeValues) {
   EXPECT_EQ(config_error(kYaml, "x.yaml", {"data.val_split=1.5"}),
             "override 'data.val_split=1.5': data.val_split: expected a count of images (integer >= 1) or a fraction "
             "in [0, 1), got '1.5'");
-  EXPECT_EQ(config_error(kYaml, "x.yaml", {"optimizer.name=rmsprop"}),
-            "override 'optimizer.name=rmsprop': optimizer.name: expected one of adam, sgd, got 'rmsprop'");
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"optimizer.name=lion"}),
+            "override 'optimizer.name=lion': optimizer.name: expected one of sgd, adam, adamw, rmsprop, got 'lion'");
   EXPECT_EQ(config_error(kYaml, "x.yaml", {"train.epochs=2.5"}),
             "override 'train.epochs=2.5': train.epochs: expected a positive integer, got '2.5'");
   EXPECT_EQ(config_error(kYaml, "x.yaml", {"device=gpu"}),
@@ -145,10 +145,31 @@ TEST(Config, StructuralErrors) {
             "override 'optimizer=1': optimizer: is a section; override one of its keys, e.g. optimizer.<key>=...");
 }
 
-TEST(Config, MomentumOnlyWithSgd) {
+TEST(Config, OptimizerCombinations) {
   EXPECT_EQ(config_error(kYaml, "x.yaml", {"optimizer.momentum=0.9"}),
-            "override 'optimizer.momentum=0.9': optimizer.momentum: only sgd uses momentum, but optimizer.name is "
-            "'adam'");
+            "override 'optimizer.momentum=0.9': optimizer.momentum: only sgd and rmsprop use momentum, but "
+            "optimizer.name is 'adam'");
+  EXPECT_NE(config_error(kYaml, "x.yaml", {"optimizer.name=sgd", "optimizer.nesterov=true"}).find("needs optimizer.name: sgd with momentum > 0"),
+            std::string::npos);
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"optimizer.betas=[0.9]"}),
+            "override 'optimizer.betas=[0.9]': optimizer.betas: expected two numbers in [0, 1), e.g. [0.9, 0.999], got "
+            "'[0.9]'");
+  // AdamW gets PyTorch's default weight decay unless one is given.
+  EXPECT_DOUBLE_EQ(parse_config(kYaml, "x.yaml", {"optimizer.name=adamw"}).optimizer.weight_decay, 0.01);
+  EXPECT_DOUBLE_EQ(parse_config(kYaml, "x.yaml", {"optimizer.name=adamw", "optimizer.weight_decay=0"}).optimizer.weight_decay,
+                   0.0);
+}
+
+TEST(Config, NestedSectionsAndFrozenHash) {
+  const auto c = parse_config(std::string(kYaml) + "  early_stopping: {patience: 3, monitor: val_loss}\n", "x.yaml");
+  EXPECT_EQ(c.train.early_stopping.patience, 3);
+  EXPECT_EQ(c.where("train.early_stopping.patience"), "x.yaml:14");
+  const auto yaml = to_yaml(c);
+  EXPECT_NE(yaml.find("early_stopping:"), std::string::npos) << yaml;
+  EXPECT_EQ(to_yaml(parse_config(yaml, "again.yaml")), yaml);
+  // The hash ignores what a resume may change, and sees the rest.
+  EXPECT_EQ(frozen_config_hash(c), frozen_config_hash(parse_config(yaml, "y", {"train.epochs=9", "device=cpu"})));
+  EXPECT_NE(frozen_config_hash(c), frozen_config_hash(parse_config(yaml, "y", {"optimizer.lr=0.5"})));
 }
 
 TEST(Config, ShippedConfigsLoad) {

@@ -3,6 +3,7 @@
 
 #include "engine/checkpoint.hpp"
 #include "imgcls/errors.hpp"
+#include "imgcls/io/atomic_file.hpp"
 #include "models/basic_cnn.hpp"
 #include "test_util.hpp"
 
@@ -18,7 +19,12 @@ TEST(Checkpoint, SaveAndReloadGiveTheSameOutputs) {
   // One step so the optimizer has state to save.
   torch::nn::functional::cross_entropy(a->forward(x), torch::tensor({1, 2, 3, 4})).backward();
   opt.step();
-  save_checkpoint(dir / "c.pt", *a, &opt, {3, 0.75});
+  TrainProgress progress;
+  progress.epoch = 3;
+  progress.best_metric = 0.75;
+  progress.history = {EpochMetrics{1, 0.1, 2.0, 0.5, 1.9, 0.55, 3.0, 100.0}};
+  progress.config_hash = "abc";
+  save_checkpoint(dir / "c.pt", *a, &opt, progress);
 
   torch::manual_seed(2);
   BasicCNN b(InputSpec{});
@@ -26,14 +32,17 @@ TEST(Checkpoint, SaveAndReloadGiveTheSameOutputs) {
   EXPECT_FALSE(torch::allclose(a->forward(x), b->forward(x)));
   const auto info = load_checkpoint(dir / "c.pt", *b, &opt_b);
   EXPECT_EQ(info.epoch, 3);
-  EXPECT_DOUBLE_EQ(info.metric, 0.75);
+  EXPECT_DOUBLE_EQ(info.best_metric, 0.75);
+  EXPECT_EQ(info.config_hash, "abc");
+  ASSERT_EQ(info.history.size(), 1u);
+  EXPECT_DOUBLE_EQ(info.history[0].val_acc, 0.55);
   EXPECT_TRUE(torch::equal(a->forward(x), b->forward(x)));
 }
 
 TEST(Checkpoint, CorruptOrForeignFilesAreClearErrors) {
   test::TempDir dir;
   BasicCNN model(InputSpec{});
-  save_checkpoint(dir / "good.pt", *model, nullptr, {1, 0.5});
+  save_checkpoint(dir / "good.pt", *model, nullptr, TrainProgress{});
   const auto bytes = test::read_text(dir / "good.pt");
   test::write_text(dir / "cut.pt", bytes.substr(0, bytes.size() / 2));
   for (const auto* name : {"cut.pt", "missing.pt"}) {
@@ -48,6 +57,31 @@ TEST(Checkpoint, CorruptOrForeignFilesAreClearErrors) {
   }
   BasicCNN other(InputSpec{1, 28, 28, 5});  // another head size
   EXPECT_THROW(load_checkpoint(dir / "good.pt", *other, nullptr), TrainError);
+}
+
+TEST(Checkpoint, RestoresTheRandomGenerator) {
+  test::TempDir dir;
+  BasicCNN model(InputSpec{});
+  torch::manual_seed(5);
+  save_checkpoint(dir / "c.pt", *model, nullptr, TrainProgress{});
+  const auto expected = torch::rand({4});
+  torch::manual_seed(99);
+  load_checkpoint(dir / "c.pt", *model, nullptr, /*restore_rng=*/true);
+  EXPECT_TRUE(torch::equal(torch::rand({4}), expected));
+}
+
+TEST(Checkpoint, InterruptedWriteKeepsThePreviousFile) {
+  test::TempDir dir;
+  BasicCNN model(InputSpec{});
+  TrainProgress first;
+  first.epoch = 1;
+  save_checkpoint(dir / "last.pt", *model, nullptr, first);
+  {
+    // A writer that dies before commit (as a kill during the write would) leaves the old file.
+    AtomicFile partial(dir / "last.pt");
+    partial.write(std::string(1000, 'x'));
+  }
+  EXPECT_EQ(load_checkpoint(dir / "last.pt", *model, nullptr).epoch, 1);
 }
 
 }  // namespace

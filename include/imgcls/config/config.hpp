@@ -38,15 +38,66 @@ struct ModelConfig {
 };
 
 struct OptimizerConfig {
-  std::string name = "adam";  // adam | sgd
+  std::string name = "adam";  // sgd | adam | adamw | rmsprop
   double lr = 1e-3;
-  double weight_decay = 0.0;
-  double momentum = 0.0;      // sgd only
+  double weight_decay = 0.0;  // adamw: 0.01 when not given (PyTorch's default)
+  double momentum = 0.0;      // sgd, rmsprop
+  double dampening = 0.0;     // sgd
+  bool nesterov = false;      // sgd
+  std::vector<double> betas = {0.9, 0.999};  // adam, adamw
+  double eps = 1e-8;          // adam, adamw, rmsprop
+  double alpha = 0.99;        // rmsprop smoothing constant
+};
+
+// LR schedules, with PyTorch's torch.optim.lr_scheduler semantics (see engine/lr_schedule.hpp).
+struct SchedulerConfig {
+  std::string name = "none";  // none | step | multistep | cosine | plateau | onecycle | exponential
+  int64_t step_size = 10;     // step
+  double gamma = 0.1;         // step, multistep, exponential
+  std::vector<int64_t> milestones = {};  // multistep (epochs, increasing)
+  int64_t t_max = 0;          // cosine: epochs of the half cosine (0 = the epochs after warmup)
+  double eta_min = 0.0;       // cosine
+  std::string monitor = "val_loss";  // plateau: val_loss | val_acc | train_loss | train_acc
+  std::string mode = "auto";  // plateau: auto (min for losses, max for accuracies) | min | max
+  double factor = 0.1;        // plateau
+  int64_t patience = 10;      // plateau
+  double threshold = 1e-4;    // plateau
+  std::string threshold_mode = "rel";  // plateau: rel | abs
+  int64_t cooldown = 0;       // plateau
+  double min_lr = 0.0;        // plateau
+  double max_lr = 0.0;        // onecycle (0 = optimizer.lr)
+  double pct_start = 0.3;     // onecycle
+  std::string anneal = "cos";  // onecycle: cos | linear
+  double div_factor = 25.0;   // onecycle
+  double final_div_factor = 1e4;  // onecycle
+  int64_t warmup_epochs = 0;  // linear warmup before the schedule (PyTorch: SequentialLR(LinearLR, ...))
+  int64_t warmup_steps = 0;   // or per-step linear warmup multiplying the schedule
+  double warmup_start_factor = 0.1;
+};
+
+struct EarlyStoppingConfig {
+  std::string monitor = "val_acc";  // val_acc | val_loss | train_acc | train_loss; also picks best.pt
+  std::string mode = "auto";        // auto | min | max
+  int64_t patience = 0;             // epochs without improvement before stopping (0 = never stop)
+  double min_delta = 0.0;
 };
 
 struct TrainConfig {
   int64_t epochs = 10;
   int64_t log_every = 0;      // also log every N steps inside an epoch (0 = only per epoch)
+  EarlyStoppingConfig early_stopping;
+  double label_smoothing = 0.0;
+  double grad_clip_norm = 0.0;  // 0 = no clipping
+  int64_t grad_accum_steps = 1;
+  std::string amp = "none";   // none | bf16 | fp16 (CUDA only; full precision with a warning on CPU)
+  bool channels_last = false;
+  int64_t val_every = 1;      // validate every N epochs (and always after the last)
+  bool deterministic = false;
+  std::string on_nan = "stop";  // stop | skip_batch
+};
+
+struct OutputConfig {
+  int64_t keep_last = 0;      // also keep checkpoints/epoch-N.pt for the last N epochs
 };
 
 struct Config {
@@ -57,7 +108,9 @@ struct Config {
   DataConfig data;
   ModelConfig model;
   OptimizerConfig optimizer;
+  SchedulerConfig scheduler;
   TrainConfig train;
+  OutputConfig output;
 
   // Where each key came from ("configs/x.yaml:12", "override 'optimizer.lr=0.1'") or
   // "default": later stages (dataset, model registry) use it to point at the culprit.
@@ -81,6 +134,10 @@ std::string to_yaml(const Config& config);
 // The value of one dotted key as YAML text ("0.001", "[512, 256]", "adam"). Throws
 // ConfigError for a key the schema does not know.
 std::string value_text(const Config& config, const std::string& dotted_key);
+
+// A hash (hex) of the keys a resumed run must not change: everything except train.epochs,
+// train.log_every, name, device and threads.
+std::string frozen_config_hash(const Config& config);
 
 // Every dotted key the schema knows, in schema order (used by `imgcls config keys`).
 std::vector<std::string> config_keys();

@@ -6,7 +6,12 @@
 //
 // Throws DataError (dataset), ConfigError (values the data contradicts), TrainError
 // (non-finite loss, unusable checkpoint), IoError (run directory), and InterruptedError
-// after SIGINT/SIGTERM once the run directory is consistent.
+// after SIGINT/SIGTERM once checkpoints/last.pt holds the exact state to resume from.
+//
+// Resume (TrainerOptions::resume): the config must be the run's own (config.yaml, with only
+// train.epochs, train.log_every, name, device or threads changed); training continues from
+// checkpoints/last.pt with the same model, optimizer, scheduler, early-stopping and random
+// generator states, so on CPU it gives the same numbers as a run never interrupted.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +40,7 @@ struct EvalMetrics {
 
 struct RunSummary {
   std::string run_dir;
-  std::string status;  // completed | interrupted | failed
+  std::string status;  // completed | stopped_early | interrupted | failed
   double best_val_acc = 0;
   int64_t best_epoch = 0;
   double test_acc = 0, test_loss = 0;
@@ -44,8 +49,9 @@ struct RunSummary {
 };
 
 struct TrainerOptions {
-  std::string out_dir;  // "" = runs/<name>-<timestamp>
+  std::string out_dir;  // "" = runs/<name>-<timestamp>; with resume: the run to continue
   bool quiet = false;   // no console output (train.log is still written)
+  bool resume = false;  // continue out_dir from checkpoints/last.pt, exactly
 };
 
 class Trainer {
@@ -55,7 +61,8 @@ class Trainer {
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
 
-  // Runs every epoch, then evaluates the best checkpoint on the test split.
+  // Runs every remaining epoch, then evaluates the best checkpoint on the test split.
+  // A resumed run that had already finished returns its summary and does nothing.
   RunSummary train();
   // One pass over the training split (epoch counts from 1).
   EpochMetrics train_one_epoch(int64_t epoch);
