@@ -1,6 +1,7 @@
 #include <CLI/App.hpp>
 #include <CLI/Config.hpp>
 #include <CLI/Formatter.hpp>
+#include <fstream>
 
 #include "cli/commands.hpp"
 #include "imgcls/config/config.hpp"
@@ -43,6 +44,9 @@ int run_train(const TrainOptions& options) {
     overrides.insert(overrides.begin(), options.config_path);
   }
   const auto config_path = options.resume_dir + "/config.yaml";
+  if (!std::ifstream(config_path))
+    throw UsageError(options.resume_dir + ": not a run directory (no config.yaml); --resume takes a directory "
+                     "`imgcls train` made");
   const auto original = load_config(config_path);
   auto config = load_config(config_path, overrides);
   if (frozen_config_hash(config) != frozen_config_hash(original))

@@ -243,9 +243,13 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   m.optimizer->zero_grad();
   for (int64_t step = p.step; step < steps; ++step) {
     const auto batch = m.to_device(loader.batch(step));
-    // A partial last group of micro-batches is averaged over its own size.
+    // Each micro-batch's mean loss is weighted by its share of the group's samples, so the
+    // accumulated gradient is the gradient of the group's mean loss: exactly what one batch
+    // of the group's size would give, the short last batch included.
     const auto group_start = step / accum * accum;
-    const auto group_size = std::min(accum, steps - group_start);
+    const auto group_end = std::min(group_start + accum, steps);
+    const auto group_samples = std::min(group_end * c.data.batch_size, m.data.train.size()) -
+                               group_start * c.data.batch_size;
     at::Tensor logits, loss;
     {
       AutocastScope autocast(m.amp);
@@ -265,7 +269,7 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
                       ": non-finite loss, batch skipped");
       m.optimizer->zero_grad();
     } else {
-      m.scaler->scale(loss / static_cast<double>(group_size)).backward();
+      m.scaler->scale(loss * (static_cast<double>(n) / static_cast<double>(group_samples))).backward();
       p.loss_sum += loss_value * static_cast<double>(n);
       p.correct += logits.argmax(1).eq(batch.labels).sum().item<int64_t>();
       p.seen += n;

@@ -31,10 +31,13 @@ void make_dirs(const fs::path& p) {
 
 void check_out_dir_is_free(const std::string& out) {
   if (out.empty()) return;
-  for (const auto* name : {"metrics.csv", "summary.json", "checkpoints"})
-    if (fs::exists(fs::path(out) / name))
-      throw UsageError(out + ": already holds a run (" + name +
-                       " exists); choose another --out so earlier results stay intact");
+  // An empty checkpoints/ folder is what a run killed while starting leaves: not a run yet.
+  const auto checkpoints = fs::path(out) / "checkpoints";
+  const bool has_checkpoints = fs::is_directory(checkpoints) && !fs::is_empty(checkpoints);
+  for (const auto* name : {"metrics.csv", "summary.json"})
+    if (fs::exists(fs::path(out) / name) || has_checkpoints)
+      throw UsageError(out + ": already holds a run (" + (has_checkpoints ? "checkpoints/" : name) +
+                       " exists); choose another --out so earlier results stay intact, or --resume it");
 }
 
 RunPaths open_run_dir(const std::string& dir) {

@@ -1,0 +1,301 @@
+// The engine as a user meets it: exact resume after SIGKILL at random moments, clean
+// interruption, resuming finished runs, bad resumes, early stopping, gradient accumulation.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "data/mnist.hpp"
+#include "engine/checkpoint.hpp"
+#include "imgcls/config/config.hpp"
+#include "imgcls/engine/trainer.hpp"
+#include "models/classifier.hpp"
+#include "test_util.hpp"
+
+namespace imgcls {
+namespace {
+namespace fs = std::filesystem;
+
+const std::string kBinary = IMGCLS_BINARY;
+
+// An MLP with dropout (so the random generator matters), big enough that checkpoint writes
+// take a visible share of the run.
+const char* kConfig = R"(name: resume
+seed: 11
+device: cpu
+threads: 1
+data: {dataset: fashion_mnist, root: /usr/share/datasets/fashion-mnist, limit: 3000, val_split: 0.2, batch_size: 32}
+model: {name: mlp, hidden: [1024, 512], dropout: 0.2}
+optimizer: {name: adam, lr: 0.001}
+scheduler: {name: cosine}
+train: {epochs: 6}
+output: {keep_last: 2}
+)";
+
+pid_t spawn(const std::vector<std::string>& args) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (!::freopen("/dev/null", "w", stdout) || !::freopen("/dev/null", "w", stderr)) ::_exit(126);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(kBinary.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(kBinary.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string status_of(const std::string& run) {
+  if (!fs::exists(run + "/summary.json")) return "";
+  return nlohmann::json::parse(test::read_text(run + "/summary.json")).value("status", "");
+}
+
+// metrics.csv without the timing columns (epoch_seconds, images_per_second).
+std::string metrics_without_timing(const std::string& run) {
+  std::istringstream in(test::read_text(run + "/metrics.csv"));
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    cells.resize(6);
+    for (const auto& c : cells) out += c + ",";
+    out += "\n";
+  }
+  return out;
+}
+
+std::vector<at::Tensor> weights_of(const std::string& checkpoint) {
+  const auto config = parse_config(kConfig, "resume.yaml");
+  auto model = make_model(config, InputSpec{1, 28, 28, 10});
+  load_checkpoint(checkpoint, *model, nullptr);
+  return model->parameters();
+}
+
+TEST(Resume, KilledAtRandomMomentsThenResumedIsBitForBitTheSame) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  test::write_text(dir / "c.yaml", kConfig);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(wait_exit(spawn({"train", dir / "c.yaml", "--out", dir / "straight"})), 0);
+  const double full_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  // The same run, killed with SIGKILL at random moments and resumed each time.
+  std::mt19937 rng(20261123);
+  const auto run = dir / "killed";
+  int kills = 0;
+  pid_t pid = spawn({"train", dir / "c.yaml", "--out", run});
+  for (int attempt = 0; attempt < 12 && kills < 4; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(
+        std::uniform_real_distribution<double>(0.2, std::max(0.5, full_seconds * 0.6))(rng)));
+    if (::kill(pid, SIGKILL) == 0) ++kills;
+    const int code = wait_exit(pid);
+    if (code == 0 && status_of(run) == "completed") break;
+    // Killed before the run directory existed: start it again, otherwise resume it.
+    pid = fs::exists(run + "/config.yaml") ? spawn({"train", "--resume", run})
+                                           : spawn({"train", dir / "c.yaml", "--out", run});
+  }
+  if (status_of(run) != "completed") {
+    int code = wait_exit(pid);
+    for (int i = 0; i < 3 && status_of(run) != "completed"; ++i) code = wait_exit(spawn({"train", "--resume", run}));
+    ASSERT_EQ(code, 0);
+  }
+  EXPECT_GE(kills, 2);
+  ASSERT_EQ(status_of(run), "completed");
+
+  EXPECT_EQ(metrics_without_timing(run), metrics_without_timing(dir / "straight"));
+  const auto a = weights_of(dir / "straight/checkpoints/last.pt");
+  const auto b = weights_of(run + "/checkpoints/last.pt");
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
+  const auto sa = nlohmann::json::parse(test::read_text(dir / "straight/summary.json"));
+  const auto sb = nlohmann::json::parse(test::read_text(run + "/summary.json"));
+  EXPECT_EQ(sa["test_acc"], sb["test_acc"]);
+  // keep_last: 2 keeps the last two epoch checkpoints only.
+  EXPECT_TRUE(fs::exists(run + "/checkpoints/epoch-6.pt"));
+  EXPECT_TRUE(fs::exists(run + "/checkpoints/epoch-5.pt"));
+  EXPECT_FALSE(fs::exists(run + "/checkpoints/epoch-4.pt"));
+}
+
+TEST(Resume, SigintMidEpochThenResumeFinishesTheRun) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  test::write_text(dir / "c.yaml", kConfig);
+  const auto run = dir / "run";
+  const pid_t pid = spawn({"train", dir / "c.yaml", "--out", run, "train.epochs=30"});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(run + "/checkpoints/last.pt") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // into the next epoch
+  ::kill(pid, SIGINT);
+  ASSERT_EQ(wait_exit(pid), 130);
+  EXPECT_EQ(status_of(run), "interrupted");
+  EXPECT_NE(test::read_text(run + "/train.log").find("imgcls train --resume " + run), std::string::npos);
+
+  const auto r = test::run(kBinary + " train --resume " + run + " train.epochs=8");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("resuming:  after epoch"), std::string::npos) << r.output;
+  EXPECT_EQ(status_of(run), "completed");
+  const auto s = nlohmann::json::parse(test::read_text(run + "/summary.json"));
+  EXPECT_EQ(s["epochs_run"], 8);
+  // One row per epoch, none duplicated.
+  std::istringstream rows(test::read_text(run + "/metrics.csv"));
+  std::string line;
+  std::getline(rows, line);
+  for (int epoch = 1; epoch <= 8; ++epoch) {
+    ASSERT_TRUE(std::getline(rows, line));
+    EXPECT_EQ(line.substr(0, line.find(',')), std::to_string(epoch));
+  }
+  EXPECT_FALSE(std::getline(rows, line));
+
+  // Resuming a finished run says so and changes nothing.
+  const auto before = test::read_text(run + "/metrics.csv");
+  const auto again = test::run(kBinary + " train --resume " + run + " train.epochs=8");
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_NE(again.output.find("already finished"), std::string::npos) << again.output;
+  EXPECT_EQ(test::read_text(run + "/metrics.csv"), before);
+
+  // Changing what must not change is refused.
+  const auto changed = test::run(kBinary + " train --resume " + run + " optimizer.lr=0.1");
+  EXPECT_EQ(changed.exit_code, 2) << changed.output;
+  // A config.yaml edited by hand no longer matches the checkpoint.
+  test::write_text(run + "/config.yaml", test::read_text(run + "/config.yaml") + "");
+  auto text = test::read_text(run + "/config.yaml");
+  text.replace(text.find("lr: 0.001"), 9, "lr: 0.002");
+  test::write_text(run + "/config.yaml", text);
+  const auto edited = test::run(kBinary + " train --resume " + run + " train.epochs=9");
+  EXPECT_EQ(edited.exit_code, 4) << edited.output;
+  EXPECT_NE(edited.output.find("was written for a different config"), std::string::npos) << edited.output;
+}
+
+TEST(Resume, BadResumeTargetsAreUsageErrors) {
+  test::TempDir dir;
+  auto r = test::run(kBinary + " train --resume " + dir / "nothing");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("not a run directory"), std::string::npos) << r.output;
+  test::write_text(dir / "c.yaml", kConfig);
+  r = test::run(kBinary + " train " + dir / "c.yaml" + " --resume " + dir.path());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
+TEST(Engine, UnwritableOutputIsAnIoError) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  test::write_text(dir / "c.yaml", kConfig);
+  test::write_text(dir / "file", "not a folder");
+  const auto r = test::run(kBinary + " train " + dir / "c.yaml" + " --out " + dir / "file/run");
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find(dir / "file/run"), std::string::npos) << r.output;
+}
+
+TEST(Engine, NonFiniteLossStopsWithEpochAndStep) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  test::write_text(dir / "c.yaml", kConfig);
+  const auto r = test::run(kBinary + " train " + dir / "c.yaml" + " optimizer.name=sgd optimizer.lr=1e12 --out " +
+                           dir / "run");
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("imgcls: error: epoch 1 step "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(": loss is "), std::string::npos) << r.output;
+  EXPECT_EQ(status_of(dir / "run"), "failed");
+}
+
+Config engine_config(const std::string& extra) {
+  return parse_config(std::string(kConfig) + extra, "engine.yaml");
+}
+
+TEST(Engine, EarlyStoppingStopsAndSaysSo) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  // min_delta 10 on val_loss: nothing after the first epoch counts as an improvement.
+  auto config = engine_config("");
+  config.train.early_stopping = {"val_loss", "auto", 2, 10.0};
+  config.model.dropout = 0;
+  Trainer trainer(config, TrainerOptions{dir / "run", true, false});
+  const auto s = trainer.train();
+  EXPECT_EQ(s.status, "stopped_early");
+  EXPECT_EQ(s.epochs_run, 3);
+  EXPECT_EQ(s.best_epoch, 1);
+  EXPECT_NE(test::read_text(dir / "run/train.log").find("early stopping: val_loss has not improved for 2 epochs"),
+            std::string::npos);
+}
+
+TEST(Engine, GradAccumulationEqualsALargerBatch) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  // A deterministic model (no dropout, no BatchNorm) and SGD: 2 x 32 accumulated must give
+  // the weights of batch 64 (the micro-batches are the halves of the same shuffled batch).
+  auto small = engine_config("");
+  small.model.dropout = 0;
+  small.model.hidden = {64};
+  small.optimizer.name = "sgd";
+  small.optimizer.lr = 0.05;
+  small.scheduler.name = "none";
+  small.train.epochs = 1;
+  small.data.limit = 1024;
+  small.data.batch_size = 32;
+  small.train.grad_accum_steps = 2;
+  auto large = small;
+  large.data.batch_size = 64;
+  large.train.grad_accum_steps = 1;
+  Trainer(small, TrainerOptions{dir / "small", true, false}).train();
+  Trainer(large, TrainerOptions{dir / "large", true, false}).train();
+  const auto load = [&](const std::string& path) {
+    auto model = make_model(small, InputSpec{1, 28, 28, 10});
+    load_checkpoint(path, *model, nullptr);
+    return model->parameters();
+  };
+  const auto a = load(dir / "small/checkpoints/last.pt"), b = load(dir / "large/checkpoints/last.pt");
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::allclose(a[i], b[i], 1e-4, 1e-6)) << i;
+  // ... and not merely because nothing moved.
+  auto fresh = make_model(small, InputSpec{1, 28, 28, 10});
+  EXPECT_FALSE(torch::allclose(a[0], fresh->parameters()[0]));
+}
+
+TEST(Engine, AmpOnCpuWarnsAndTrainsInFullPrecision) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  auto config = engine_config("");
+  config.train.amp = "bf16";
+  config.train.epochs = 1;
+  config.train.channels_last = true;
+  config.train.label_smoothing = 0.1;
+  config.train.grad_clip_norm = 1.0;
+  Trainer trainer(config, TrainerOptions{dir / "run", true, false});
+  EXPECT_EQ(trainer.train().status, "completed");
+  EXPECT_NE(test::read_text(dir / "run/train.log").find("train.amp: bf16 needs CUDA"), std::string::npos);
+}
+
+TEST(Engine, SchedulerLrIsLoggedPerEpoch) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  auto config = engine_config("");
+  config.scheduler.name = "step";
+  config.scheduler.step_size = 1;
+  config.scheduler.gamma = 0.5;
+  config.train.epochs = 3;
+  config.data.limit = 600;
+  Trainer(config, TrainerOptions{dir / "run", true, false}).train();
+  const auto csv = test::read_text(dir / "run/metrics.csv");
+  EXPECT_NE(csv.find("\n1,0.001,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\n2,0.0005,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\n3,0.00025,"), std::string::npos) << csv;
+}
+
+}  // namespace
+}  // namespace imgcls
