@@ -225,6 +225,9 @@ const std::vector<Field>& schema() {
     f.push_back(number_field("optimizer.alpha", IMGCLS_REF(optimizer.alpha), "a number in [0, 1]",
                              [](double v) { return v >= 0 && v <= 1; }));
 
+    f.push_back(number_field("optimizer.backbone_lr_scale", IMGCLS_REF(optimizer.backbone_lr_scale),
+                             "a non-negative number (the backbone's lr = this x the head's)", non_negative));
+
     f.push_back(choice_field("scheduler.name", IMGCLS_REF(scheduler.name),
                              {"none", "step", "multistep", "cosine", "plateau", "onecycle", "exponential"}));
     f.push_back(int_field("scheduler.step_size", IMGCLS_REF(scheduler.step_size), 1, "a positive integer (epochs)"));

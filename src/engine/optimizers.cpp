@@ -9,7 +9,9 @@
 
 namespace imgcls {
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& o, std::vector<at::Tensor> params) {
+namespace {
+
+std::unique_ptr<torch::optim::Optimizer> make_single(const OptimizerConfig& o, std::vector<at::Tensor> params) {
   namespace optim = torch::optim;
   if (o.name == "sgd")
     return std::make_unique<optim::SGD>(params, optim::SGDOptions(o.lr)
@@ -32,8 +34,24 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& o
       params, optim::AdamOptions(o.lr).betas({o.betas.at(0), o.betas.at(1)}).eps(o.eps).weight_decay(o.weight_decay));
 }
 
-void set_lr(torch::optim::Optimizer& optimizer, double lr) {
-  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}  // namespace
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& o, std::vector<ParamGroup> groups) {
+  // Built with the first group, then each further group added with its own learning rate
+  // (options cloned from the optimizer's defaults).
+  auto optimizer = make_single(o, groups.at(0).params);
+  set_lr(*optimizer, o.lr, {groups[0].lr_scale});
+  for (std::size_t i = 1; i < groups.size(); ++i) {
+    auto options = optimizer->defaults().clone();
+    options->set_lr(o.lr * groups[i].lr_scale);
+    optimizer->add_param_group(torch::optim::OptimizerParamGroup(groups[i].params, std::move(options)));
+  }
+  return optimizer;
+}
+
+void set_lr(torch::optim::Optimizer& optimizer, double lr, const std::vector<double>& scales) {
+  auto& groups = optimizer.param_groups();
+  for (std::size_t i = 0; i < groups.size(); ++i) groups[i].options().set_lr(lr * (i < scales.size() ? scales[i] : 1.0));
 }
 
 double get_lr(const torch::optim::Optimizer& optimizer) {

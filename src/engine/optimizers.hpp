@@ -17,10 +17,17 @@ namespace imgcls {
 
 struct OptimizerConfig;
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& config, std::vector<at::Tensor> params);
+// One parameter group: its tensors and its learning rate as a multiple of optimizer.lr (the
+// head trains at 1, a backbone at optimizer.backbone_lr_scale).
+struct ParamGroup {
+  std::vector<at::Tensor> params;
+  double lr_scale = 1.0;
+};
 
-// Sets the learning rate of every parameter group.
-void set_lr(torch::optim::Optimizer& optimizer, double lr);
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& config, std::vector<ParamGroup> groups);
+
+// Sets group i's learning rate to lr x its lr_scale (`scales` in make_optimizer's group order).
+void set_lr(torch::optim::Optimizer& optimizer, double lr, const std::vector<double>& scales = {});
 double get_lr(const torch::optim::Optimizer& optimizer);
 
 }  // namespace imgcls

@@ -89,6 +89,7 @@ struct Trainer::Impl {
   DataSplits data;
   std::shared_ptr<ClassifierImpl> model;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
+  std::vector<double> lr_scales;  // per parameter group: head 1, backbone optimizer.backbone_lr_scale
   std::unique_ptr<LrSchedule> schedule;
   std::unique_ptr<EarlyStopping> early_stopping;
   std::unique_ptr<GradScaler> scaler;
@@ -146,7 +147,18 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
     for (auto& p : m.model->parameters())
       if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
   m.model->to(m.device);
-  m.optimizer = make_optimizer(c.optimizer, m.model->parameters());
+  {
+    auto split = split_parameters(*m.model);
+    std::vector<ParamGroup> groups;
+    if (split.head.empty() || split.backbone.empty() || c.optimizer.backbone_lr_scale == 1.0) {
+      groups.push_back(ParamGroup{m.model->parameters(), 1.0});
+    } else {
+      groups.push_back(ParamGroup{split.head, 1.0});
+      groups.push_back(ParamGroup{split.backbone, c.optimizer.backbone_lr_scale});
+    }
+    for (const auto& g : groups) m.lr_scales.push_back(g.lr_scale);
+    m.optimizer = make_optimizer(c.optimizer, std::move(groups));
+  }
   m.eval_batch_size = std::max<int64_t>(c.data.batch_size, 256);
   m.steps_per_epoch = (m.data.train.size() + c.data.batch_size - 1) / c.data.batch_size;
   m.optimizer_steps_per_epoch = (m.steps_per_epoch + c.train.grad_accum_steps - 1) / c.train.grad_accum_steps;
@@ -210,6 +222,7 @@ void Trainer::describe(std::ostream& os) const {
      << "optimizer: " << c.optimizer.name << ", lr " << c.optimizer.lr << ", weight_decay "
      << c.optimizer.weight_decay;
   if (c.optimizer.name == "sgd" || c.optimizer.name == "rmsprop") os << ", momentum " << c.optimizer.momentum;
+  if (m.lr_scales.size() > 1) os << "; backbone lr x " << m.lr_scales[1];
   os << "\nschedule:  " << c.scheduler.name
      << (c.scheduler.warmup_epochs ? ", warmup " + std::to_string(c.scheduler.warmup_epochs) + " epochs" : "")
      << (c.scheduler.warmup_steps ? ", warmup " + std::to_string(c.scheduler.warmup_steps) + " steps" : "")
@@ -235,7 +248,7 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   const auto accum = c.train.grad_accum_steps;
   const auto steps = loader.num_batches();
   double lr_at_start = m.schedule->lr(e0, 0);
-  set_lr(*m.optimizer, m.schedule->lr(e0, p.step / accum));
+  set_lr(*m.optimizer, m.schedule->lr(e0, p.step / accum), m.lr_scales);
 
   const auto t0 = Clock::now();
   auto last_draw = t0;
@@ -284,7 +297,7 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
       m.scaler->update();
       m.optimizer->zero_grad();
       ++p.global_step;
-      if (m.schedule->per_step() && step + 1 < steps) set_lr(*m.optimizer, m.schedule->lr(e0, (step + 1) / accum));
+      if (m.schedule->per_step() && step + 1 < steps) set_lr(*m.optimizer, m.schedule->lr(e0, (step + 1) / accum), m.lr_scales);
     }
     p.step = step + 1;
 

@@ -14,6 +14,7 @@ class BasicCNNImpl : public ClassifierImpl {
  public:
   explicit BasicCNNImpl(const InputSpec& input);
   at::Tensor forward(const at::Tensor& x) override;
+  std::string head() const override { return "classifier"; }
 
  private:
   torch::nn::Sequential features_{nullptr};

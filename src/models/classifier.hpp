@@ -29,6 +29,9 @@ class ClassifierImpl : public torch::nn::Module {
  public:
   // x: float B x C x H x W. Returns logits B x num_classes.
   virtual at::Tensor forward(const at::Tensor& x) = 0;
+  // The top-level child that is the classification head ("classifier"), or "" when the model
+  // has no separate head. Everything else is the backbone (optimizer.backbone_lr_scale).
+  virtual std::string head() const { return ""; }
 };
 
 // Builds config.model.name for `input`. Throws ConfigError for an unknown name or
@@ -48,6 +51,13 @@ struct LayerRow {
   int64_t parameters = 0;
 };
 std::vector<LayerRow> summarize(ClassifierImpl& model, const InputSpec& input);
+
+// The optimizer's parameter groups: [head, backbone] when the model has a head and
+// backbone_lr_scale != 1 (the backbone group at that scale), else one group of everything.
+struct ParamSplit {
+  std::vector<at::Tensor> head, backbone;
+};
+ParamSplit split_parameters(ClassifierImpl& model);
 
 int64_t count_parameters(const torch::nn::Module& module, bool trainable_only = false);
 

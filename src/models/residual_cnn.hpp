@@ -32,6 +32,7 @@ class ResidualCNNImpl : public ClassifierImpl {
  public:
   ResidualCNNImpl(const InputSpec& input, const std::vector<int64_t>& widths, int64_t blocks, int64_t stem);
   at::Tensor forward(const at::Tensor& x) override;
+  std::string head() const override { return "classifier"; }
 
  private:
   torch::nn::Sequential features_{nullptr}, classifier_{nullptr};

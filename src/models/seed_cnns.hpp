@@ -28,6 +28,7 @@ class ComplexCNNImpl : public ClassifierImpl {
  public:
   explicit ComplexCNNImpl(const InputSpec& input);
   at::Tensor forward(const at::Tensor& x) override;
+  std::string head() const override { return "classifier"; }
 
  private:
   torch::nn::Sequential features_{nullptr}, classifier_{nullptr};
@@ -38,6 +39,7 @@ class BaselineCNNImpl : public ClassifierImpl {
  public:
   explicit BaselineCNNImpl(const InputSpec& input);
   at::Tensor forward(const at::Tensor& x) override;
+  std::string head() const override { return "classifier"; }
 
  private:
   torch::nn::Sequential features_{nullptr}, classifier_{nullptr};

@@ -14,7 +14,7 @@ std::vector<double> three_steps(const std::string& optimizer_yaml) {
       parse_config("data: {dataset: mnist}\nmodel: {name: basic_cnn}\noptimizer: " + optimizer_yaml + "\n", "o.yaml");
   auto w = torch::tensor({1.0, -2.0, 3.0}, torch::kDouble).requires_grad_(true);
   const auto x = torch::tensor({0.5, -1.5, 2.0}, torch::kDouble);
-  auto opt = make_optimizer(config.optimizer, {w});
+  auto opt = make_optimizer(config.optimizer, {ParamGroup{{w}, 1.0}});
   for (int i = 0; i < 3; ++i) {
     opt->zero_grad();
     const auto loss = (w * x).sum().pow(2) + w.pow(2).sum();
@@ -47,11 +47,20 @@ TEST(Optimizers, MatchTorchOptim) {
                 {0.8916583412802216, -1.8915484965768514, 2.8915224212540074});
 }
 
-TEST(Optimizers, SetLrChangesEveryGroup) {
-  const auto config = parse_config("data: {dataset: mnist}\nmodel: {name: basic_cnn}\n", "o.yaml");
-  auto opt = make_optimizer(config.optimizer, {torch::zeros({2}, torch::requires_grad())});
-  set_lr(*opt, 0.25);
-  EXPECT_DOUBLE_EQ(get_lr(*opt), 0.25);
+TEST(Optimizers, ParameterGroupsKeepTheirLrScale) {
+  const auto config = parse_config("data: {dataset: mnist}\nmodel: {name: basic_cnn}\noptimizer: {name: sgd, lr: 0.1}\n",
+                                   "o.yaml");
+  auto head = torch::ones({2}, torch::requires_grad()), backbone = torch::ones({2}, torch::requires_grad());
+  auto opt = make_optimizer(config.optimizer, {ParamGroup{{head}, 1.0}, ParamGroup{{backbone}, 0.1}});
+  ASSERT_EQ(opt->param_groups().size(), 2u);
+  EXPECT_DOUBLE_EQ(opt->param_groups()[1].options().get_lr(), 0.01);
+  (head.sum() + backbone.sum()).backward();
+  opt->step();
+  EXPECT_NEAR(head[0].item<double>(), 1 - 0.1, 1e-7);
+  EXPECT_NEAR(backbone[0].item<double>(), 1 - 0.01, 1e-7);
+  set_lr(*opt, 0.5, {1.0, 0.1});
+  EXPECT_DOUBLE_EQ(get_lr(*opt), 0.5);
+  EXPECT_DOUBLE_EQ(opt->param_groups()[1].options().get_lr(), 0.05);
 }
 
 }  // namespace

@@ -281,6 +281,29 @@ TEST(Engine, AmpOnCpuWarnsAndTrainsInFullPrecision) {
   EXPECT_NE(test::read_text(dir / "run/train.log").find("train.amp: bf16 needs CUDA"), std::string::npos);
 }
 
+TEST(Engine, BackboneLrScaleZeroTrainsOnlyTheHead) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  auto config = engine_config("");
+  config.model = ModelConfig{};
+  config.model.name = "basic_cnn";
+  config.optimizer.name = "sgd";
+  config.optimizer.lr = 0.05;
+  config.optimizer.backbone_lr_scale = 0;
+  config.scheduler.name = "none";
+  config.train.epochs = 1;
+  config.data.limit = 600;
+  torch::manual_seed(static_cast<uint64_t>(config.seed));
+  auto initial = make_model(config, InputSpec{1, 28, 28, 10});
+  Trainer(config, TrainerOptions{dir / "run", true, false}).train();
+  auto trained = make_model(config, InputSpec{1, 28, 28, 10});
+  load_checkpoint(dir / "run/checkpoints/last.pt", *trained, nullptr);
+  const auto before = initial->named_parameters(), after = trained->named_parameters();
+  EXPECT_TRUE(torch::equal(before["features.0.weight"], after["features.0.weight"]));
+  EXPECT_TRUE(torch::equal(before["features.3.bias"], after["features.3.bias"]));
+  EXPECT_FALSE(torch::equal(before["classifier.3.weight"], after["classifier.3.weight"]));
+}
+
 TEST(Engine, SchedulerLrIsLoggedPerEpoch) {
   if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   test::TempDir dir;

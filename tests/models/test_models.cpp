@@ -97,6 +97,14 @@ TEST(Models, KeysTheModelDoesNotTakeAreRejected) {
   EXPECT_NO_THROW(build("{name: mlp, pooling: avg, widths: [128, 256, 512]}", {1, 28, 28, 10}));
 }
 
+TEST(Models, HeadAndBackboneSplit) {
+  auto cnn = build("{name: basic_cnn}", {1, 28, 28, 10});
+  const auto split = split_parameters(*cnn);
+  EXPECT_EQ(split.head.size(), 4u);      // classifier.1 and classifier.3, weight and bias
+  EXPECT_EQ(split.backbone.size(), 4u);  // features.0 and features.3
+  EXPECT_TRUE(split_parameters(*build("{name: mlp}", {1, 28, 28, 10})).head.empty());
+}
+
 TEST(Summary, RowsAddUpToTheParameterCount) {
   for (const auto* yaml : {"{name: basic_cnn}", "{name: mlp, hidden: [64]}", "{name: cifar_cnn}"}) {
     const InputSpec in{3, 32, 32, 4};

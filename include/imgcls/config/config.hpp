@@ -47,6 +47,7 @@ struct OptimizerConfig {
   std::vector<double> betas = {0.9, 0.999};  // adam, adamw
   double eps = 1e-8;          // adam, adamw, rmsprop
   double alpha = 0.99;        // rmsprop smoothing constant
+  double backbone_lr_scale = 1.0;  // the backbone's lr relative to the head's (models with a head)
 };
 
 // LR schedules, with PyTorch's torch.optim.lr_scheduler semantics (see engine/lr_schedule.hpp).
