@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
-#include "data/mnist.hpp"
+#include "data/splits.hpp"
 #include "imgcls/config/config.hpp"
 #include "models/classifier.hpp"
 

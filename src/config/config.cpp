@@ -183,12 +183,16 @@ const std::vector<Field>& schema() {
                                return std::regex_match(v, std::regex("auto|cpu|cuda(:[0-9]+)?"));
                              }));
     f.push_back(int_field("threads", IMGCLS_REF(threads), 0, "a non-negative integer (0 = LibTorch's default)"));
-    f.push_back(required(choice_field("data.dataset", IMGCLS_REF(data.dataset), {"fashion_mnist", "mnist"})));
+    f.push_back(required(choice_field("data.dataset", IMGCLS_REF(data.dataset), {"fashion_mnist", "mnist", "cifar10", "cifar100"})));
     f.push_back(string_field("data.root", IMGCLS_REF(data.root), "a path", [](const std::string&) { return true; }));
     f.push_back(number_field("data.val_split", IMGCLS_REF(data.val_split),
                              "a count of images (integer >= 1) or a fraction in [0, 1)", [](double v) {
                                return (v >= 0 && v < 1) || (v >= 1 && v == std::floor(v));
                              }));
+    f.push_back(choice_field("data.val", IMGCLS_REF(data.val), {"split", "test"}));
+    f.push_back(int_list_field("data.classes", IMGCLS_REF(data.classes), 0,
+                               "a list of class indices, e.g. [0, 33, 56] ([] = all classes)", /*allow_empty=*/true));
+    f.push_back(choice_field("data.label", IMGCLS_REF(data.label), {"fine", "coarse"}));
     f.push_back(int_field("data.batch_size", IMGCLS_REF(data.batch_size), 1, "a positive integer"));
     f.push_back(int_field("data.limit", IMGCLS_REF(data.limit), 0, "a non-negative integer (0 = all images)"));
     f.push_back(bool_field("data.normalize", IMGCLS_REF(data.normalize)));
@@ -407,6 +411,13 @@ void check_combinations(Config& c) {
          "needs optimizer.name: sgd with momentum > 0 and dampening 0 (as PyTorch)");
   // PyTorch's AdamW defaults to weight_decay 0.01; without it AdamW is Adam.
   if (o.name == "adamw" && c.where("optimizer.weight_decay") == "default") c.optimizer.weight_decay = 0.01;
+
+  for (std::size_t i = 0; i < c.data.classes.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (c.data.classes[i] == c.data.classes[j])
+        fail(c.where("data.classes"), "data.classes", "class " + std::to_string(c.data.classes[i]) + " is listed twice");
+  if (c.data.label == "coarse" && c.data.dataset != "cifar100")
+    fail(c.where("data.label"), "data.label", "coarse labels exist only for cifar100");
 
   const auto& s = c.scheduler;
   if (s.name == "multistep") {

@@ -2,10 +2,9 @@
 
 #include <ATen/ATen.h>
 
-#include <cmath>
+#include <cstring>
 #include <filesystem>
 
-#include "imgcls/config/config.hpp"
 #include "imgcls/data/idx.hpp"
 #include "imgcls/errors.hpp"
 
@@ -69,44 +68,6 @@ TensorDataset load_mnist(const std::string& dataset, const std::string& root, bo
   ds.labels = ds.labels.to(at::kLong);
   ds.class_names = names;
   return ds;
-}
-
-DataShape data_shape(const Config& config) {
-  (void)config;  // both datasets of the MNIST family: 1x28x28, 10 classes
-  return DataShape{1, 28, 28, 10};
-}
-
-DataSplits make_splits(const Config& config) {
-  const auto& d = config.data;
-  const auto root = d.root.empty() ? default_mnist_root(d.dataset) : d.root;
-  auto train = load_mnist(d.dataset, root, true);
-  auto test = load_mnist(d.dataset, root, false);
-
-  if (d.limit > 0 && d.limit < train.size()) train = train.subset(at::arange(d.limit, at::kLong));
-
-  const int64_t n = train.size();
-  const int64_t n_val = d.val_split >= 1 ? static_cast<int64_t>(d.val_split)
-                                         : static_cast<int64_t>(std::floor(d.val_split * static_cast<double>(n)));
-  if (n_val >= n)
-    throw ConfigError(config.where("data.val_split") + ": data.val_split: asks for " + std::to_string(n_val) +
-                      " validation images but only " + std::to_string(n) + " training images are available" +
-                      (d.limit > 0 ? " (data.limit)" : ""));
-
-  DataSplits splits;
-  if (n_val > 0) {
-    auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(config.seed));
-    const auto perm = at::randperm(n, gen, at::kLong);
-    splits.val = train.subset(perm.slice(0, n - n_val, n));
-    splits.train = train.subset(perm.slice(0, 0, n - n_val));
-  } else {
-    splits.train = std::move(train);
-  }
-  splits.test = std::move(test);
-  splits.channels = splits.train.images.size(1);
-  splits.height = splits.train.images.size(2);
-  splits.width = splits.train.images.size(3);
-  splits.num_classes = static_cast<int64_t>(splits.train.class_names.size());
-  return splits;
 }
 
 }  // namespace imgcls

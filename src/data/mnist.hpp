@@ -7,8 +7,6 @@
 
 namespace imgcls {
 
-struct Config;
-
 // The default folder for `dataset` when data.root is empty: Debian's dataset-fashion-mnist
 // package installs Fashion-MNIST in /usr/share/datasets/fashion-mnist.
 std::string default_mnist_root(const std::string& dataset);
@@ -18,15 +16,6 @@ std::string default_mnist_root(const std::string& dataset);
 // Throws DataError naming the files it expected, or what is wrong with them.
 TensorDataset load_mnist(const std::string& dataset, const std::string& root, bool train);
 
-// The input shape and class count a config's dataset gives, without loading it.
-struct DataShape {
-  int64_t channels = 0, height = 0, width = 0, num_classes = 0;
-};
-DataShape data_shape(const Config& config);
 
-// Builds train / val / test splits from the config: data.limit keeps the first N training
-// images, data.val_split holds out a seeded random subset of them (like random_split).
-// Throws DataError or ConfigError.
-DataSplits make_splits(const Config& config);
 
 }  // namespace imgcls

@@ -20,7 +20,7 @@
 #include <sstream>
 
 #include "data/loader.hpp"
-#include "data/mnist.hpp"
+#include "data/splits.hpp"
 #include "engine/amp.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/lr_schedule.hpp"

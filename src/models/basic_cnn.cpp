@@ -14,15 +14,11 @@ BasicCNNImpl::BasicCNNImpl(const InputSpec& in) {
   if (in.height < 4 || in.width < 4)
     throw ConfigError("model.name: basic_cnn needs inputs of at least 4x4 pixels, got " + std::to_string(in.height) +
                       "x" + std::to_string(in.width));
-  features_ = register_module(
-      "features", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(in.channels, 16, 3).padding(1)), nn::ReLU(),
+  nn::Sequential features(nn::Conv2d(nn::Conv2dOptions(in.channels, 16, 3).padding(1)), nn::ReLU(),
                                  nn::MaxPool2d(2), nn::Conv2d(nn::Conv2dOptions(16, 32, 3).padding(1)), nn::ReLU(),
-                                 nn::MaxPool2d(2)));
+                          nn::MaxPool2d(2));
   const auto flat = 32 * (in.height / 4) * (in.width / 4);
-  classifier_ = register_module("classifier", nn::Sequential(nn::Flatten(), nn::Linear(flat, 128), nn::ReLU(),
-                                                             nn::Linear(128, in.num_classes)));
+  set_layers(features, nn::Sequential(nn::Flatten(), nn::Linear(flat, 128), nn::ReLU(), nn::Linear(128, in.num_classes)));
 }
-
-at::Tensor BasicCNNImpl::forward(const at::Tensor& x) { return classifier_->forward(features_->forward(x)); }
 
 }  // namespace imgcls

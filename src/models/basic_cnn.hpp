@@ -3,22 +3,15 @@
 // has 206,922 parameters, as in PyTorch.
 #pragma once
 
-#include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/pimpl.h>
 
 #include "models/classifier.hpp"
 
 namespace imgcls {
 
-class BasicCNNImpl : public ClassifierImpl {
+class BasicCNNImpl : public FeaturesClassifierImpl {
  public:
   explicit BasicCNNImpl(const InputSpec& input);
-  at::Tensor forward(const at::Tensor& x) override;
-  std::string head() const override { return "classifier"; }
-
- private:
-  torch::nn::Sequential features_{nullptr};
-  torch::nn::Sequential classifier_{nullptr};
 };
 TORCH_MODULE(BasicCNN);
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <torch/nn/module.h>
+#include <torch/nn/modules/container/sequential.h>
 
 #include <cstdint>
 #include <memory>
@@ -32,6 +33,20 @@ class ClassifierImpl : public torch::nn::Module {
   // The top-level child that is the classification head ("classifier"), or "" when the model
   // has no separate head. Everything else is the backbone (optimizer.backbone_lr_scale).
   virtual std::string head() const { return ""; }
+};
+
+// The shape most of the seeds' CNNs share: `features`, then `classifier` (the head).
+// Subclasses build the two Sequentials in their constructor and pass them to set_layers.
+class FeaturesClassifierImpl : public ClassifierImpl {
+ public:
+  at::Tensor forward(const at::Tensor& x) override;
+  std::string head() const override { return "classifier"; }
+
+ protected:
+  void set_layers(torch::nn::Sequential features, torch::nn::Sequential classifier);
+
+ private:
+  torch::nn::Sequential features_{nullptr}, classifier_{nullptr};
 };
 
 // Builds config.model.name for `input`. Throws ConfigError for an unknown name or

@@ -122,19 +122,4 @@ std::string model_description(const std::string& name) {
   return it == registry().end() ? "" : it->second.description;
 }
 
-ParamSplit split_parameters(ClassifierImpl& model) {
-  ParamSplit split;
-  const auto head = model.head();
-  for (const auto& p : model.named_parameters())
-    (!head.empty() && p.key().rfind(head + ".", 0) == 0 ? split.head : split.backbone).push_back(p.value());
-  return split;
-}
-
-int64_t count_parameters(const torch::nn::Module& module, bool trainable_only) {
-  int64_t total = 0;
-  for (const auto& p : module.parameters())
-    if (!trainable_only || p.requires_grad()) total += p.numel();
-  return total;
-}
-
 }  // namespace imgcls

@@ -41,12 +41,8 @@ ResidualCNNImpl::ResidualCNNImpl(const InputSpec& in, const std::vector<int64_t>
     channels = widths[s];
   }
   f->push_back(nn::AdaptiveAvgPool2d(4));
-  features_ = register_module("features", f);
-  classifier_ = register_module(
-      "classifier", nn::Sequential(nn::Flatten(), nn::Dropout(0.5), nn::Linear(channels * 16, 1024),
-                                   nn::ReLU(nn::ReLUOptions(true)), nn::Dropout(0.3), nn::Linear(1024, in.num_classes)));
+  set_layers(f, nn::Sequential(nn::Flatten(), nn::Dropout(0.5), nn::Linear(channels * 16, 1024),
+                               nn::ReLU(nn::ReLUOptions(true)), nn::Dropout(0.3), nn::Linear(1024, in.num_classes)));
 }
-
-at::Tensor ResidualCNNImpl::forward(const at::Tensor& x) { return classifier_->forward(features_->forward(x)); }
 
 }  // namespace imgcls

@@ -28,14 +28,9 @@ class ResidualBlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ResidualBlock);
 
-class ResidualCNNImpl : public ClassifierImpl {
+class ResidualCNNImpl : public FeaturesClassifierImpl {
  public:
   ResidualCNNImpl(const InputSpec& input, const std::vector<int64_t>& widths, int64_t blocks, int64_t stem);
-  at::Tensor forward(const at::Tensor& x) override;
-  std::string head() const override { return "classifier"; }
-
- private:
-  torch::nn::Sequential features_{nullptr}, classifier_{nullptr};
 };
 TORCH_MODULE(ResidualCNN);
 

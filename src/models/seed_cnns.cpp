@@ -24,29 +24,21 @@ void require_size(const InputSpec& in, int64_t min, const char* model) {
 
 ComplexCNNImpl::ComplexCNNImpl(const InputSpec& in) {
   require_size(in, 4, "complex_cnn");
-  features_ = register_module("features", nn::Sequential(conv3x3(in.channels, 32), nn::ReLU(), conv3x3(32, 32),
-                                                         nn::ReLU(), nn::MaxPool2d(2), conv3x3(32, 64), nn::ReLU(),
-                                                         conv3x3(64, 64), nn::ReLU(), nn::MaxPool2d(2)));
-  classifier_ = register_module(
-      "classifier", nn::Sequential(nn::Flatten(), nn::Linear(64 * (in.height / 4) * (in.width / 4), 256), nn::ReLU(),
-                                   nn::Linear(256, in.num_classes)));
+  set_layers(nn::Sequential(conv3x3(in.channels, 32), nn::ReLU(), conv3x3(32, 32), nn::ReLU(), nn::MaxPool2d(2),
+                            conv3x3(32, 64), nn::ReLU(), conv3x3(64, 64), nn::ReLU(), nn::MaxPool2d(2)),
+             nn::Sequential(nn::Flatten(), nn::Linear(64 * (in.height / 4) * (in.width / 4), 256), nn::ReLU(),
+                            nn::Linear(256, in.num_classes)));
 }
-
-at::Tensor ComplexCNNImpl::forward(const at::Tensor& x) { return classifier_->forward(features_->forward(x)); }
 
 BaselineCNNImpl::BaselineCNNImpl(const InputSpec& in) {
   require_size(in, 8, "baseline_cnn");
-  features_ = register_module(
-      "features", nn::Sequential(conv3x3(in.channels, 32), nn::ReLU(), conv3x3(32, 64), nn::ReLU(), nn::MaxPool2d(2),
-                                 conv3x3(64, 128), nn::ReLU(), conv3x3(128, 128), nn::ReLU(), nn::MaxPool2d(2),
-                                 conv3x3(128, 256), nn::ReLU(), conv3x3(256, 256), nn::ReLU(), nn::MaxPool2d(2)));
   const auto flat = 256 * (in.height / 8) * (in.width / 8);
-  classifier_ = register_module("classifier", nn::Sequential(nn::Flatten(), nn::Linear(flat, 1024), nn::ReLU(),
-                                                             nn::Linear(1024, 512), nn::ReLU(),
-                                                             nn::Linear(512, in.num_classes)));
+  set_layers(nn::Sequential(conv3x3(in.channels, 32), nn::ReLU(), conv3x3(32, 64), nn::ReLU(), nn::MaxPool2d(2),
+                            conv3x3(64, 128), nn::ReLU(), conv3x3(128, 128), nn::ReLU(), nn::MaxPool2d(2),
+                            conv3x3(128, 256), nn::ReLU(), conv3x3(256, 256), nn::ReLU(), nn::MaxPool2d(2)),
+             nn::Sequential(nn::Flatten(), nn::Linear(flat, 1024), nn::ReLU(), nn::Linear(1024, 512), nn::ReLU(),
+                            nn::Linear(512, in.num_classes)));
 }
-
-at::Tensor BaselineCNNImpl::forward(const at::Tensor& x) { return classifier_->forward(features_->forward(x)); }
 
 CifarCNNImpl::CifarCNNImpl(const InputSpec& in, int64_t hidden, const std::string& pooling) {
   require_size(in, 8, "cifar_cnn");

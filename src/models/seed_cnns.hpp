@@ -24,25 +24,15 @@
 
 namespace imgcls {
 
-class ComplexCNNImpl : public ClassifierImpl {
+class ComplexCNNImpl : public FeaturesClassifierImpl {
  public:
   explicit ComplexCNNImpl(const InputSpec& input);
-  at::Tensor forward(const at::Tensor& x) override;
-  std::string head() const override { return "classifier"; }
-
- private:
-  torch::nn::Sequential features_{nullptr}, classifier_{nullptr};
 };
 TORCH_MODULE(ComplexCNN);
 
-class BaselineCNNImpl : public ClassifierImpl {
+class BaselineCNNImpl : public FeaturesClassifierImpl {
  public:
   explicit BaselineCNNImpl(const InputSpec& input);
-  at::Tensor forward(const at::Tensor& x) override;
-  std::string head() const override { return "classifier"; }
-
- private:
-  torch::nn::Sequential features_{nullptr}, classifier_{nullptr};
 };
 TORCH_MODULE(BaselineCNN);
 

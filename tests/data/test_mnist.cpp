@@ -2,6 +2,7 @@
 
 #include "data/loader.hpp"
 #include "data/mnist.hpp"
+#include "data/splits.hpp"
 #include "imgcls/config/config.hpp"
 #include "imgcls/data/idx.hpp"
 #include "imgcls/errors.hpp"

@@ -12,7 +12,7 @@
 #include <random>
 #include <thread>
 
-#include "data/mnist.hpp"
+#include "data/splits.hpp"
 #include "engine/checkpoint.hpp"
 #include "imgcls/config/config.hpp"
 #include "imgcls/engine/trainer.hpp"

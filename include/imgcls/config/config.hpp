@@ -14,9 +14,12 @@
 namespace imgcls {
 
 struct DataConfig {
-  std::string dataset;        // required: fashion_mnist | mnist
+  std::string dataset;        // required: fashion_mnist | mnist | cifar10 | cifar100
   std::string root;           // folder with the dataset files; "" = the dataset's default
   double val_split = 0.1;     // >= 1: a count of training images; in (0, 1): a fraction; 0: none
+  std::string val = "split";  // split: hold out val_split of train | test: validate on the test split
+  std::vector<int64_t> classes = {};  // keep only these classes, relabelled 0..k-1 in this order
+  std::string label = "fine"; // cifar100: fine (100 classes) | coarse (20 superclasses)
   int64_t batch_size = 64;
   int64_t limit = 0;          // use only the first N training images (0 = all)
   bool normalize = true;      // (x/255 - mean)/std

@@ -1,0 +1,91 @@
+#include "data/cifar.hpp"
+
+#include <ATen/ATen.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "imgcls/errors.hpp"
+
+namespace imgcls {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr int64_t kPixels = 3 * 32 * 32;
+
+std::vector<std::string> read_names(const fs::path& path, std::size_t count) {
+  std::vector<std::string> names;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty()) names.push_back(line);
+  }
+  if (names.size() != count) {
+    names.clear();
+    for (std::size_t i = 0; i < count; ++i) names.push_back(std::to_string(i));
+  }
+  return names;
+}
+
+}  // namespace
+
+TensorDataset load_cifar(const std::string& dataset, const std::string& root, bool train, const std::string& label) {
+  const bool is100 = dataset == "cifar100";
+  const auto subdir = is100 ? "cifar-100-binary" : "cifar-10-batches-bin";
+  std::vector<std::string> files;
+  if (is100)
+    files = {train ? "train.bin" : "test.bin"};
+  else if (train)
+    files = {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"};
+  else
+    files = {"test_batch.bin"};
+
+  fs::path dir = root;
+  if (!fs::exists(dir / files[0]) && fs::exists(fs::path(root) / subdir / files[0])) dir = fs::path(root) / subdir;
+  std::string all_files;
+  for (const auto& f : files) all_files += (all_files.empty() ? "" : ", ") + f;
+  for (const auto& f : files)
+    if (!fs::exists(dir / f))
+      throw DataError((dir / f).string() + ": missing (" + dataset + " expects " + all_files + " from the binary " +
+                      "version, in data.root or data.root/" + subdir + ")");
+
+  const int64_t label_bytes = is100 ? 2 : 1;
+  const int64_t record = label_bytes + kPixels;
+  const int64_t label_offset = is100 && label == "fine" ? 1 : 0;
+  const int64_t num_classes = !is100 ? 10 : label == "fine" ? 100 : 20;
+  std::vector<uint8_t> bytes;
+  for (const auto& f : files) {
+    const auto path = dir / f;
+    std::ifstream in(path, std::ios::binary);
+    std::vector<uint8_t> chunk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (chunk.empty() || chunk.size() % static_cast<std::size_t>(record) != 0)
+      throw DataError(path.string() + ": " + std::to_string(chunk.size()) + " bytes is not a whole number of " +
+                      std::to_string(record) + "-byte " + dataset + " records (truncated or not the binary version?)");
+    for (std::size_t r = 0; r < chunk.size() / static_cast<std::size_t>(record); ++r) {
+      const int64_t value = chunk[r * static_cast<std::size_t>(record) + static_cast<std::size_t>(label_offset)];
+      if (value >= num_classes)
+        throw DataError(path.string() + ": record " + std::to_string(r) + " has " + label + " label " +
+                        std::to_string(value) + ", expected 0.." + std::to_string(num_classes - 1));
+    }
+    bytes.insert(bytes.end(), chunk.begin(), chunk.end());
+  }
+  const int64_t n = static_cast<int64_t>(bytes.size()) / record;
+
+  TensorDataset ds;
+  ds.images = at::empty({n, 3, 32, 32}, at::kByte);
+  ds.labels = at::empty({n}, at::kLong);
+  auto* images = ds.images.data_ptr<uint8_t>();
+  auto* labels = ds.labels.data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; ++i) {
+    const uint8_t* rec = bytes.data() + i * record;
+    labels[i] = rec[label_offset];
+    std::memcpy(images + i * kPixels, rec + label_bytes, kPixels);
+  }
+  const auto names_file = !is100 ? "batches.meta.txt" : label == "fine" ? "fine_label_names.txt" : "coarse_label_names.txt";
+  ds.class_names = read_names(dir / names_file, static_cast<std::size_t>(num_classes));
+  return ds;
+}
+
+}  // namespace imgcls

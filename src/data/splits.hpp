@@ -1,0 +1,28 @@
+// From a config to the data a run uses: the dataset's train and test splits, the class
+// subset (data.classes), and the validation split (data.val, data.val_split).
+#pragma once
+
+#include <cstdint>
+
+#include "data/tensor_dataset.hpp"
+
+namespace imgcls {
+
+struct Config;
+
+// The input shape and class count a config's dataset gives, without loading it.
+struct DataShape {
+  int64_t channels = 0, height = 0, width = 0, num_classes = 0;
+};
+DataShape data_shape(const Config& config);
+
+// Keeps only the samples of `classes`, relabelled 0..k-1 in the order given (seed 001's
+// CIFAR-100 subset). An index the dataset does not have is a DataError naming it.
+TensorDataset select_classes(const TensorDataset& ds, const std::vector<int64_t>& classes, const std::string& where);
+
+// data.limit keeps the first N training images (after the class subset); data.val: split
+// holds out a seeded random data.val_split of them (like torch's random_split), data.val:
+// test validates on the test split. Throws DataError or ConfigError.
+DataSplits make_splits(const Config& config);
+
+}  // namespace imgcls
