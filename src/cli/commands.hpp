@@ -33,6 +33,15 @@ struct SummaryOptions {
 void setup_summary(CLI::App& app);
 int run_summary(const SummaryOptions& options);
 
+struct ExportOptions {
+  std::string run_dir;
+  std::string torchscript;  // output file
+  std::string checkpoint = "best";
+};
+// `imgcls export RUN_DIR --torchscript OUT.pt`: a fine-tuned backbone for the next run.
+void setup_export(CLI::App& app);
+int run_export(const ExportOptions& options);
+
 // `imgcls --version` text.
 std::string version_text();
 

@@ -200,7 +200,7 @@ const std::vector<Field>& schema() {
     f.push_back(number_field("data.std", IMGCLS_REF(data.std), "a positive number", positive));
     f.push_back(required(choice_field("model.name", IMGCLS_REF(model.name),
                                       {"basic_cnn", "baseline_cnn", "cifar10_cnn", "cifar_cnn", "complex_cnn", "mlp",
-                                       "residual_cnn"})));
+                                       "residual_cnn", "torchscript"})));
     f.push_back(choice_field("model.init", IMGCLS_REF(model.init), {"default", "kaiming", "xavier"}));
     f.push_back(int_list_field("model.hidden", IMGCLS_REF(model.hidden), 1,
                                "a non-empty list of positive integers, e.g. [512, 256]"));
@@ -214,6 +214,11 @@ const std::vector<Field>& schema() {
                                "a non-empty list of positive integers, e.g. [128, 256, 512]"));
     f.push_back(int_field("model.blocks", IMGCLS_REF(model.blocks), 0, "a non-negative integer"));
     f.push_back(int_field("model.stem_channels", IMGCLS_REF(model.stem_channels), 1, "a positive integer"));
+    f.push_back(string_field("model.path", IMGCLS_REF(model.path), "a path to a TorchScript file",
+                             [](const std::string&) { return true; }));
+    f.push_back(bool_field("model.freeze_backbone", IMGCLS_REF(model.freeze_backbone)));
+    f.push_back(int_field("model.unfreeze_at_epoch", IMGCLS_REF(model.unfreeze_at_epoch), 0,
+                          "a non-negative integer (0 = never)"));
     f.push_back(choice_field("optimizer.name", IMGCLS_REF(optimizer.name), {"sgd", "adam", "adamw", "rmsprop"}));
     f.push_back(number_field("optimizer.lr", IMGCLS_REF(optimizer.lr), "a positive number", positive));
     f.push_back(number_field("optimizer.weight_decay", IMGCLS_REF(optimizer.weight_decay),
@@ -416,6 +421,9 @@ void check_combinations(Config& c) {
     for (std::size_t j = 0; j < i; ++j)
       if (c.data.classes[i] == c.data.classes[j])
         fail(c.where("data.classes"), "data.classes", "class " + std::to_string(c.data.classes[i]) + " is listed twice");
+  if (c.model.name == "torchscript" && c.model.path.empty())
+    fail(c.where("model.name"), "model.path", "torchscript needs model.path, a file written by scripts/export_resnet.py "
+                                              "or `imgcls export --torchscript`");
   if (c.data.label == "coarse" && c.data.dataset != "cifar100")
     fail(c.where("data.label"), "data.label", "coarse labels exist only for cifar100");
 

@@ -30,6 +30,7 @@
 #include "imgcls/io/atomic_file.hpp"
 #include "io/run_dir.hpp"
 #include "models/classifier.hpp"
+#include "models/torchscript_backbone.hpp"
 #include "util/console.hpp"
 #include "util/runtime_info.hpp"
 #include "util/signals.hpp"
@@ -174,6 +175,26 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   m.console = std::make_unique<Console>(m.paths.log(), m.options.quiet);
   if (c.train.amp != "none" && !m.device.is_cuda())
     m.console->warn("train.amp: " + c.train.amp + " needs CUDA; training on " + m.device.str() + " in full precision");
+  if (auto* ts = dynamic_cast<TorchscriptClassifierImpl*>(m.model.get())) {
+    const auto& info = ts->info();
+    m.console->info("backbone:  " + c.model.path + ": " + (info.arch.empty() ? "TorchScript" : info.arch) + ", " +
+                    std::to_string(info.feature_size) + " features, weights: " +
+                    (info.weights.empty() ? "unknown" : info.weights) + (ts->frozen() ? " (frozen)" : ""));
+    bool differs = !info.mean.empty() && !c.data.normalize;
+    for (std::size_t i = 0; i < info.mean.size() && c.data.normalize; ++i)
+      differs = differs || std::abs(info.mean[i] - c.data.mean) > 1e-3 ||
+                (i < info.std.size() && std::abs(info.std[i] - c.data.std) > 1e-3);
+    if (differs) {
+      std::ostringstream os;
+      os << "the backbone's weights expect inputs normalised with mean [";
+      for (std::size_t i = 0; i < info.mean.size(); ++i) os << (i ? ", " : "") << info.mean[i];
+      os << "] std [";
+      for (std::size_t i = 0; i < info.std.size(); ++i) os << (i ? ", " : "") << info.std[i];
+      os << "], but the data uses " << (c.data.normalize ? "mean " + fixed(c.data.mean, 3) + " std " + fixed(c.data.std, 3)
+                                                         : std::string("no normalisation"));
+      m.console->warn(os.str());
+    }
+  }
   if (m.monitor != c.train.early_stopping.monitor)
     m.console->warn("no validation split: best.pt and early stopping use " + m.monitor);
 
@@ -242,6 +263,12 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   loader.start_epoch(static_cast<uint64_t>(c.seed), epoch);
   m.model->train();
 
+  if (auto* ts = dynamic_cast<TorchscriptClassifierImpl*>(m.model.get()))
+    if (ts->frozen() && c.model.unfreeze_at_epoch > 0 && epoch >= c.model.unfreeze_at_epoch) {
+      ts->set_frozen(false);
+      m.console->info("epoch " + std::to_string(epoch) + ": backbone unfrozen (model.unfreeze_at_epoch)");
+    }
+  m.model->train();
   const bool resuming_mid_epoch = p.epoch == epoch - 1 && p.step > 0;
   if (!resuming_mid_epoch) p.step = 0, p.loss_sum = 0, p.correct = 0, p.seen = 0;
   const int64_t e0 = epoch - 1;

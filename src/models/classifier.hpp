@@ -24,8 +24,16 @@ struct InputSpec {
   int64_t num_classes = 10;
 };
 
+// A row of `imgcls summary`, like torchinfo.summary.
+struct LayerRow {
+  std::string name;  // features.0
+  std::string type;  // Conv2d
+  std::vector<int64_t> output_shape;
+  int64_t parameters = 0;
+};
+
 // Contract: forward(x) applies the module's top-level children, each a torch::nn::Sequential,
-// in registration order (`imgcls summary` walks them layer by layer).
+// in registration order (the default layer_rows walks them), unless layer_rows is overridden.
 class ClassifierImpl : public torch::nn::Module {
  public:
   // x: float B x C x H x W. Returns logits B x num_classes.
@@ -33,6 +41,9 @@ class ClassifierImpl : public torch::nn::Module {
   // The top-level child that is the classification head ("classifier"), or "" when the model
   // has no separate head. Everything else is the backbone (optimizer.backbone_lr_scale).
   virtual std::string head() const { return ""; }
+  // One row per layer for an input of shape `input` (batch 1); by default walks the
+  // top-level Sequentials (see summarize).
+  virtual std::vector<LayerRow> layer_rows(const InputSpec& input);
 };
 
 // The shape most of the seeds' CNNs share: `features`, then `classifier` (the head).
@@ -53,19 +64,14 @@ class FeaturesClassifierImpl : public ClassifierImpl {
 // parameters the architecture cannot take (e.g. an input too small for its pooling).
 std::shared_ptr<ClassifierImpl> make_model(const Config& config, const InputSpec& input);
 
+// The layer table of `imgcls summary`: model.layer_rows(input).
+std::vector<LayerRow> summarize(ClassifierImpl& model, const InputSpec& input);
+
 // Names the registry knows, sorted, and a one-line description of each.
 std::vector<std::string> model_names();
 std::string model_description(const std::string& name);
 
-// One row per layer of `model` for an input of shape `input` (batch 1): the layer table of
-// `imgcls summary`, like torchinfo.summary.
-struct LayerRow {
-  std::string name;  // features.0
-  std::string type;  // Conv2d
-  std::vector<int64_t> output_shape;
-  int64_t parameters = 0;
-};
-std::vector<LayerRow> summarize(ClassifierImpl& model, const InputSpec& input);
+
 
 // The optimizer's parameter groups: [head, backbone] when the model has a head and
 // backbone_lr_scale != 1 (the backbone group at that scale), else one group of everything.

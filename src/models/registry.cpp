@@ -14,6 +14,7 @@
 #include "models/mlp.hpp"
 #include "models/residual_cnn.hpp"
 #include "models/seed_cnns.hpp"
+#include "models/torchscript_backbone.hpp"
 #include "util/strings.hpp"
 
 namespace imgcls {
@@ -51,6 +52,13 @@ const std::map<std::string, Entry>& registry() {
         },
         "seed 000 EnhancedCNN: 7x7 stem, residual stages; model.widths, model.blocks, model.stem_channels",
         {"model.widths", "model.blocks", "model.stem_channels"}}},
+      {"torchscript",
+       {[](const ModelConfig& m, const InputSpec& in) {
+          return std::make_shared<TorchscriptClassifierImpl>(m.path, in, m.freeze_backbone);
+        },
+        "a TorchScript backbone (scripts/export_resnet.py) + a new linear head; model.path, model.freeze_backbone, "
+        "model.unfreeze_at_epoch",
+        {"model.path", "model.freeze_backbone", "model.unfreeze_at_epoch"}}},
       {"mlp",
        {[](const ModelConfig& m, const InputSpec& in) { return MLP(in, m.hidden, m.activation, m.dropout).ptr(); },
         "seed 004 MLPs; model.hidden, model.activation, model.dropout",
@@ -107,7 +115,12 @@ std::shared_ptr<ClassifierImpl> make_model(const Config& config, const InputSpec
     apply_init(*model, config.model.init);
     return model;
   } catch (const ConfigError& e) {
-    throw ConfigError(config.where("model.name") + ": " + e.what());
+    // "model.path: ..." points at model.path's line, anything else at model.name's.
+    const std::string msg = e.what();
+    const auto key = msg.substr(0, msg.find(':'));
+    const auto keys = config_keys();
+    const bool known = std::find(keys.begin(), keys.end(), key) != keys.end();
+    throw ConfigError(config.where(known ? key : "model.name") + ": " + msg);
   }
 }
 

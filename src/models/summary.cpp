@@ -21,6 +21,13 @@ std::vector<LayerRow> summarize(ClassifierImpl& model, const InputSpec& input) {
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
+  auto rows = model.layer_rows(input);
+  model.train(was_training);
+  return rows;
+}
+
+std::vector<LayerRow> ClassifierImpl::layer_rows(const InputSpec& input) {
+  auto& model = *this;
   auto x = at::zeros({1, input.channels, input.height, input.width});
   std::vector<LayerRow> rows;
   for (const auto& child : model.named_children()) {
@@ -33,7 +40,6 @@ std::vector<LayerRow> summarize(ClassifierImpl& model, const InputSpec& input) {
                               count_parameters(layer)});
     }
   }
-  model.train(was_training);
   return rows;
 }
 

@@ -38,6 +38,9 @@ struct ModelConfig {
   std::vector<int64_t> widths = {128, 256, 512};    // residual_cnn: stage widths
   int64_t blocks = 2;                               // residual_cnn: residual blocks per stage
   int64_t stem_channels = 64;                       // residual_cnn: 7x7 stem width
+  std::string path;                                 // torchscript: the backbone file
+  bool freeze_backbone = false;                     // torchscript: train only the new head
+  int64_t unfreeze_at_epoch = 0;                    // torchscript: unfreeze from this epoch (0 = never)
 };
 
 struct OptimizerConfig {
