@@ -38,8 +38,9 @@ TEST(Registry, BuildsEverySchemaModel) {
   EXPECT_EQ(count_parameters(*make_model(config, InputSpec{})), 206922);
   // Every model.name the config schema accepts has a factory.
   for (const auto& name : model_names())
-    EXPECT_NO_THROW(parse_config("data: {dataset: mnist}\nmodel: {name: " + name + "}\n", "c.yaml")) << name;
-  EXPECT_EQ(model_names().size(), 7u);
+    EXPECT_NO_THROW(parse_config("data: {dataset: mnist}\nmodel: {name: " + name + ", path: x.pt}\n", "c.yaml"))
+        << name;
+  EXPECT_EQ(model_names().size(), 8u);
 }
 
 }  // namespace
