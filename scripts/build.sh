@@ -6,6 +6,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${IMGCLS_BUILD_DIR:-$root/build}"
 jobs="${IMGCLS_JOBS:-$(nproc)}"
+# ccache: paths relative to the checkout, so a fresh clone elsewhere reuses the cache.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/imgcls/ccache}"
 
 args=(-S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}"
       -DIMGCLS_BUILD_TESTS="${IMGCLS_TESTS:-ON}")
