@@ -26,10 +26,6 @@ std::string find_file(const std::string& root, const std::string& base) {
 
 }  // namespace
 
-TensorDataset TensorDataset::subset(const at::Tensor& indices) const {
-  return TensorDataset{images.index_select(0, indices), labels.index_select(0, indices), class_names};
-}
-
 std::string default_mnist_root(const std::string& dataset) {
   return dataset == "fashion_mnist" ? "/usr/share/datasets/fashion-mnist" : "data/mnist";
 }

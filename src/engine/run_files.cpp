@@ -16,8 +16,6 @@ std::string cell(double v, int precision = 6) {
   return os.str();
 }
 
-}  // namespace
-
 std::string metrics_csv_text(const std::vector<EpochMetrics>& rows) {
   std::ostringstream os;
   os << "epoch,lr,train_loss,train_acc,val_loss,val_acc,epoch_seconds,images_per_second\n";
@@ -27,6 +25,8 @@ std::string metrics_csv_text(const std::vector<EpochMetrics>& rows) {
        << cell(m.images_per_second, 6) << '\n';
   return os.str();
 }
+
+}  // namespace
 
 void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& rows) {
   write_file_atomic(path, metrics_csv_text(rows));

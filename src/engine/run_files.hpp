@@ -11,6 +11,5 @@ namespace imgcls {
 // metrics.csv: a header and one row per epoch. Accuracies are fractions in [0, 1]; a
 // missing value (no validation split) is an empty cell.
 void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& rows);
-std::string metrics_csv_text(const std::vector<EpochMetrics>& rows);
 
 }  // namespace imgcls

@@ -9,8 +9,6 @@
 
 namespace imgcls {
 
-std::string imgcls_version() { return IMGCLS_VERSION; }
-
 RuntimeInfo runtime_info() {
   RuntimeInfo info;
   info.imgcls_version = IMGCLS_VERSION;

@@ -17,6 +17,5 @@ struct RuntimeInfo {
 };
 
 RuntimeInfo runtime_info();
-std::string imgcls_version();
 
 }  // namespace imgcls

@@ -36,6 +36,5 @@ StopSignals::~StopSignals() {
 }
 
 int StopSignals::stop_requested() { return g_signal.load(); }
-void StopSignals::reset() { g_signal.store(0); }
 
 }  // namespace imgcls

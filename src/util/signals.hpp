@@ -14,8 +14,6 @@ class StopSignals {
 
   // 0 while no stop was asked for, else the signal number (2 or 15).
   static int stop_requested();
-  // For tests: forget a recorded signal.
-  static void reset();
 };
 
 }  // namespace imgcls
