@@ -2,6 +2,7 @@
 // setup_X adds the subcommand to `app` and arranges for run_X to be called with its options.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,14 @@ struct ExportOptions {
 // `imgcls export RUN_DIR --torchscript OUT.pt`: a fine-tuned backbone for the next run.
 void setup_export(CLI::App& app);
 int run_export(const ExportOptions& options);
+
+struct BenchOptions {
+  std::string config_path;
+  std::vector<std::string> overrides;
+  int64_t batches = 50;
+};
+// `imgcls bench data|step CONFIG`: input pipeline or model throughput, in images/second.
+void setup_bench(CLI::App& app);
 
 // `imgcls --version` text.
 std::string version_text();

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "imgcls/errors.hpp"
+#include "config/transform_specs.hpp"
 #include "util/strings.hpp"
 
 namespace imgcls {
@@ -24,7 +25,12 @@ namespace {
 
 // Thrown by a field's parser; turned into a ConfigError with the location attached.
 struct BadValue {
+  explicit BadValue(std::string e, int l = 0, std::string s = {}, std::string g = {})
+      : expected(std::move(e)), line(l), subkey(std::move(s)), got(std::move(g)) {}
   std::string expected;
+  int line;            // a line inside the key's value (a list item), 0 = the key's own line
+  std::string subkey;  // appended to the dotted key: "[2].random_crop.size"
+  std::string got;     // the offending text when it is not the whole value
 };
 
 struct Field {
@@ -33,6 +39,9 @@ struct Field {
   bool required = false;
   std::function<void(Config&, const YAML::Node&)> set;
   std::function<std::string(Config&)> show;  // value as YAML scalar text
+  // For values with parts on their own lines (transform lists): like set, with where_at(line)
+  // giving "file:line" for a line of the config.
+  std::function<void(Config&, const YAML::Node&, const std::function<std::string(int)>&)> set_at;
 };
 
 std::string scalar_text(const YAML::Node& n) {
@@ -66,7 +75,7 @@ std::string show_double(double v) {
 
 template <class Ref>
 Field number_field(std::string key, Ref ref, std::string expected, std::function<bool(double)> ok) {
-  Field f{std::move(key), expected, false, nullptr, nullptr};
+  Field f{std::move(key), expected, false, nullptr, nullptr, nullptr};
   f.set = [ref, ok, expected](Config& c, const YAML::Node& n) {
     const auto v = parse_scalar<double>(n, expected);
     if (!std::isfinite(v) || !ok(v)) throw BadValue{expected};
@@ -78,7 +87,7 @@ Field number_field(std::string key, Ref ref, std::string expected, std::function
 
 template <class Ref>
 Field int_field(std::string key, Ref ref, int64_t min_value, std::string expected) {
-  Field f{std::move(key), expected, false, nullptr, nullptr};
+  Field f{std::move(key), expected, false, nullptr, nullptr, nullptr};
   f.set = [ref, min_value, expected](Config& c, const YAML::Node& n) {
     const auto v = parse_scalar<int64_t>(n, expected);
     if (v < min_value) throw BadValue{expected};
@@ -90,7 +99,7 @@ Field int_field(std::string key, Ref ref, int64_t min_value, std::string expecte
 
 template <class Ref>
 Field bool_field(std::string key, Ref ref) {
-  Field f{std::move(key), "true or false", false, nullptr, nullptr};
+  Field f{std::move(key), "true or false", false, nullptr, nullptr, nullptr};
   f.set = [ref](Config& c, const YAML::Node& n) { ref(c) = parse_scalar<bool>(n, "true or false"); };
   f.show = [ref](Config& c) { return std::string(ref(c) ? "true" : "false"); };
   return f;
@@ -99,7 +108,7 @@ Field bool_field(std::string key, Ref ref) {
 template <class Ref>
 Field string_field(std::string key, Ref ref, std::string expected,
                    std::function<bool(const std::string&)> ok) {
-  Field f{std::move(key), expected, false, nullptr, nullptr};
+  Field f{std::move(key), expected, false, nullptr, nullptr, nullptr};
   f.set = [ref, ok, expected](Config& c, const YAML::Node& n) {
     if (n.IsNull() || !n.IsScalar()) throw BadValue{expected};
     const auto v = n.Scalar();
@@ -112,7 +121,7 @@ Field string_field(std::string key, Ref ref, std::string expected,
 
 template <class Ref>
 Field int_list_field(std::string key, Ref ref, int64_t min_value, std::string expected, bool allow_empty = false) {
-  Field f{std::move(key), expected, false, nullptr, nullptr};
+  Field f{std::move(key), expected, false, nullptr, nullptr, nullptr};
   f.set = [ref, min_value, expected, allow_empty](Config& c, const YAML::Node& n) {
     if (!n.IsSequence() || (n.size() == 0 && !allow_empty)) throw BadValue{expected};
     std::vector<int64_t> values;
@@ -134,7 +143,7 @@ Field int_list_field(std::string key, Ref ref, int64_t min_value, std::string ex
 template <class Ref>
 Field double_list_field(std::string key, Ref ref, std::size_t size, std::string expected,
                         std::function<bool(double)> ok) {
-  Field f{std::move(key), expected, false, nullptr, nullptr};
+  Field f{std::move(key), expected, false, nullptr, nullptr, nullptr};
   f.set = [ref, size, ok, expected](Config& c, const YAML::Node& n) {
     if (!n.IsSequence() || n.size() != size) throw BadValue{expected};
     std::vector<double> values;
@@ -161,6 +170,38 @@ Field choice_field(std::string key, Ref ref, std::vector<std::string> choices) {
   });
 }
 
+template <class Ref>
+Field transforms_field(std::string key, Ref ref) {
+  Field f{std::move(key), "a list of transforms", false, nullptr, nullptr, nullptr};
+  f.set_at = [ref](Config& c, const YAML::Node& n, const std::function<std::string(int)>& where_at) {
+    try {
+      ref(c) = parse_transform_list(n, where_at);
+    } catch (const TransformListError& e) {
+      throw BadValue{e.expected, e.line, e.subkey, e.got};
+    }
+  };
+  f.show = [ref](Config& c) { return transform_list_yaml(ref(c)); };
+  return f;
+}
+
+// data.workers: "auto" (stored as -1) or a count.
+template <class Ref>
+Field workers_field(std::string key, Ref ref) {
+  const std::string expected = "auto (one per core) or a non-negative integer (0 = in the training thread)";
+  Field f{std::move(key), expected, false, nullptr, nullptr, nullptr};
+  f.set = [ref, expected](Config& c, const YAML::Node& n) {
+    if (n.IsScalar() && n.Scalar() == "auto") {
+      ref(c) = -1;
+      return;
+    }
+    const auto v = parse_scalar<int64_t>(n, expected);
+    if (v < 0) throw BadValue{expected};
+    ref(c) = v;
+  };
+  f.show = [ref](Config& c) { return ref(c) < 0 ? std::string("auto") : std::to_string(ref(c)); };
+  return f;
+}
+
 Field required(Field f) {
   f.required = true;
   return f;
@@ -183,8 +224,15 @@ const std::vector<Field>& schema() {
                                return std::regex_match(v, std::regex("auto|cpu|cuda(:[0-9]+)?"));
                              }));
     f.push_back(int_field("threads", IMGCLS_REF(threads), 0, "a non-negative integer (0 = LibTorch's default)"));
-    f.push_back(required(choice_field("data.dataset", IMGCLS_REF(data.dataset), {"fashion_mnist", "mnist", "cifar10", "cifar100"})));
-    f.push_back(string_field("data.root", IMGCLS_REF(data.root), "a path", [](const std::string&) { return true; }));
+    f.push_back(required(choice_field("data.dataset", IMGCLS_REF(data.dataset), {"fashion_mnist", "mnist", "cifar10", "cifar100", "image_folder"})));
+    const auto any_path = [](const std::string&) { return true; };
+    f.push_back(string_field("data.root", IMGCLS_REF(data.root), "a path", any_path));
+    f.push_back(string_field("data.train_root", IMGCLS_REF(data.train_root), "a path", any_path));
+    f.push_back(string_field("data.val_root", IMGCLS_REF(data.val_root), "a path", any_path));
+    f.push_back(string_field("data.test_root", IMGCLS_REF(data.test_root), "a path", any_path));
+    f.push_back(int_field("data.channels", IMGCLS_REF(data.channels), 1, "1 (grayscale) or 3 (RGB)"));
+    f.push_back(int_field("data.image_size", IMGCLS_REF(data.image_size), 1, "a positive integer (pixels)"));
+    f.push_back(choice_field("data.on_bad_image", IMGCLS_REF(data.on_bad_image), {"skip", "error"}));
     f.push_back(number_field("data.val_split", IMGCLS_REF(data.val_split),
                              "a count of images (integer >= 1) or a fraction in [0, 1)", [](double v) {
                                return (v >= 0 && v < 1) || (v >= 1 && v == std::floor(v));
@@ -195,9 +243,11 @@ const std::vector<Field>& schema() {
     f.push_back(choice_field("data.label", IMGCLS_REF(data.label), {"fine", "coarse"}));
     f.push_back(int_field("data.batch_size", IMGCLS_REF(data.batch_size), 1, "a positive integer"));
     f.push_back(int_field("data.limit", IMGCLS_REF(data.limit), 0, "a non-negative integer (0 = all images)"));
-    f.push_back(bool_field("data.normalize", IMGCLS_REF(data.normalize)));
-    f.push_back(number_field("data.mean", IMGCLS_REF(data.mean), "a number", [](double) { return true; }));
-    f.push_back(number_field("data.std", IMGCLS_REF(data.std), "a positive number", positive));
+    f.push_back(transforms_field("data.train_transforms", IMGCLS_REF(data.train_transforms)));
+    f.push_back(transforms_field("data.val_transforms", IMGCLS_REF(data.val_transforms)));
+    f.push_back(workers_field("data.workers", IMGCLS_REF(data.workers)));
+    f.push_back(int_field("data.prefetch", IMGCLS_REF(data.prefetch), 1, "a positive integer (batches)"));
+    f.push_back(bool_field("data.drop_last", IMGCLS_REF(data.drop_last)));
     f.push_back(required(choice_field("model.name", IMGCLS_REF(model.name),
                                       {"basic_cnn", "baseline_cnn", "cifar10_cnn", "cifar_cnn", "complex_cnn", "mlp",
                                        "residual_cnn", "torchscript"})));
@@ -406,6 +456,62 @@ YAML::Node parse_document(const std::string& text, const std::string& origin) {
   }
 }
 
+// Channels the dataset's decoded images have, before transforms.
+int64_t input_channels(const DataConfig& d) {
+  if (d.dataset == "image_folder") return d.channels;
+  return d.dataset == "cifar10" || d.dataset == "cifar100" ? 3 : 1;
+}
+
+// Checks one transform list on its own (normalize last, channel counts); returns the
+// number of channels it outputs.
+int64_t check_transform_list(const Config& c, const std::string& key, const std::vector<TransformSpec>& list) {
+  int64_t channels = input_channels(c.data);
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto& t = list[i];
+    const auto item = key + "[" + std::to_string(i) + "]." + t.name;
+    const auto where = t.where.empty() ? c.where(key) : t.where;
+    if (t.name == "grayscale") channels = t.num_output_channels;
+    if (t.name == "normalize") {
+      if (i + 1 != list.size())
+        fail(where, item, "normalize must be the last transform (it turns the image into normalised floats)");
+      for (const auto* v : {&t.mean, &t.std})
+        if (v->size() != 1 && static_cast<int64_t>(v->size()) != channels)
+          fail(where, item, "has " + std::to_string(v->size()) + " values but the images have " +
+                                std::to_string(channels) + " channel(s) here");
+    }
+  }
+  return channels;
+}
+
+void check_data(Config& c) {
+  auto& d = c.data;
+  if (d.channels != 1 && d.channels != 3) fail(c.where("data.channels"), "data.channels", "expected 1 or 3, got '" + std::to_string(d.channels) + "'");
+  const bool folder = d.dataset == "image_folder";
+  const auto folder_only = [&](const char* key, bool given) {
+    if (!folder && given)
+      fail(c.where(key), key, "is for data.dataset: image_folder only (data.dataset is '" + d.dataset + "')");
+  };
+  folder_only("data.train_root", !d.train_root.empty());
+  folder_only("data.val_root", !d.val_root.empty());
+  folder_only("data.test_root", !d.test_root.empty());
+  folder_only("data.channels", d.channels != 3);
+  if (folder && d.root.empty() && d.train_root.empty())
+    fail(c.where("data.dataset"), "data.root", "image_folder needs data.root (a folder of class folders) or data.train_root");
+  if (folder && !d.root.empty() && !d.train_root.empty())
+    fail(c.where("data.train_root"), "data.train_root", "give either data.root or data.train_root, not both");
+  if (!d.val_root.empty() && d.val == "test")
+    fail(c.where("data.val"), "data.val", "'test' conflicts with data.val_root; give one of them");
+
+  if (c.where("data.train_transforms") == "default") d.train_transforms = default_transforms(d, true);
+  if (c.where("data.val_transforms") == "default") d.val_transforms = default_transforms(d, false);
+  const auto train_channels = check_transform_list(c, "data.train_transforms", d.train_transforms);
+  const auto val_channels = check_transform_list(c, "data.val_transforms", d.val_transforms);
+  if (train_channels != val_channels)
+    fail(c.where("data.val_transforms"), "data.val_transforms",
+         "gives " + std::to_string(val_channels) + "-channel images but data.train_transforms gives " +
+             std::to_string(train_channels) + "; the model needs one input shape");
+}
+
 void check_combinations(Config& c) {
   const auto& o = c.optimizer;
   if (o.momentum != 0 && o.name != "sgd" && o.name != "rmsprop")
@@ -426,6 +532,8 @@ void check_combinations(Config& c) {
                                               "or `imgcls export --torchscript`");
   if (c.data.label == "coarse" && c.data.dataset != "cifar100")
     fail(c.where("data.label"), "data.label", "coarse labels exist only for cifar100");
+
+  check_data(c);
 
   const auto& s = c.scheduler;
   if (s.name == "multistep") {
@@ -466,10 +574,17 @@ Config parse_config(const std::string& text, const std::string& origin, const st
       if (field.required) fail(origin, field.key, "required key is missing (expected " + field.expected + ")");
       continue;
     }
+    // A line inside the value is only meaningful for the config file itself (an override's
+    // value is parsed from the command line).
+    const auto& where = it->second.where;
+    const bool in_file = starts_with(where, origin + ":");
+    const auto where_at = [&](int line) { return in_file ? origin + ":" + std::to_string(line) : where; };
     try {
-      field.set(config, it->second.node);
+      if (field.set_at) field.set_at(config, it->second.node, where_at);
+      else field.set(config, it->second.node);
     } catch (const BadValue& bad) {
-      fail(it->second.where, field.key, "expected " + bad.expected + ", got '" + scalar_text(it->second.node) + "'");
+      fail(bad.line > 0 ? where_at(bad.line) : where, field.key + bad.subkey,
+           "expected " + bad.expected + ", got '" + (bad.got.empty() ? scalar_text(it->second.node) : bad.got) + "'");
     }
     config.origins[field.key] = it->second.where;
   }
@@ -522,7 +637,9 @@ std::string value_text(const Config& config, const std::string& dotted_key) {
 }
 
 std::string frozen_config_hash(const Config& config) {
-  static const std::set<std::string> may_change = {"name", "device", "threads", "train.epochs", "train.log_every"};
+  // Loader settings do not change results: batches and augmentations depend only on the seed.
+  static const std::set<std::string> may_change = {"name",          "device",        "threads",      "train.epochs",
+                                                   "train.log_every", "data.workers", "data.prefetch"};
   Config copy = config;
   std::string text;
   for (const auto& field : schema())
@@ -533,6 +650,24 @@ std::string frozen_config_hash(const Config& config) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
+}
+
+std::vector<TransformSpec> default_transforms(const DataConfig& data, bool train) {
+  static_cast<void>(train);  // the defaults do not augment: the seeds' pipelines do not either
+  std::vector<TransformSpec> list;
+  if (data.dataset == "image_folder") {
+    TransformSpec resize;
+    resize.name = "resize";
+    resize.size = {data.image_size, data.image_size};
+    list.push_back(resize);
+  }
+  const std::size_t channels = static_cast<std::size_t>(input_channels(data));
+  TransformSpec normalize;
+  normalize.name = "normalize";
+  normalize.mean.assign(channels, 0.5);
+  normalize.std.assign(channels, 0.5);
+  list.push_back(normalize);
+  return list;
 }
 
 std::vector<std::string> config_keys() {

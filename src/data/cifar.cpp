@@ -31,7 +31,7 @@ std::vector<std::string> read_names(const fs::path& path, std::size_t count) {
 
 }  // namespace
 
-TensorDataset load_cifar(const std::string& dataset, const std::string& root, bool train, const std::string& label) {
+Dataset load_cifar(const std::string& dataset, const std::string& root, bool train, const std::string& label) {
   const bool is100 = dataset == "cifar100";
   const auto subdir = is100 ? "cifar-100-binary" : "cifar-10-batches-bin";
   std::vector<std::string> files;
@@ -73,7 +73,8 @@ TensorDataset load_cifar(const std::string& dataset, const std::string& root, bo
   }
   const int64_t n = static_cast<int64_t>(bytes.size()) / record;
 
-  TensorDataset ds;
+  Dataset ds;
+  ds.channels = 3;
   ds.images = at::empty({n, 3, 32, 32}, at::kByte);
   ds.labels = at::empty({n}, at::kLong);
   auto* images = ds.images.data_ptr<uint8_t>();

@@ -9,13 +9,13 @@
 
 #include <string>
 
-#include "data/tensor_dataset.hpp"
+#include "data/dataset.hpp"
 
 namespace imgcls {
 
 // dataset: "cifar10" | "cifar100"; label: "fine" | "coarse" (cifar100). Class names come from
 // the names file when present, else "0", "1", ... Throws DataError naming the exact files
 // expected, or a file whose size is not a multiple of the record size.
-TensorDataset load_cifar(const std::string& dataset, const std::string& root, bool train, const std::string& label);
+Dataset load_cifar(const std::string& dataset, const std::string& root, bool train, const std::string& label);
 
 }  // namespace imgcls

@@ -2,34 +2,243 @@
 
 #include <ATen/ATen.h>
 
+#include <condition_variable>
+#include <exception>
+#include <map>
+#include <opencv2/core.hpp>
 #include <stdexcept>
+#include <thread>
+
+#include "data/image_folder.hpp"
+#include "data/transforms.hpp"
+#include "imgcls/errors.hpp"
 
 namespace imgcls {
 
-BatchLoader::BatchLoader(const TensorDataset& dataset, int64_t batch_size, bool shuffle, Normalization norm)
-    : dataset_(dataset), batch_size_(batch_size), shuffle_(shuffle), norm_(norm) {
-  if (batch_size < 1) throw std::invalid_argument("BatchLoader: batch_size must be >= 1");
-  order_ = at::arange(dataset_.size(), at::kLong);
+void BadImageLog::record(const std::string& path, const std::string& message) {
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    first = paths_.insert(path).second;
+  }
+  if (first && on_first_) on_first_(message);
 }
 
-void BatchLoader::start_epoch(uint64_t seed, int64_t epoch) {
-  if (!shuffle_) return;
-  // Mix seed and epoch so consecutive epochs draw unrelated permutations.
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed * 1000003ULL + static_cast<uint64_t>(epoch));
-  order_ = at::randperm(dataset_.size(), gen, at::kLong);
+int64_t BadImageLog::count() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<int64_t>(paths_.size());
 }
 
-int64_t BatchLoader::num_batches() const { return (dataset_.size() + batch_size_ - 1) / batch_size_; }
+std::vector<std::string> BadImageLog::paths() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return {paths_.begin(), paths_.end()};
+}
 
-Batch BatchLoader::batch(int64_t i) const {
-  if (i < 0 || i >= num_batches())
-    throw std::out_of_range("BatchLoader: batch " + std::to_string(i) + " of " + std::to_string(num_batches()));
-  const auto begin = i * batch_size_;
-  const auto end = std::min(begin + batch_size_, dataset_.size());
-  const auto idx = order_.slice(0, begin, end);
-  auto images = dataset_.images.index_select(0, idx).to(at::kFloat).div_(255.0);
-  if (norm_.enabled) images.sub_(norm_.mean).div_(norm_.std);
-  return Batch{images, dataset_.labels.index_select(0, idx)};
+struct Loader::State {
+  const Dataset& dataset;
+  const Pipeline& pipeline;
+  LoaderOptions options;
+  BadImageLog* bad_images;
+
+  // Epoch state, guarded by mutex. `generation` changes with each start_epoch, so a worker
+  // finishing a batch of an abandoned epoch drops it.
+  std::mutex mutex;
+  std::condition_variable work_ready, batch_ready;
+  uint64_t generation = 0;
+  int64_t epoch = 0;
+  at::Tensor order;
+  int64_t next_to_make = 0, next_to_return = 0;
+  std::map<int64_t, std::pair<Batch, std::exception_ptr>> ready;
+  bool stopping = false;
+  std::vector<std::thread> threads;
+
+  State(const Dataset& d, const Pipeline& p, LoaderOptions o, BadImageLog* log)
+      : dataset(d), pipeline(p), options(o), bad_images(log) {}
+
+  int64_t num_batches() const {
+    const auto n = dataset.size(), b = options.batch_size;
+    return options.drop_last ? n / b : (n + b - 1) / b;
+  }
+
+  at::TensorOptions float_options() const {
+    auto o = at::TensorOptions().dtype(at::kFloat);
+    return options.pin_memory ? o.pinned_memory(true) : o;
+  }
+
+  // One sample as an 8-bit HWC image: decoded from its file, or a view of the tensor.
+  cv::Mat sample_image(int64_t index) const {
+    if (!dataset.in_memory()) return decode_image(dataset.paths[static_cast<std::size_t>(index)], dataset.channels);
+    const auto img = dataset.images[index];  // C x H x W, contiguous
+    const int c = static_cast<int>(img.size(0)), h = static_cast<int>(img.size(1)), w = static_cast<int>(img.size(2));
+    auto* data = img.data_ptr<uint8_t>();
+    if (c == 1) return cv::Mat(h, w, CV_8UC1, data).clone();
+    std::vector<cv::Mat> planes;
+    for (int i = 0; i < c; ++i) planes.emplace_back(h, w, CV_8UC1, data + static_cast<std::ptrdiff_t>(i) * h * w);
+    cv::Mat hwc;
+    cv::merge(planes, hwc);
+    return hwc;
+  }
+
+  Batch make(int64_t i, const at::Tensor& epoch_order, int64_t epoch_number) const {
+    const auto begin = i * options.batch_size;
+    const auto end = std::min(begin + options.batch_size, dataset.size());
+    const auto idx = epoch_order.slice(0, begin, end).contiguous();
+    const auto* idx_ptr = idx.data_ptr<int64_t>();
+    Batch batch;
+    if (dataset.in_memory() && !pipeline.has_image_transforms()) {
+      // Vectorised: index the uint8 tensor, convert and normalise per channel at once.
+      auto images = dataset.images.index_select(0, idx);
+      batch.images = at::empty(images.sizes(), float_options());
+      batch.images.copy_(images);
+      const auto c = batch.images.size(1);
+      // (x / 255 - mean) / std, as ToTensor + Normalize compute it.
+      const auto mean = at::tensor(pipeline.mean(), at::kDouble).to(at::kFloat).view({1, c, 1, 1});
+      const auto std = at::tensor(pipeline.std(), at::kDouble).to(at::kFloat).view({1, c, 1, 1});
+      batch.images.div_(255.0).sub_(mean).div_(std);
+      batch.labels = dataset.labels.index_select(0, idx);
+      batch.indices.assign(idx_ptr, idx_ptr + idx.numel());
+      return batch;
+    }
+    std::vector<cv::Mat> images;
+    std::vector<int64_t> kept;
+    for (int64_t k = 0; k < idx.numel(); ++k) {
+      const auto index = idx_ptr[k];
+      try {
+        Rng rng(sample_seed(options.seed, epoch_number, index));
+        auto img = pipeline.apply(sample_image(index), rng);
+        if (!images.empty() && img.size() != images.front().size())
+          throw DataError(dataset.describe(index) + ": the transforms give a " + std::to_string(img.rows) + "x" +
+                          std::to_string(img.cols) + " image but the batch's are " +
+                          std::to_string(images.front().rows) + "x" + std::to_string(images.front().cols) +
+                          "; end the transform list with resize: [h, w] or a crop so every image has one size");
+        images.push_back(std::move(img));
+        kept.push_back(index);
+      } catch (const BadImageError& e) {
+        if (!options.skip_bad_images) throw;
+        if (bad_images) bad_images->record(e.path(), e.what());
+      } catch (const cv::Exception& e) {
+        throw DataError(dataset.describe(index) + ": OpenCV failed in a transform: " + e.what());
+      } catch (const std::runtime_error& e) {
+        if (dynamic_cast<const Error*>(&e)) throw;
+        throw DataError(dataset.describe(index) + ": " + e.what());
+      }
+    }
+    const auto c = pipeline.out_channels();
+    const int64_t h = images.empty() ? std::max<int64_t>(options.height, 0) : images.front().rows;
+    const int64_t w = images.empty() ? std::max<int64_t>(options.width, 0) : images.front().cols;
+    if (!images.empty() && options.height > 0 && (h != options.height || w != options.width))
+      throw DataError(dataset.describe(kept.front()) + ": the transforms give " + std::to_string(h) + "x" +
+                      std::to_string(w) + " images but the model takes " + std::to_string(options.height) + "x" +
+                      std::to_string(options.width) +
+                      " (the training and validation transforms must end at the same size)");
+    batch.images = at::empty({static_cast<int64_t>(images.size()), c, h, w}, float_options());
+    auto* out = batch.images.data_ptr<float>();
+    for (std::size_t k = 0; k < images.size(); ++k) pipeline.to_tensor(images[k], out + static_cast<int64_t>(k) * c * h * w);
+    batch.labels = dataset.labels.index_select(0, at::tensor(kept, at::kLong));
+    batch.indices = std::move(kept);
+    return batch;
+  }
+
+  void worker() {
+    // Workers are the parallelism; OpenCV's own thread pool would oversubscribe the cores.
+    std::unique_lock<std::mutex> lock(mutex);
+    while (true) {
+      work_ready.wait(lock, [&] {
+        return stopping || (order.defined() && next_to_make < num_batches() &&
+                            next_to_make < next_to_return + options.prefetch);
+      });
+      if (stopping) return;
+      const int64_t i = next_to_make++;
+      const auto gen = generation;
+      const auto epoch_order = order;
+      const auto epoch_number = epoch;
+      lock.unlock();
+      std::pair<Batch, std::exception_ptr> result;
+      try {
+        result.first = make(i, epoch_order, epoch_number);
+      } catch (...) {
+        result.second = std::current_exception();
+      }
+      lock.lock();
+      if (gen == generation) {
+        ready[i] = std::move(result);
+        batch_ready.notify_all();
+      }
+    }
+  }
+};
+
+Loader::Loader(const Dataset& dataset, const Pipeline& pipeline, LoaderOptions options, BadImageLog* bad_images)
+    : state_(std::make_unique<State>(dataset, pipeline, options, bad_images)) {
+  if (options.batch_size < 1) throw std::invalid_argument("Loader: batch_size must be >= 1");
+  if (options.prefetch < 1) throw std::invalid_argument("Loader: prefetch must be >= 1");
+  if (options.workers > 0) cv::setNumThreads(0);
+  for (int64_t i = 0; i < options.workers; ++i) state_->threads.emplace_back([s = state_.get()] { s->worker(); });
+}
+
+Loader::~Loader() {
+  {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    state_->stopping = true;
+  }
+  state_->work_ready.notify_all();
+  for (auto& t : state_->threads) t.join();
+}
+
+int64_t Loader::num_batches() const { return state_->num_batches(); }
+
+void Loader::start_epoch(int64_t epoch, int64_t first_batch) {
+  auto& s = *state_;
+  at::Tensor order;
+  if (s.options.shuffle) {
+    // Mix seed and epoch so consecutive epochs draw unrelated permutations.
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(s.options.seed * 1000003ULL + static_cast<uint64_t>(epoch));
+    order = at::randperm(s.dataset.size(), gen, at::kLong);
+  } else {
+    order = at::arange(s.dataset.size(), at::kLong);
+  }
+  {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    ++s.generation;
+    s.epoch = epoch;
+    s.order = order;
+    s.ready.clear();
+    s.next_to_make = s.next_to_return = std::min(first_batch, s.num_batches());
+  }
+  s.work_ready.notify_all();
+}
+
+bool Loader::next(Batch& out) {
+  auto& s = *state_;
+  if (!s.order.defined()) throw std::logic_error("Loader::next before start_epoch");
+  std::unique_lock<std::mutex> lock(s.mutex);
+  if (s.next_to_return >= s.num_batches()) return false;
+  const auto i = s.next_to_return;
+  if (s.threads.empty()) {
+    ++s.next_to_return;
+    const auto order = s.order;
+    const auto epoch = s.epoch;
+    lock.unlock();
+    out = s.make(i, order, epoch);
+    return true;
+  }
+  s.batch_ready.wait(lock, [&] { return s.ready.count(i) > 0; });
+  auto result = std::move(s.ready[i]);
+  s.ready.erase(i);
+  ++s.next_to_return;
+  lock.unlock();
+  s.work_ready.notify_all();
+  if (result.second) std::rethrow_exception(result.second);
+  out = std::move(result.first);
+  return true;
+}
+
+Batch Loader::make_batch(int64_t i) const {
+  const auto& s = *state_;
+  if (!s.order.defined()) throw std::logic_error("Loader::make_batch before start_epoch");
+  if (i < 0 || i >= s.num_batches())
+    throw std::out_of_range("Loader: batch " + std::to_string(i) + " of " + std::to_string(s.num_batches()));
+  return s.make(i, s.order, s.epoch);
 }
 
 }  // namespace imgcls

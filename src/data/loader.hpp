@@ -1,45 +1,92 @@
-// Batches from a TensorDataset: shuffled (per epoch, from a seed) or in order, converted to
-// float and normalised on the way out. The uint8 images are indexed per batch, never copied
-// per item.
+// Batches from a Dataset through a transform Pipeline, prepared by a pool of worker threads
+// ahead of the training step.
+//
+//   Loader loader(ds, pipeline, {.batch_size = 64, .shuffle = true, .workers = 2, .seed = 42});
+//   loader.start_epoch(epoch);
+//   for (Batch b; loader.next(b);) { ... }
+//
+// Order and content depend only on (seed, epoch): the order is a permutation drawn from
+// them, and each sample's random transforms from (seed, epoch, sample index), so 0, 1 or 8
+// workers give the same batches. Each worker assembles whole batches; at most `prefetch`
+// batches wait ahead of the consumer, so memory is bounded by the prefetch depth, not the
+// dataset. In-memory datasets whose pipeline is only normalize are batched by indexing the
+// uint8 tensor and converting once, never per item.
+//
+// Bad images (image folders): with skip_bad_images each is reported once to the BadImageLog
+// and left out of its batch (the batch is one smaller); otherwise BadImageError propagates
+// from next(). Any other error in a worker is rethrown by next().
 #pragma once
 
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
 
-#include "data/tensor_dataset.hpp"
+#include "data/dataset.hpp"
 
 namespace imgcls {
 
+class Pipeline;
+
 struct Batch {
-  at::Tensor images;  // float32, B x C x H x W, normalised
-  at::Tensor labels;  // int64, B
+  at::Tensor images;             // float32, B x C x H x W, normalised
+  at::Tensor labels;             // int64, B
+  std::vector<int64_t> indices;  // the dataset index of each sample
 };
 
-struct Normalization {
-  bool enabled = true;
-  double mean = 0.5;
-  double std = 0.5;
+struct LoaderOptions {
+  int64_t batch_size = 64;
+  bool shuffle = false;
+  bool drop_last = false;
+  int64_t workers = 0;    // 0: batches are made in the calling thread, in next()
+  int64_t prefetch = 2;   // batches ready or in the making ahead of the consumer (>= 1)
+  bool pin_memory = false;  // page-locked batches for fast, non-blocking copies to CUDA
+  uint64_t seed = 0;
+  bool skip_bad_images = true;
+  int64_t height = -1, width = -1;  // expected output size (-1 = take the first sample's)
 };
 
-class BatchLoader {
+// The bad images met so far, shared by a run's loaders; thread-safe. `on_first` is called
+// once per path (for the warning).
+class BadImageLog {
  public:
-  // `dataset` must outlive the loader. batch_size >= 1.
-  BatchLoader(const TensorDataset& dataset, int64_t batch_size, bool shuffle, Normalization norm);
-
-  // Starts an epoch; with shuffle, the order is a permutation drawn from (seed, epoch), so
-  // the same seed gives the same batches whatever else the run does.
-  void start_epoch(uint64_t seed, int64_t epoch);
-  int64_t num_batches() const;
-  // Batch `i` (0 <= i < num_batches()) of the current epoch; the last one may be smaller.
-  Batch batch(int64_t i) const;
+  explicit BadImageLog(std::function<void(const std::string& message)> on_first = nullptr)
+      : on_first_(std::move(on_first)) {}
+  void record(const std::string& path, const std::string& message);
+  int64_t count() const;
+  std::vector<std::string> paths() const;
 
  private:
-  const TensorDataset& dataset_;
-  int64_t batch_size_;
-  bool shuffle_;
-  Normalization norm_;
-  at::Tensor order_;
+  mutable std::mutex mutex_;
+  std::set<std::string> paths_;
+  std::function<void(const std::string&)> on_first_;
+};
+
+class Loader {
+ public:
+  // `dataset` and `pipeline` must outlive the loader.
+  Loader(const Dataset& dataset, const Pipeline& pipeline, LoaderOptions options, BadImageLog* bad_images = nullptr);
+  ~Loader();
+  Loader(const Loader&) = delete;
+  Loader& operator=(const Loader&) = delete;
+
+  int64_t num_batches() const;
+  // Starts epoch `epoch` (any integer; shuffling and augmentation draw from it) at batch
+  // `first_batch` (a resumed run skips the batches it already trained on).
+  void start_epoch(int64_t epoch, int64_t first_batch = 0);
+  // The next batch of the epoch, in order; false after the last one.
+  bool next(Batch& out);
+  // Batch `i` of the current epoch, made in the calling thread.
+  Batch make_batch(int64_t i) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace imgcls

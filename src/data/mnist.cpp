@@ -30,7 +30,7 @@ std::string default_mnist_root(const std::string& dataset) {
   return dataset == "fashion_mnist" ? "/usr/share/datasets/fashion-mnist" : "data/mnist";
 }
 
-TensorDataset load_mnist(const std::string& dataset, const std::string& root, bool train) {
+Dataset load_mnist(const std::string& dataset, const std::string& root, bool train) {
   const std::string prefix = train ? "train" : "t10k";
   const auto images_base = prefix + "-images-idx3-ubyte";
   const auto labels_base = prefix + "-labels-idx1-ubyte";
@@ -56,13 +56,14 @@ TensorDataset load_mnist(const std::string& dataset, const std::string& root, bo
       throw DataError(labels_path + ": label " + std::to_string(labels.data[i]) + " at index " + std::to_string(i) +
                       " is out of range 0.." + std::to_string(names.size() - 1));
 
-  TensorDataset ds;
+  Dataset ds;
   ds.images = at::empty({n, 1, h, w}, at::kByte);
   std::memcpy(ds.images.data_ptr(), images.data.data(), images.data.size());
   ds.labels = at::empty({n}, at::kByte);
   std::memcpy(ds.labels.data_ptr(), labels.data.data(), labels.data.size());
   ds.labels = ds.labels.to(at::kLong);
   ds.class_names = names;
+  ds.channels = 1;
   return ds;
 }
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "data/tensor_dataset.hpp"
+#include "data/dataset.hpp"
 
 namespace imgcls {
 
@@ -14,7 +14,7 @@ std::string default_mnist_root(const std::string& dataset);
 // Loads the train (`train = true`) or t10k split of `dataset` ("mnist" | "fashion_mnist")
 // from `root`, accepting `<prefix>-images-idx3-ubyte[.gz]` and `<prefix>-labels-idx1-ubyte[.gz]`.
 // Throws DataError naming the files it expected, or what is wrong with them.
-TensorDataset load_mnist(const std::string& dataset, const std::string& root, bool train);
+Dataset load_mnist(const std::string& dataset, const std::string& root, bool train);
 
 
 

@@ -5,7 +5,9 @@
 #include <cmath>
 
 #include "data/cifar.hpp"
+#include "data/image_folder.hpp"
 #include "data/mnist.hpp"
+#include "data/transforms.hpp"
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
 
@@ -17,26 +19,59 @@ std::string default_root(const std::string& dataset) {
   return "data/" + dataset;
 }
 
-TensorDataset load(const Config& c, bool train) {
+bool is_folder(const Config& c) { return c.data.dataset == "image_folder"; }
+std::string folder_train_root(const Config& c) { return c.data.train_root.empty() ? c.data.root : c.data.train_root; }
+
+Dataset load(const Config& c, bool train) {
   const auto root = c.data.root.empty() ? default_root(c.data.dataset) : c.data.root;
   if (c.data.dataset == "cifar10" || c.data.dataset == "cifar100")
     return load_cifar(c.data.dataset, root, train, c.data.label);
   return load_mnist(c.data.dataset, root, train);
 }
 
+// The model's input size: what the validation transforms make of the training images. When
+// the transforms do not fix it (an image folder without resize or crop), the first image
+// decides.
+std::pair<int64_t, int64_t> input_size(const Config& c, const Dataset& train) {
+  const Pipeline val(c.data.val_transforms, train.channels);
+  if (train.in_memory()) return val.out_size(train.images.size(2), train.images.size(3));
+  const auto fixed = val.out_size(-1, -1);
+  if (fixed.first > 0) return fixed;
+  Rng rng(0);
+  const auto img = val.apply(decode_image(train.paths.front(), train.channels), rng);
+  return {img.rows, img.cols};
+}
+
 }  // namespace
 
 DataShape data_shape(const Config& config) {
   const auto& d = config.data;
-  DataShape shape{1, 28, 28, 10};
-  if (d.dataset == "cifar10" || d.dataset == "cifar100") shape = {3, 32, 32, d.dataset == "cifar10" ? 10 : 100};
-  if (d.dataset == "cifar100" && d.label == "coarse") shape.num_classes = 20;
+  const Pipeline val(d.val_transforms, d.dataset == "image_folder" ? d.channels
+                                       : d.dataset == "cifar10" || d.dataset == "cifar100" ? 3 : 1);
+  DataShape shape{val.out_channels(), 28, 28, 10};
+  if (d.dataset == "cifar10" || d.dataset == "cifar100") {
+    shape.height = shape.width = 32;
+    shape.num_classes = d.dataset == "cifar10" ? 10 : d.label == "coarse" ? 20 : 100;
+  }
+  if (is_folder(config)) {
+    const auto fixed = val.out_size(-1, -1);
+    if (fixed.first > 0) {
+      shape.num_classes = static_cast<int64_t>(image_folder_classes(folder_train_root(config)).size());
+      shape.height = fixed.first, shape.width = fixed.second;
+    } else {
+      const auto train = scan_image_folder(folder_train_root(config), d.channels);
+      shape.num_classes = static_cast<int64_t>(train.class_names.size());
+      std::tie(shape.height, shape.width) = input_size(config, train);
+    }
+  } else {
+    std::tie(shape.height, shape.width) = val.out_size(shape.height, shape.width);
+  }
   if (!d.classes.empty()) shape.num_classes = static_cast<int64_t>(d.classes.size());
   return shape;
 }
 
-TensorDataset select_classes(const TensorDataset& ds, const std::vector<int64_t>& classes, const std::string& where) {
-  if (classes.empty()) return ds;
+Dataset select_classes(const Dataset& ds, const std::vector<int64_t>& classes, const std::string& where) {
+  if (classes.empty() || ds.size() == 0) return ds;
   const auto known = static_cast<int64_t>(ds.class_names.size());
   auto mapping = at::full({known}, -1, at::kLong);
   std::vector<std::string> names;
@@ -49,20 +84,39 @@ TensorDataset select_classes(const TensorDataset& ds, const std::vector<int64_t>
   }
   const auto new_labels = mapping.index_select(0, ds.labels);
   const auto keep = new_labels.ge(0).nonzero().squeeze(1);
-  TensorDataset out{ds.images.index_select(0, keep), new_labels.index_select(0, keep), names};
+  auto out = ds.subset(keep);
+  out.labels = new_labels.index_select(0, keep);
+  out.class_names = names;
   return out;
 }
 
 DataSplits make_splits(const Config& config) {
   const auto& d = config.data;
-  auto train = select_classes(load(config, true), d.classes, config.where("data.classes"));
-  auto test = select_classes(load(config, false), d.classes, config.where("data.classes"));
-  if (train.size() == 0) throw DataError("data.classes: no training images of the chosen classes");
+  const auto classes_where = config.where("data.classes");
+  Dataset train, test, given_val;
+  if (is_folder(config)) {
+    train = scan_image_folder(folder_train_root(config), d.channels);
+    if (!d.val_root.empty()) given_val = scan_image_folder(d.val_root, d.channels, &train.class_names);
+    if (!d.test_root.empty()) test = scan_image_folder(d.test_root, d.channels, &train.class_names);
+    given_val = select_classes(given_val, d.classes, classes_where);
+  } else {
+    train = load(config, true);
+    test = load(config, false);
+  }
+  train = select_classes(train, d.classes, classes_where);
+  test = select_classes(test, d.classes, classes_where);
+  if (train.size() == 0) throw DataError(classes_where + ": data.classes: no training images of the chosen classes");
   if (d.limit > 0 && d.limit < train.size()) train = train.subset(at::arange(d.limit, at::kLong));
 
   DataSplits splits;
   if (d.val == "test") {
+    if (test.size() == 0)
+      throw ConfigError(config.where("data.val") + ": data.val: 'test' needs a test split, and this dataset has none "
+                                                   "(give data.test_root)");
     splits.val = test;
+    splits.train = std::move(train);
+  } else if (!d.val_root.empty()) {
+    splits.val = std::move(given_val);
     splits.train = std::move(train);
   } else {
     const int64_t n = train.size();
@@ -82,9 +136,8 @@ DataSplits make_splits(const Config& config) {
     }
   }
   splits.test = std::move(test);
-  splits.channels = splits.train.images.size(1);
-  splits.height = splits.train.images.size(2);
-  splits.width = splits.train.images.size(3);
+  splits.channels = Pipeline(d.val_transforms, splits.train.channels).out_channels();
+  std::tie(splits.height, splits.width) = input_size(config, splits.train);
   splits.num_classes = static_cast<int64_t>(splits.train.class_names.size());
   return splits;
 }

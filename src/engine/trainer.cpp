@@ -18,9 +18,11 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "data/loader.hpp"
 #include "data/splits.hpp"
+#include "data/transforms.hpp"
 #include "engine/amp.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/lr_schedule.hpp"
@@ -88,6 +90,9 @@ struct Trainer::Impl {
   RuntimeInfo runtime;
   at::Device device{at::kCPU};
   DataSplits data;
+  std::unique_ptr<Pipeline> train_pipeline, val_pipeline;
+  std::unique_ptr<BadImageLog> bad_images;
+  std::unique_ptr<Loader> train_loader;  // kept across epochs: its worker threads stay up
   std::shared_ptr<ClassifierImpl> model;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   std::vector<double> lr_scales;  // per parameter group: head 1, backbone optimizer.backbone_lr_scale
@@ -104,6 +109,20 @@ struct Trainer::Impl {
   bool already_finished = false;
 
   bool have_val() const { return data.val.size() > 0; }
+  LoaderOptions loader_options(bool train) const {
+    LoaderOptions o;
+    o.batch_size = train ? config.data.batch_size : eval_batch_size;
+    o.shuffle = train;
+    o.drop_last = train && config.data.drop_last;
+    o.workers = config.data.workers >= 0 ? config.data.workers
+                                         : std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()));
+    o.prefetch = config.data.prefetch;
+    o.pin_memory = device.is_cuda();
+    o.seed = static_cast<uint64_t>(config.seed);
+    o.skip_bad_images = config.data.on_bad_image == "skip";
+    o.height = data.height, o.width = data.width;
+    return o;
+  }
   Batch to_device(Batch b) const {
     if (config.train.channels_last) b.images = b.images.contiguous(at::MemoryFormat::ChannelsLast);
     if (device.is_cpu()) return b;
@@ -143,6 +162,8 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   }
   torch::manual_seed(static_cast<uint64_t>(c.seed));
   m.data = make_splits(c);
+  m.train_pipeline = std::make_unique<Pipeline>(c.data.train_transforms, m.data.train.channels);
+  m.val_pipeline = std::make_unique<Pipeline>(c.data.val_transforms, m.data.train.channels);
   m.model = make_model(c, InputSpec{m.data.channels, m.data.height, m.data.width, m.data.num_classes});
   if (c.train.channels_last)
     for (auto& p : m.model->parameters())
@@ -161,7 +182,11 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
     m.optimizer = make_optimizer(c.optimizer, std::move(groups));
   }
   m.eval_batch_size = std::max<int64_t>(c.data.batch_size, 256);
-  m.steps_per_epoch = (m.data.train.size() + c.data.batch_size - 1) / c.data.batch_size;
+  m.steps_per_epoch = c.data.drop_last ? m.data.train.size() / c.data.batch_size
+                                       : (m.data.train.size() + c.data.batch_size - 1) / c.data.batch_size;
+  if (m.steps_per_epoch == 0)
+    throw ConfigError(c.where("data.drop_last") + ": data.drop_last: the " + std::to_string(m.data.train.size()) +
+                      " training images make no full batch of " + std::to_string(c.data.batch_size));
   m.optimizer_steps_per_epoch = (m.steps_per_epoch + c.train.grad_accum_steps - 1) / c.train.grad_accum_steps;
   m.schedule = std::make_unique<LrSchedule>(c.scheduler, c.optimizer.lr, c.train.epochs, m.optimizer_steps_per_epoch);
   m.monitor = effective_monitor(c.train.early_stopping.monitor, m.have_val());
@@ -173,6 +198,10 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
 
   m.paths = m.options.resume ? open_run_dir(m.options.out_dir) : create_run_dir(c, m.options.out_dir);
   m.console = std::make_unique<Console>(m.paths.log(), m.options.quiet);
+  m.bad_images = std::make_unique<BadImageLog>([console = m.console.get()](const std::string& message) {
+    console->warn(message + " (skipped; data.on_bad_image: error stops instead)");
+  });
+  m.train_loader = std::make_unique<Loader>(m.data.train, *m.train_pipeline, m.loader_options(true), m.bad_images.get());
   if (c.train.amp != "none" && !m.device.is_cuda())
     m.console->warn("train.amp: " + c.train.amp + " needs CUDA; training on " + m.device.str() + " in full precision");
   if (auto* ts = dynamic_cast<TorchscriptClassifierImpl*>(m.model.get())) {
@@ -180,19 +209,22 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
     m.console->info("backbone:  " + c.model.path + ": " + (info.arch.empty() ? "TorchScript" : info.arch) + ", " +
                     std::to_string(info.feature_size) + " features, weights: " +
                     (info.weights.empty() ? "unknown" : info.weights) + (ts->frozen() ? " (frozen)" : ""));
-    bool differs = !info.mean.empty() && !c.data.normalize;
-    for (std::size_t i = 0; i < info.mean.size() && c.data.normalize; ++i)
-      differs = differs || std::abs(info.mean[i] - c.data.mean) > 1e-3 ||
-                (i < info.std.size() && std::abs(info.std[i] - c.data.std) > 1e-3);
+    const auto& mean = m.val_pipeline->mean();
+    const auto& std = m.val_pipeline->std();
+    bool differs = false;
+    for (std::size_t i = 0; i < info.mean.size() && i < mean.size(); ++i)
+      differs = differs || std::abs(info.mean[i] - mean[i]) > 1e-3 ||
+                (i < info.std.size() && std::abs(info.std[i] - std[i]) > 1e-3);
     if (differs) {
-      std::ostringstream os;
-      os << "the backbone's weights expect inputs normalised with mean [";
-      for (std::size_t i = 0; i < info.mean.size(); ++i) os << (i ? ", " : "") << info.mean[i];
-      os << "] std [";
-      for (std::size_t i = 0; i < info.std.size(); ++i) os << (i ? ", " : "") << info.std[i];
-      os << "], but the data uses " << (c.data.normalize ? "mean " + fixed(c.data.mean, 3) + " std " + fixed(c.data.std, 3)
-                                                         : std::string("no normalisation"));
-      m.console->warn(os.str());
+      const auto list = [](const std::vector<double>& v) {
+        std::ostringstream os;
+        for (std::size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
+        return "[" + os.str() + "]";
+      };
+      m.console->warn("the backbone's weights expect inputs normalised with mean " + list(info.mean) + " std " +
+                      list(info.std) + ", but data.val_transforms normalise with mean " + list(mean) + " std " +
+                      list(std) + " (add - normalize: {mean: " + list(info.mean) + ", std: " + list(info.std) +
+                      "} to both transform lists)");
     }
   }
   if (m.monitor != c.train.early_stopping.monitor)
@@ -259,9 +291,7 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   auto& m = *impl_;
   const auto& c = m.config;
   auto& p = m.progress;
-  BatchLoader loader(m.data.train, c.data.batch_size, /*shuffle=*/true, {c.data.normalize, c.data.mean, c.data.std});
-  loader.start_epoch(static_cast<uint64_t>(c.seed), epoch);
-  m.model->train();
+  auto& loader = *m.train_loader;
 
   if (auto* ts = dynamic_cast<TorchscriptClassifierImpl*>(m.model.get()))
     if (ts->frozen() && c.model.unfreeze_at_epoch > 0 && epoch >= c.model.unfreeze_at_epoch) {
@@ -271,6 +301,7 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   m.model->train();
   const bool resuming_mid_epoch = p.epoch == epoch - 1 && p.step > 0;
   if (!resuming_mid_epoch) p.step = 0, p.loss_sum = 0, p.correct = 0, p.seen = 0;
+  loader.start_epoch(epoch, p.step);
   const int64_t e0 = epoch - 1;
   const auto accum = c.train.grad_accum_steps;
   const auto steps = loader.num_batches();
@@ -281,24 +312,28 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   auto last_draw = t0;
   int64_t seen_here = 0;
   m.optimizer->zero_grad();
+  const int64_t samples_per_epoch = std::min(steps * c.data.batch_size, m.data.train.size());
   for (int64_t step = p.step; step < steps; ++step) {
-    const auto batch = m.to_device(loader.batch(step));
+    Batch next;
+    if (!loader.next(next)) throw std::logic_error("loader ended before its last batch");
+    const auto batch = m.to_device(std::move(next));
     // Each micro-batch's mean loss is weighted by its share of the group's samples, so the
     // accumulated gradient is the gradient of the group's mean loss: exactly what one batch
     // of the group's size would give, the short last batch included.
     const auto group_start = step / accum * accum;
     const auto group_end = std::min(group_start + accum, steps);
-    const auto group_samples = std::min(group_end * c.data.batch_size, m.data.train.size()) -
+    const auto group_samples = std::min(group_end * c.data.batch_size, samples_per_epoch) -
                                group_start * c.data.batch_size;
+    const auto n = batch.labels.size(0);
     at::Tensor logits, loss;
-    {
+    if (n > 0) {  // a batch can be empty when every image in it was bad and skipped
       AutocastScope autocast(m.amp);
       logits = m.model->forward(batch.images);
       loss = m.loss_of(logits, batch.labels);
     }
-    const double loss_value = loss.item<double>();
-    const auto n = batch.labels.size(0);
-    if (!std::isfinite(loss_value)) {
+    const double loss_value = n > 0 ? loss.item<double>() : 0.0;
+    if (n == 0) {
+    } else if (!std::isfinite(loss_value)) {
       if (c.train.on_nan == "stop")
         throw TrainError("epoch " + std::to_string(epoch) + " step " + std::to_string(step + 1) + ": loss is " +
                          std::to_string(loss_value) +
@@ -374,13 +409,16 @@ EvalMetrics Trainer::evaluate(const std::string& split) {
   auto& m = *impl_;
   const auto& c = m.config;
   const auto& ds = split == "test" ? m.data.test : m.data.val;
-  BatchLoader loader(ds, m.eval_batch_size, /*shuffle=*/false, {c.data.normalize, c.data.mean, c.data.std});
+  Loader loader(ds, *m.val_pipeline, m.loader_options(false), m.bad_images.get());
+  loader.start_epoch(0);
   torch::NoGradGuard no_grad;
   m.model->eval();
   double loss_sum = 0;
-  int64_t correct = 0;
-  for (int64_t i = 0; i < loader.num_batches(); ++i) {
-    const auto batch = m.to_device(loader.batch(i));
+  int64_t correct = 0, n = 0;
+  for (Batch next; loader.next(next);) {
+    const auto batch = m.to_device(std::move(next));
+    if (batch.labels.size(0) == 0) continue;
+    n += batch.labels.size(0);
     at::Tensor logits;
     {
       AutocastScope autocast(m.amp);
@@ -392,7 +430,6 @@ EvalMetrics Trainer::evaluate(const std::string& split) {
     correct += logits.argmax(1).eq(batch.labels).sum().item<int64_t>();
   }
   m.model->train();
-  const auto n = ds.size();
   return EvalMetrics{n ? loss_sum / n : kNaN, n ? static_cast<double>(correct) / n : kNaN, n};
 }
 
@@ -416,7 +453,9 @@ void Trainer::Impl::write_summary(const RunSummary& s) const {
                   {"train", data.train.size()},
                   {"val", data.val.size()},
                   {"test", data.test.size()},
-                  {"classes", data.train.class_names}};
+                  {"classes", data.train.class_names},
+                  {"bad_images", bad_images ? bad_images->count() : 0}};
+  if (bad_images && bad_images->count() > 0) j["dataset"]["bad_image_paths"] = bad_images->paths();
   j["versions"] = {{"imgcls", runtime.imgcls_version},
                    {"libtorch", runtime.libtorch_version},
                    {"opencv", runtime.opencv_version},

@@ -99,32 +99,5 @@ TEST(Mnist, SplitsAreSeededAndDisjoint) {
   EXPECT_THROW(make_splits(too_many), ConfigError);
 }
 
-TEST(Loader, YieldsEverySampleOnceAndNormalises) {
-  TensorDataset ds;
-  ds.images = at::arange(10, at::kByte).view({10, 1, 1, 1}).expand({10, 1, 2, 2}).contiguous();
-  ds.labels = at::arange(10, at::kLong);
-  BatchLoader loader(ds, 4, /*shuffle=*/true, Normalization{true, 0.5, 0.5});
-  loader.start_epoch(1, 1);
-  ASSERT_EQ(loader.num_batches(), 3);
-  std::vector<at::Tensor> labels;
-  for (int64_t i = 0; i < 3; ++i) {
-    const auto b = loader.batch(i);
-    labels.push_back(b.labels);
-    // pixel value v -> (v/255 - 0.5) / 0.5
-    const auto expected = (b.labels.to(at::kFloat) / 255.0 - 0.5) / 0.5;
-    EXPECT_TRUE(at::allclose(b.images.select(1, 0).select(1, 0).select(1, 0), expected));
-  }
-  EXPECT_EQ(labels[2].size(0), 2);
-  EXPECT_TRUE(std::get<0>(at::cat(labels).sort()).equal(ds.labels));
-  EXPECT_THROW(loader.batch(3), std::out_of_range);
-
-  // The same seed and epoch give the same order; another epoch, another order.
-  BatchLoader again(ds, 4, true, {});
-  again.start_epoch(1, 1);
-  EXPECT_TRUE(again.batch(0).labels.equal(labels[0]));
-  again.start_epoch(1, 2);
-  EXPECT_FALSE(at::cat({again.batch(0).labels, again.batch(1).labels}).equal(at::cat({labels[0], labels[1]})));
-}
-
 }  // namespace
 }  // namespace imgcls

@@ -13,18 +13,49 @@
 
 namespace imgcls {
 
+// One item of data.train_transforms / data.val_transforms, named and with the semantics of
+// torchvision.transforms (see data/transforms.hpp). Only the fields of `name` are used.
+struct TransformSpec {
+  std::string name;  // resize | center_crop | random_crop | random_resized_crop | hflip | vflip |
+                     // rotation | color_jitter | grayscale | normalize
+  std::vector<int64_t> size;                    // [s] (resize: shorter side) or [h, w]
+  std::string interpolation = "bilinear";       // resize, random_resized_crop, rotation: nearest | bilinear | bicubic | area
+  std::vector<int64_t> padding;                 // random_crop: [p], [left/right, top/bottom] or [l, t, r, b]
+  bool pad_if_needed = false;                   // random_crop
+  std::string padding_mode = "constant";        // random_crop: constant | edge | reflect | symmetric
+  double fill = 0;                              // random_crop, rotation: value of padded pixels (0..255)
+  double p = 0.5;                               // hflip, vflip
+  std::vector<double> scale = {0.08, 1.0};      // random_resized_crop
+  std::vector<double> ratio = {3.0 / 4.0, 4.0 / 3.0};
+  std::vector<double> degrees;                  // rotation: [d] = [-d, d], or [min, max]
+  std::vector<double> brightness, contrast, saturation, hue;  // color_jitter: [x] or [min, max]; [] = off
+  int64_t num_output_channels = 1;              // grayscale: 1 or 3
+  std::vector<double> mean, std;                // normalize: per channel (or one value for all)
+  std::string where;                            // "file:line" of the item, for later errors
+};
+
 struct DataConfig {
-  std::string dataset;        // required: fashion_mnist | mnist | cifar10 | cifar100
+  std::string dataset;        // required: fashion_mnist | mnist | cifar10 | cifar100 | image_folder
   std::string root;           // folder with the dataset files; "" = the dataset's default
+  std::string train_root;     // image_folder: pre-split folders (instead of root + val_split)
+  std::string val_root;
+  std::string test_root;
+  int64_t channels = 3;       // image_folder: 3 (RGB) or 1 (grayscale)
+  int64_t image_size = 224;   // image_folder: the size the default transforms resize to
+  std::string on_bad_image = "skip";  // image_folder: skip (report, count) | error
   double val_split = 0.1;     // >= 1: a count of training images; in (0, 1): a fraction; 0: none
   std::string val = "split";  // split: hold out val_split of train | test: validate on the test split
   std::vector<int64_t> classes = {};  // keep only these classes, relabelled 0..k-1 in this order
   std::string label = "fine"; // cifar100: fine (100 classes) | coarse (20 superclasses)
   int64_t batch_size = 64;
   int64_t limit = 0;          // use only the first N training images (0 = all)
-  bool normalize = true;      // (x/255 - mean)/std
-  double mean = 0.5;          // seed 004: Normalize((0.5,), (0.5,))
-  double std = 0.5;
+  // Transforms; when a config omits them, defaults for the dataset are filled in (see
+  // default_transforms) so the resolved config.yaml always lists what ran.
+  std::vector<TransformSpec> train_transforms;
+  std::vector<TransformSpec> val_transforms;
+  int64_t workers = -1;       // loader threads; -1 = one per core, 0 = in the training thread
+  int64_t prefetch = 4;       // batches prepared ahead of the training step
+  bool drop_last = false;     // drop the last, smaller training batch
 };
 
 struct ModelConfig {
@@ -145,6 +176,11 @@ std::string value_text(const Config& config, const std::string& dotted_key);
 // A hash (hex) of the keys a resumed run must not change: everything except train.epochs,
 // train.log_every, name, device and threads.
 std::string frozen_config_hash(const Config& config);
+
+// The transforms a dataset gets when the config gives none: image_folder resizes to
+// data.image_size; every dataset is normalised with mean 0.5, std 0.5 per channel (the seeds'
+// Normalize((0.5,), (0.5,))).
+std::vector<TransformSpec> default_transforms(const DataConfig& data, bool train);
 
 // Every dotted key the schema knows, in schema order (used by `imgcls config keys`).
 std::vector<std::string> config_keys();

@@ -1,0 +1,131 @@
+// `imgcls bench data CONFIG`: images/second of the training input pipeline alone (decode,
+// transforms, batching, with the config's workers). `imgcls bench step CONFIG`: training
+// images/second of the model alone, on synthetic input of the config's shape.
+#include <CLI/App.hpp>
+#include <CLI/Config.hpp>
+#include <CLI/Formatter.hpp>
+#include <ATen/ATen.h>
+#include <torch/cuda.h>
+#include <torch/nn/functional/loss.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "data/loader.hpp"
+#include "data/splits.hpp"
+#include "data/transforms.hpp"
+#include "engine/amp.hpp"
+#include "engine/optimizers.hpp"
+#include "imgcls/config/config.hpp"
+#include "imgcls/errors.hpp"
+#include "models/classifier.hpp"
+
+namespace imgcls {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t workers_of(const Config& c) {
+  return c.data.workers >= 0 ? c.data.workers
+                             : std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()));
+}
+
+int run_bench_data(const BenchOptions& options) {
+  const auto config = load_config(options.config_path, options.overrides);
+  const auto splits = make_splits(config);
+  const Pipeline pipeline(config.data.train_transforms, splits.train.channels);
+  LoaderOptions o;
+  o.batch_size = config.data.batch_size;
+  o.shuffle = true;
+  o.drop_last = config.data.drop_last;
+  o.workers = workers_of(config);
+  o.prefetch = config.data.prefetch;
+  o.seed = static_cast<uint64_t>(config.seed);
+  o.height = splits.height, o.width = splits.width;
+  BadImageLog bad([](const std::string& m) { std::fprintf(stderr, "warning: %s (skipped)\n", m.c_str()); });
+  Loader loader(splits.train, pipeline, o, &bad);
+  std::printf("data: %s, %lld training images -> %lldx%lldx%lld, batch %lld, %lld worker(s), prefetch %lld\n",
+              config.data.dataset.c_str(), static_cast<long long>(splits.train.size()),
+              static_cast<long long>(splits.channels), static_cast<long long>(splits.height),
+              static_cast<long long>(splits.width), static_cast<long long>(o.batch_size),
+              static_cast<long long>(o.workers), static_cast<long long>(o.prefetch));
+  const int64_t warmup = 2;
+  int64_t images = 0, batches = 0, epoch = 0;
+  Clock::time_point start;
+  loader.start_epoch(epoch);
+  for (Batch b; batches < options.batches + warmup;) {
+    if (!loader.next(b)) {
+      loader.start_epoch(++epoch);
+      continue;
+    }
+    if (++batches == warmup) start = Clock::now();
+    else if (batches > warmup) images += b.images.size(0);
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("%lld batches, %lld images in %.2f s\nimages_per_second: %.1f\n", static_cast<long long>(options.batches),
+              static_cast<long long>(images), seconds, images / seconds);
+  return 0;
+}
+
+int run_bench_step(const BenchOptions& options) {
+  const auto config = load_config(options.config_path, options.overrides);
+  const auto shape = data_shape(config);
+  const auto device = config.device == "cpu" || !torch::cuda::is_available() ? at::Device(at::kCPU)
+                                                                              : at::Device(config.device == "auto" ? "cuda" : config.device);
+  if (config.threads > 0) at::set_num_threads(static_cast<int>(config.threads));
+  auto model = make_model(config, InputSpec{shape.channels, shape.height, shape.width, shape.num_classes});
+  const auto memory_format = config.train.channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  model->to(device);
+  auto optimizer = make_optimizer(config.optimizer, {ParamGroup{model->parameters(), 1.0}});
+  const auto b = config.data.batch_size;
+  const auto images = at::randn({b, shape.channels, shape.height, shape.width}, at::TensorOptions().device(device))
+                          .contiguous(memory_format);
+  const auto labels = at::randint(shape.num_classes, {b}, at::TensorOptions().dtype(at::kLong).device(device));
+  const std::string amp = device.is_cuda() ? config.train.amp : "none";
+  model->train();
+  const auto step = [&] {
+    optimizer->zero_grad();
+    at::Tensor loss;
+    {
+      AutocastScope autocast(amp);
+      loss = torch::nn::functional::cross_entropy(model->forward(images).to(at::kFloat), labels);
+    }
+    loss.backward();
+    optimizer->step();
+  };
+  for (int i = 0; i < 3; ++i) step();
+  if (device.is_cuda()) torch::cuda::synchronize();
+  const auto start = Clock::now();
+  for (int64_t i = 0; i < options.batches; ++i) step();
+  if (device.is_cuda()) torch::cuda::synchronize();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("step: %s on %s, batch %lld of %lldx%lldx%lld, amp %s%s, %d CPU threads\n", config.model.name.c_str(),
+              device.str().c_str(), static_cast<long long>(b), static_cast<long long>(shape.channels),
+              static_cast<long long>(shape.height), static_cast<long long>(shape.width), amp.c_str(),
+              config.train.channels_last ? ", channels_last" : "", at::get_num_threads());
+  std::printf("%lld steps in %.2f s\nimages_per_second: %.1f\n", static_cast<long long>(options.batches), seconds,
+              static_cast<double>(options.batches * b) / seconds);
+  return 0;
+}
+
+}  // namespace
+
+void setup_bench(CLI::App& app) {
+  auto* bench = app.add_subcommand("bench", "Measure throughput: the input pipeline (data) or the model (step)");
+  bench->require_subcommand(1);
+  for (const std::string what : {"data", "step"}) {
+    auto options = std::make_shared<BenchOptions>();
+    auto* cmd = bench->add_subcommand(
+        what, what == "data" ? "Training images/second of the input pipeline alone (decode, transforms, batching)"
+                             : "Training images/second of the model alone, on synthetic input of the config's shape");
+    cmd->add_option("config", options->config_path, "Experiment config (.yaml, .yml or .json)")->required();
+    cmd->add_option("overrides", options->overrides, "Dotted overrides, e.g. data.workers=2");
+    cmd->add_option("--batches", options->batches, "Batches to time (after 2 or 3 warm-up batches)")
+        ->check(CLI::PositiveNumber);
+    cmd->callback([options, what]() { what == "data" ? run_bench_data(*options) : run_bench_step(*options); });
+  }
+}
+
+}  // namespace imgcls

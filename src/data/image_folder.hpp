@@ -1,0 +1,52 @@
+// A folder of class folders, as torchvision's ImageFolder reads it:
+//   root/<class>/**/<image>
+// Classes are the sorted names of root's sub-folders (byte order, as Python sorts them), so
+// the class-to-index map is torchvision's. Images are files with the extensions .jpg .jpeg
+// .png .bmp .webp .tif .tiff in any case, found recursively (symlinks followed), in sorted
+// order. Unlike torchvision, hidden files and folders (".ipynb_checkpoints") are skipped.
+#pragma once
+
+#include <opencv2/core/mat.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "imgcls/errors.hpp"
+
+namespace imgcls {
+
+// Lists `root`. With `classes`, the sub-folders must be among those names and take their
+// index in that list (a validation or test folder labelled like the training folder);
+// otherwise the sorted sub-folders are the classes. Throws DataError for a missing root, a
+// root without class folders, an empty class folder, or an unknown class folder.
+Dataset scan_image_folder(const std::string& root, int64_t channels,
+                          const std::vector<std::string>* classes = nullptr);
+
+// Only the class names of `root` (no files listed): what a model needs to be built.
+std::vector<std::string> image_folder_classes(const std::string& root);
+
+// An image file that cannot be used: empty, undecodable, or a truncated JPEG.
+class BadImageError : public DataError {
+ public:
+  BadImageError(const std::string& path, const std::string& reason)
+      : DataError(path + ": " + reason), path_(path), reason_(reason) {}
+  const std::string& path() const { return path_; }
+  const std::string& reason() const { return reason_; }
+
+ private:
+  std::string path_, reason_;
+};
+
+// Decodes an image file with OpenCV into 8-bit RGB (channels = 3) or grayscale
+// (channels = 1), HWC: 16-bit, palette and alpha images are converted (alpha dropped, as
+// PIL's convert("RGB") does); EXIF orientation is ignored, as torchvision does. A JPEG
+// without its end-of-image marker is rejected: OpenCV would decode it into a partly grey
+// image with only a warning on stderr. Throws BadImageError.
+cv::Mat decode_image(const std::string& path, int64_t channels);
+
+// Same, for the file's bytes; `path` only names it in errors.
+cv::Mat decode_image_bytes(const std::vector<unsigned char>& bytes, const std::string& path, int64_t channels);
+
+}  // namespace imgcls

@@ -1,0 +1,96 @@
+// End to end: `imgcls train` on a generated image folder (JPEG and PNG, pre-split train and
+// test folders, bad files among them), with augmentation and worker threads.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "test_util.hpp"
+
+namespace imgcls {
+namespace {
+namespace fs = std::filesystem;
+
+const std::string kBinary = IMGCLS_BINARY;
+
+// Class c's images are noise with channel c brighter: learnable in a few epochs.
+void make_folder(const std::string& root, int per_class, int seed) {
+  cv::RNG rng(static_cast<uint64_t>(seed));
+  const char* names[] = {"blue", "green", "red"};  // OpenCV writes BGR: channel 0 is blue
+  for (int c = 0; c < 3; ++c) {
+    fs::create_directories(root + "/" + names[c]);
+    for (int i = 0; i < per_class; ++i) {
+      cv::Mat img(30 + i % 5, 36, CV_8UC3);
+      rng.fill(img, cv::RNG::UNIFORM, 0, 120);
+      std::vector<cv::Mat> planes;
+      cv::split(img, planes);
+      planes[static_cast<std::size_t>(c)] += 110;
+      cv::merge(planes, img);
+      const auto ext = i % 2 ? ".jpg" : ".png";
+      ASSERT_TRUE(cv::imwrite(root + "/" + names[c] + "/" + std::to_string(i) + ext, img));
+    }
+  }
+}
+
+TEST(CliImageFolder, TrainsOnAGeneratedFolderAndCountsBadImages) {
+  test::TempDir dir;
+  make_folder(dir / "train", 24, 1);
+  make_folder(dir / "test", 6, 2);
+  // A truncated JPEG and an empty file: reported, skipped, counted.
+  std::vector<unsigned char> jpeg;
+  cv::Mat noise(32, 32, CV_8UC3);
+  cv::randu(noise, 0, 255);
+  cv::imencode(".jpg", noise, jpeg);
+  std::ofstream(dir / "train/red/cut.jpg", std::ios::binary)
+      .write(reinterpret_cast<const char*>(jpeg.data()), static_cast<std::streamsize>(jpeg.size() / 2));
+  std::ofstream(dir / "train/blue/empty.png");
+  fs::create_directories(dir / "train/.ipynb_checkpoints");
+
+  test::write_text(dir / "folder.yaml", "name: folder\nseed: 3\ndevice: cpu\n"
+                                        "data:\n  dataset: image_folder\n  train_root: " + dir / "train" +
+                                        "\n  test_root: " + dir / "test" +
+                                        "\n  val_split: 0.2\n  batch_size: 16\n  workers: 2\n"
+                                        "  train_transforms:\n"
+                                        "    - resize: [24, 24]\n"
+                                        "    - random_crop: {size: 20, padding: 2}\n"
+                                        "    - hflip\n"
+                                        "    - normalize: {mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25]}\n"
+                                        "  val_transforms:\n"
+                                        "    - resize: [24, 24]\n"
+                                        "    - center_crop: 20\n"
+                                        "    - normalize: {mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25]}\n"
+                                        "model: {name: mlp, hidden: [32]}\n"
+                                        "optimizer: {lr: 0.003}\ntrain: {epochs: 4}\n");
+  const auto out = dir / "run";
+  const auto r = test::run(kBinary + " train " + dir / "folder.yaml --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("3x20x20, 3 classes"), std::string::npos) << r.output;
+  // Each bad file is reported once, not once per epoch.
+  const auto count = [&](const std::string& s) {
+    std::size_t n = 0;
+    for (auto pos = r.output.find(s); pos != std::string::npos; pos = r.output.find(s, pos + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("cut.jpg: truncated JPEG"), 1u) << r.output;
+  EXPECT_EQ(count("empty.png: empty file"), 1u) << r.output;
+
+  const auto summary = nlohmann::json::parse(test::read_text(out + "/summary.json"));
+  EXPECT_EQ(summary["status"], "completed");
+  EXPECT_EQ(summary["dataset"]["bad_images"], 2);
+  EXPECT_EQ(summary["dataset"]["classes"], (std::vector<std::string>{"blue", "green", "red"}));
+  EXPECT_EQ(summary["dataset"]["test"], 18);
+  EXPECT_GT(summary["test_acc"].get<double>(), 0.8) << r.output;
+
+  // data.on_bad_image: error stops at the first bad file, naming it, with exit code 3.
+  const auto strict = test::run(kBinary + " train " + dir / "folder.yaml data.on_bad_image=error --out " + dir / "run2");
+  EXPECT_EQ(strict.exit_code, 3) << strict.output;
+  EXPECT_TRUE(strict.output.find("cut.jpg: truncated JPEG") != std::string::npos ||
+              strict.output.find("empty.png: empty file") != std::string::npos)
+      << strict.output;
+}
+
+}  // namespace
+}  // namespace imgcls

@@ -1,0 +1,120 @@
+// The transform lists of a config: parsing, defaults, round trip, and errors with file:line.
+#include <gtest/gtest.h>
+
+#include "imgcls/config/config.hpp"
+#include "imgcls/errors.hpp"
+
+namespace imgcls {
+namespace {
+
+std::string error_of(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_config(text, "t.yaml", overrides);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const char* kFlowers = R"(data:
+  dataset: image_folder
+  root: /data/flowers
+  train_transforms:
+    - resize: [256, 256]
+    - random_crop: 224
+    - hflip: 0.5
+    - color_jitter: {brightness: 0.2, contrast: 0.2}
+    - normalize: {mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]}
+  val_transforms:
+    - resize: [224, 224]
+    - normalize: {mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]}
+model: {name: basic_cnn}
+)";
+
+TEST(TransformConfig, ParsesTheSeedsFlowerPipeline) {
+  const auto c = parse_config(kFlowers, "t.yaml");
+  const auto& t = c.data.train_transforms;
+  ASSERT_EQ(t.size(), 5u);
+  EXPECT_EQ(t[0].name, "resize");
+  EXPECT_EQ(t[0].size, (std::vector<int64_t>{256, 256}));
+  EXPECT_EQ(t[1].size, (std::vector<int64_t>{224, 224}));  // a bare crop size is square
+  EXPECT_DOUBLE_EQ(t[2].p, 0.5);
+  EXPECT_EQ(t[3].brightness, (std::vector<double>{0.8, 1.2}));
+  EXPECT_TRUE(t[3].saturation.empty());
+  EXPECT_EQ(t[4].std.size(), 3u);
+  EXPECT_EQ(t[1].where, "t.yaml:6");
+  EXPECT_EQ(c.data.val_transforms.size(), 2u);
+}
+
+TEST(TransformConfig, RoundTripsThroughTheResolvedYaml) {
+  const auto c = parse_config(kFlowers, "t.yaml");
+  const auto yaml = to_yaml(c);
+  const auto again = parse_config(yaml, "config.yaml");
+  EXPECT_EQ(to_yaml(again), yaml);
+  EXPECT_EQ(again.data.train_transforms[3].contrast, (std::vector<double>{0.8, 1.2}));
+}
+
+TEST(TransformConfig, DefaultsPerDataset) {
+  const auto fm = parse_config("data: {dataset: fashion_mnist}\nmodel: {name: basic_cnn}\n", "t.yaml");
+  ASSERT_EQ(fm.data.train_transforms.size(), 1u);
+  EXPECT_EQ(fm.data.train_transforms[0].name, "normalize");
+  EXPECT_EQ(fm.data.train_transforms[0].mean, (std::vector<double>{0.5}));
+  const auto folder = parse_config("data: {dataset: image_folder, root: x, image_size: 64}\nmodel: {name: basic_cnn}\n", "t.yaml");
+  ASSERT_EQ(folder.data.val_transforms.size(), 2u);
+  EXPECT_EQ(folder.data.val_transforms[0].size, (std::vector<int64_t>{64, 64}));
+  EXPECT_EQ(folder.data.val_transforms[1].mean.size(), 3u);
+}
+
+TEST(TransformConfig, BareNamesAndOverrides) {
+  const auto c = parse_config("data: {dataset: mnist, train_transforms: [hflip, {rotation: 10}]}\nmodel: {name: basic_cnn}\n",
+                              "t.yaml", {"data.val_transforms=[{center_crop: [20, 24]}]"});
+  EXPECT_DOUBLE_EQ(c.data.train_transforms[0].p, 0.5);
+  EXPECT_EQ(c.data.train_transforms[1].degrees, (std::vector<double>{-10, 10}));
+  EXPECT_EQ(c.data.train_transforms[1].interpolation, "nearest");
+  EXPECT_EQ(c.data.val_transforms[0].size, (std::vector<int64_t>{20, 24}));
+}
+
+TEST(TransformConfig, ErrorsNameTheLineAndItem) {
+  std::string text = kFlowers;
+  text.replace(text.find("random_crop: 224"), 16, "random_crap: 224");
+  EXPECT_EQ(error_of(text),
+            "t.yaml:6: data.train_transforms[1]: expected a transform name (resize, center_crop, random_crop, "
+            "random_resized_crop, hflip, vflip, rotation, color_jitter, grayscale, normalize); did you mean "
+            "'random_crop'?, got 'random_crap'");
+  text = kFlowers;
+  text.replace(text.find("brightness: 0.2"), 15, "brightness: -1");
+  EXPECT_EQ(error_of(text), "t.yaml:8: data.train_transforms[3].color_jitter.brightness: expected a non-negative "
+                            "number or [min, max] with 0 <= min <= max, got '-1'");
+  text = kFlowers;
+  text.replace(text.find("hflip: 0.5"), 10, "hflip: {prob: 0.5}");
+  EXPECT_EQ(error_of(text), "t.yaml:7: data.train_transforms[2].hflip.prob: expected a parameter of hflip (p), got 'prob'");
+  EXPECT_EQ(error_of("data: {dataset: mnist, train_transforms: [{resize: {interpolation: nearest}}]}\nmodel: {name: mlp}\n"),
+            "t.yaml:1: data.train_transforms[0].resize.size: expected a value: resize needs size, got 'nothing'");
+}
+
+TEST(TransformConfig, NormalizeMustBeLastAndMatchTheChannels) {
+  EXPECT_EQ(error_of("data:\n  dataset: mnist\n  train_transforms:\n    - normalize: {mean: 0.5, std: 0.5}\n    - hflip\n"
+                     "model: {name: mlp}\n"),
+            "t.yaml:4: data.train_transforms[0].normalize: normalize must be the last transform (it turns the image "
+            "into normalised floats)");
+  EXPECT_EQ(error_of("data:\n  dataset: mnist\n  val_transforms:\n    - normalize: {mean: [0.4, 0.5, 0.6], std: 0.2}\n"
+                     "model: {name: mlp}\n"),
+            "t.yaml:4: data.val_transforms[0].normalize: has 3 values but the images have 1 channel(s) here");
+  // grayscale changes the channel count, and train and val must agree.
+  EXPECT_EQ(error_of("data:\n  dataset: cifar10\n  train_transforms: [grayscale]\nmodel: {name: mlp}\n"),
+            "default: data.val_transforms: gives 3-channel images but data.train_transforms gives 1; the model "
+            "needs one input shape");
+}
+
+TEST(TransformConfig, ImageFolderKeys) {
+  EXPECT_EQ(error_of("data: {dataset: image_folder}\nmodel: {name: mlp}\n"),
+            "t.yaml:1: data.root: image_folder needs data.root (a folder of class folders) or data.train_root");
+  EXPECT_EQ(error_of("data: {dataset: mnist, channels: 1}\nmodel: {name: mlp}\n"),
+            "t.yaml:1: data.channels: is for data.dataset: image_folder only (data.dataset is 'mnist')");
+  EXPECT_EQ(error_of("data: {dataset: image_folder, root: x, workers: -2}\nmodel: {name: mlp}\n"),
+            "t.yaml:1: data.workers: expected auto (one per core) or a non-negative integer (0 = in the training "
+            "thread), got '-2'");
+}
+
+}  // namespace
+}  // namespace imgcls

@@ -1,0 +1,147 @@
+// ImageFolder: torchvision's class order and file discovery (hidden entries skipped), the
+// decoding conversions, every bad-data case, and the splits an image folder gives.
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+
+#include <filesystem>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+
+#include "data/image_folder.hpp"
+#include "data/splits.hpp"
+#include "imgcls/config/config.hpp"
+#include "test_util.hpp"
+
+namespace imgcls {
+namespace {
+namespace fs = std::filesystem;
+
+void png(const std::string& path, int h = 6, int w = 5, int value = 100) {
+  fs::create_directories(fs::path(path).parent_path());
+  ASSERT_TRUE(cv::imwrite(path, cv::Mat(h, w, CV_8UC3, cv::Scalar(value, value / 2, 255 - value))));
+}
+
+std::string data_error(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const DataError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ImageFolder, ClassOrderAndFilesFollowTorchvision) {
+  test::TempDir dir;
+  // Sorted byte-wise: upper case before lower case, as Python's sorted().
+  png(dir / "tulip/b.png");
+  png(dir / "tulip/A.PNG");
+  png(dir / "daisy/x.jpg");
+  png(dir / "daisy/nested/y.png");
+  png(dir / "Rose/1.bmp");
+  png(dir / ".ipynb_checkpoints/z.png");  // hidden folder: not a class
+  png(dir / "daisy/.hidden.png");         // hidden file: skipped
+  test::write_text(dir / "daisy/notes.txt", "not an image");
+  const auto ds = scan_image_folder(dir.path(), 3);
+  EXPECT_EQ(ds.class_names, (std::vector<std::string>{"Rose", "daisy", "tulip"}));
+  ASSERT_EQ(ds.size(), 5);
+  EXPECT_EQ(fs::path(ds.paths[0]).filename(), "1.bmp");
+  EXPECT_EQ(fs::path(ds.paths[1]).filename(), "x.jpg");
+  EXPECT_EQ(fs::path(ds.paths[2]).filename(), "y.png");  // a folder's files, then its sub-folders
+  EXPECT_EQ(fs::path(ds.paths[3]).filename(), "A.PNG");
+  EXPECT_EQ(fs::path(ds.paths[4]).filename(), "b.png");
+  EXPECT_TRUE(ds.labels.equal(at::tensor(std::vector<int64_t>{0, 1, 1, 2, 2}, at::kLong)));
+}
+
+TEST(ImageFolder, DecodesToRgbOrGray) {
+  test::TempDir dir;
+  cv::Mat bgr(2, 2, CV_8UC3, cv::Scalar(10, 20, 30));  // OpenCV writes BGR
+  cv::imwrite(dir / "c.png", bgr);
+  const auto rgb = decode_image(dir / "c.png", 3);
+  EXPECT_EQ(rgb.at<cv::Vec3b>(0, 0), cv::Vec3b(30, 20, 10));
+  EXPECT_EQ(decode_image(dir / "c.png", 1).channels(), 1);
+  // 16-bit grayscale, and RGBA: converted to 8-bit RGB.
+  cv::imwrite(dir / "d16.png", cv::Mat(2, 2, CV_16UC1, cv::Scalar(65535)));
+  const auto d16 = decode_image(dir / "d16.png", 3);
+  EXPECT_EQ(d16.type(), CV_8UC3);
+  EXPECT_EQ(d16.at<cv::Vec3b>(0, 0), cv::Vec3b(255, 255, 255));
+  cv::imwrite(dir / "rgba.png", cv::Mat(2, 2, CV_8UC4, cv::Scalar(1, 2, 3, 0)));
+  EXPECT_EQ(decode_image(dir / "rgba.png", 3).at<cv::Vec3b>(0, 0), cv::Vec3b(3, 2, 1));
+}
+
+TEST(ImageFolder, BadImagesAreRecognised) {
+  test::TempDir dir;
+  cv::Mat photo(64, 64, CV_8UC3);
+  cv::randu(photo, 0, 255);
+  std::vector<unsigned char> jpeg;
+  cv::imencode(".jpg", photo, jpeg);
+  EXPECT_NO_THROW(decode_image_bytes(jpeg, "ok.jpg", 3));
+  // Truncated: OpenCV alone would decode this into a partly grey image.
+  const std::vector<unsigned char> cut(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(jpeg.size() / 2));
+  EXPECT_FALSE(cv::imdecode(cut, cv::IMREAD_COLOR).empty());
+  try {
+    decode_image_bytes(cut, "cut.jpg", 3);
+    FAIL();
+  } catch (const BadImageError& e) {
+    EXPECT_EQ(std::string(e.what()), "cut.jpg: truncated JPEG (no end-of-image marker)");
+  }
+  EXPECT_THROW(decode_image_bytes({}, "empty.png", 3), BadImageError);
+  EXPECT_THROW(decode_image_bytes({'G', 'I', 'B'}, "junk.png", 3), BadImageError);
+  EXPECT_THROW(decode_image(dir / "missing.png", 3), BadImageError);
+  std::vector<unsigned char> png_bytes;
+  cv::imencode(".png", photo, png_bytes);
+  png_bytes.resize(png_bytes.size() / 2);
+  EXPECT_THROW(decode_image_bytes(png_bytes, "cut.png", 3), BadImageError);
+}
+
+TEST(ImageFolder, FolderErrorsNameThePath) {
+  test::TempDir dir;
+  EXPECT_EQ(data_error([&] { scan_image_folder(dir / "nope", 3); }), dir / "nope" + ": image folder does not exist");
+  EXPECT_EQ(data_error([&] { scan_image_folder(dir.path(), 3); }),
+            dir.path() + ": has no class folders (expected root/<class>/<images>, e.g. root/daisy/1.jpg)");
+  png(dir / "a/1.png");
+  fs::create_directories(dir / "b");
+  test::write_text(dir / "b/readme.txt", "x");
+  EXPECT_EQ(data_error([&] { scan_image_folder(dir.path(), 3); }),
+            dir / "b" + ": class folder has no images (.jpg .jpeg .png .bmp .webp .tif .tiff)");
+  const std::vector<std::string> train_classes = {"a"};
+  fs::remove_all(dir / "b");
+  png(dir / "c/1.png");
+  EXPECT_EQ(data_error([&] { scan_image_folder(dir.path(), 3, &train_classes); }),
+            dir / "c" + ": class folder 'c' is not one of the training classes (a)");
+}
+
+TEST(ImageFolder, SplitsFromPreSplitFoldersAndClassSubsets) {
+  test::TempDir dir;
+  for (const auto* cls : {"cat", "dog", "fox"})
+    for (int i = 0; i < 4; ++i) png(dir / ("train/" + std::string(cls) + "/" + std::to_string(i) + ".png"), 10, 12);
+  png(dir / "val/dog/0.png", 30, 30);
+  png(dir / "val/cat/0.png", 30, 30);
+  const auto config = parse_config("data:\n  dataset: image_folder\n  train_root: " + dir / "train" + "\n  val_root: " +
+                                       dir / "val" + "\n  classes: [2, 1]\n  image_size: 16\nmodel: {name: mlp}\n",
+                                   "c.yaml");
+  const auto splits = make_splits(config);
+  EXPECT_EQ(splits.train.class_names, (std::vector<std::string>{"fox", "dog"}));
+  EXPECT_EQ(splits.train.size(), 8);
+  EXPECT_EQ(splits.val.size(), 1);  // only the dog of val/ is among the chosen classes
+  EXPECT_EQ(splits.val.labels[0].item<int64_t>(), 1);
+  EXPECT_EQ(splits.height, 16);
+  EXPECT_EQ(splits.channels, 3);
+  const auto shape = data_shape(config);
+  EXPECT_EQ(shape.num_classes, 2);
+  EXPECT_EQ(shape.height, 16);
+
+  // Without a resize the first image sets the input size.
+  const auto open = parse_config("data:\n  dataset: image_folder\n  root: " + dir / "train" +
+                                     "\n  val_split: 3\n  channels: 1\n  train_transforms: []\n  val_transforms: []\n"
+                                     "model: {name: mlp}\n",
+                                 "c.yaml");
+  const auto s2 = make_splits(open);
+  EXPECT_EQ(s2.height, 10);
+  EXPECT_EQ(s2.width, 12);
+  EXPECT_EQ(s2.channels, 1);
+  EXPECT_EQ(s2.val.size(), 3);
+}
+
+}  // namespace
+}  // namespace imgcls

@@ -1,0 +1,192 @@
+// The loader: every sample exactly once per epoch whatever the worker count, the same
+// batches (order and augmentations) for the same seed, drop_last, resuming at a batch, the
+// vectorised normalisation, and bad images skipped or reported.
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <numeric>
+#include <opencv2/imgcodecs.hpp>
+
+#include "data/image_folder.hpp"
+#include "data/loader.hpp"
+#include "data/transforms.hpp"
+#include "test_util.hpp"
+
+namespace imgcls {
+namespace {
+
+Dataset numbered(int64_t n, int64_t channels = 1, int64_t size = 6) {
+  Dataset ds;
+  ds.images = at::arange(n, at::kByte).view({n, 1, 1, 1}).expand({n, channels, size, size}).contiguous();
+  ds.labels = at::arange(n, at::kLong);
+  ds.channels = channels;
+  return ds;
+}
+
+std::vector<Batch> epoch_of(Loader& loader, int64_t epoch, int64_t first = 0) {
+  loader.start_epoch(epoch, first);
+  std::vector<Batch> out;
+  for (Batch b; loader.next(b);) out.push_back(b);
+  return out;
+}
+
+TransformSpec normalize(double mean, double std) {
+  TransformSpec s;
+  s.name = "normalize";
+  s.mean = {mean};
+  s.std = {std};
+  return s;
+}
+
+TEST(Loader, VectorisedPathNormalisesAndCoversEverySample) {
+  const auto ds = numbered(10);
+  const Pipeline pipeline({normalize(0.5, 0.5)}, 1);
+  LoaderOptions o;
+  o.batch_size = 4;
+  o.shuffle = true;
+  o.seed = 1;
+  Loader loader(ds, pipeline, o);
+  ASSERT_EQ(loader.num_batches(), 3);
+  const auto batches = epoch_of(loader, 1);
+  ASSERT_EQ(batches.size(), 3u);
+  std::vector<at::Tensor> labels;
+  for (const auto& b : batches) {
+    labels.push_back(b.labels);
+    const auto expected = (b.labels.to(at::kFloat) / 255.0 - 0.5) / 0.5;  // pixel v = label v
+    EXPECT_TRUE(at::allclose(b.images.select(1, 0).select(1, 0).select(1, 0), expected));
+  }
+  EXPECT_EQ(labels[2].size(0), 2);
+  EXPECT_TRUE(std::get<0>(at::cat(labels).sort()).equal(ds.labels));
+  EXPECT_THROW(loader.make_batch(3), std::out_of_range);
+  // Another epoch, another order.
+  const auto next = epoch_of(loader, 2);
+  EXPECT_FALSE(next[0].labels.equal(batches[0].labels));
+}
+
+// With augmentation (a random crop of a padded image) the per-sample path runs; 0..3
+// workers must give identical batches.
+TEST(Loader, SameBatchesForAnyWorkerCount) {
+  const auto ds = numbered(23, 3, 8);
+  TransformSpec crop;
+  crop.name = "random_crop";
+  crop.size = {8, 8};
+  crop.padding = {2};
+  TransformSpec flip;
+  flip.name = "hflip";
+  const Pipeline pipeline({crop, flip, normalize(0, 1)}, 3);
+  std::vector<std::vector<Batch>> runs;
+  for (int64_t workers : {0, 1, 2, 3}) {
+    LoaderOptions o;
+    o.batch_size = 5;
+    o.shuffle = true;
+    o.seed = 7;
+    o.workers = workers;
+    o.prefetch = 2;
+    Loader loader(ds, pipeline, o);
+    auto batches = epoch_of(loader, 3);
+    // Every sample exactly once.
+    std::vector<int64_t> seen;
+    for (const auto& b : batches) seen.insert(seen.end(), b.indices.begin(), b.indices.end());
+    std::sort(seen.begin(), seen.end());
+    std::vector<int64_t> all(23);
+    std::iota(all.begin(), all.end(), 0);
+    EXPECT_EQ(seen, all) << workers << " workers";
+    runs.push_back(std::move(batches));
+  }
+  for (std::size_t r = 1; r < runs.size(); ++r) {
+    ASSERT_EQ(runs[r].size(), runs[0].size());
+    for (std::size_t i = 0; i < runs[0].size(); ++i) {
+      EXPECT_TRUE(runs[r][i].labels.equal(runs[0][i].labels));
+      EXPECT_TRUE(runs[r][i].images.equal(runs[0][i].images)) << "batch " << i << ", run " << r;
+    }
+  }
+  // The crops really differ between samples of equal content: augmentation is per sample.
+  bool differs = false;
+  for (const auto& b : runs[0])
+    for (int64_t k = 0; k < b.images.size(0); ++k)
+      differs = differs || b.images[k].eq(0).sum().item<int64_t>() != b.images[0].eq(0).sum().item<int64_t>();
+  EXPECT_TRUE(differs);
+}
+
+TEST(Loader, DropLastAndResumeAtABatch) {
+  const auto ds = numbered(10);
+  const Pipeline pipeline({normalize(0, 1)}, 1);
+  LoaderOptions o;
+  o.batch_size = 4;
+  o.shuffle = true;
+  o.drop_last = true;
+  o.workers = 2;
+  Loader loader(ds, pipeline, o);
+  EXPECT_EQ(loader.num_batches(), 2);
+  const auto full = epoch_of(loader, 5);
+  ASSERT_EQ(full.size(), 2u);
+  EXPECT_EQ(full[1].labels.size(0), 4);
+  const auto rest = epoch_of(loader, 5, 1);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_TRUE(rest[0].labels.equal(full[1].labels));
+  // Abandoning an epoch half-way and starting another is safe.
+  loader.start_epoch(6);
+  Batch b;
+  EXPECT_TRUE(loader.next(b));
+  EXPECT_EQ(epoch_of(loader, 7).size(), 2u);
+}
+
+TEST(Loader, BadImagesAreSkippedOnceOrStopTheRun) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "a");
+  for (int i = 0; i < 5; ++i)
+    cv::imwrite(dir / ("a/" + std::to_string(i) + ".png"), cv::Mat(4, 4, CV_8UC3, cv::Scalar(i, i, i)));
+  test::write_text(dir / "a/2.png", "not a png");
+  const auto ds = scan_image_folder(dir.path(), 3);
+  ASSERT_EQ(ds.size(), 5);
+  const Pipeline pipeline({normalize(0, 1)}, 3);
+  std::vector<std::string> warnings;
+  BadImageLog log([&](const std::string& m) { warnings.push_back(m); });
+  LoaderOptions o;
+  o.batch_size = 5;
+  o.workers = 1;
+  Loader loader(ds, pipeline, o, &log);
+  for (int epoch = 0; epoch < 2; ++epoch) {
+    const auto batches = epoch_of(loader, epoch);
+    ASSERT_EQ(batches.size(), 1u);
+    EXPECT_EQ(batches[0].images.size(0), 4);
+    EXPECT_EQ(batches[0].indices, (std::vector<int64_t>{0, 1, 3, 4}));
+  }
+  EXPECT_EQ(log.count(), 1);
+  ASSERT_EQ(warnings.size(), 1u);  // reported once, not once per epoch
+  EXPECT_NE(warnings[0].find("2.png"), std::string::npos);
+
+  o.skip_bad_images = false;
+  Loader strict(ds, pipeline, o, &log);
+  strict.start_epoch(0);
+  Batch b;
+  EXPECT_THROW(strict.next(b), BadImageError);
+}
+
+TEST(Loader, ImagesOfDifferentSizesNeedAResize) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "a");
+  cv::imwrite(dir / "a/1.png", cv::Mat(4, 4, CV_8UC1, cv::Scalar(1)));
+  cv::imwrite(dir / "a/2.png", cv::Mat(5, 4, CV_8UC1, cv::Scalar(1)));
+  const auto ds = scan_image_folder(dir.path(), 1);
+  LoaderOptions o;
+  o.batch_size = 2;
+  const Pipeline none({}, 1);
+  Loader loader(ds, none, o);
+  loader.start_epoch(0);
+  Batch b;
+  try {
+    loader.next(b);
+    FAIL() << "expected a DataError";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("2.png: the transforms give a 5x4 image but the batch's are 4x4"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace imgcls
