@@ -126,7 +126,9 @@ struct Trainer::Impl {
   Batch to_device(Batch b) const {
     if (config.train.channels_last) b.images = b.images.contiguous(at::MemoryFormat::ChannelsLast);
     if (device.is_cpu()) return b;
-    return Batch{b.images.to(device, /*non_blocking=*/true), b.labels.to(device, true)};
+    b.images = b.images.to(device, /*non_blocking=*/true);
+    b.labels = b.labels.to(device, true);
+    return b;
   }
   at::Tensor loss_of(const at::Tensor& logits, const at::Tensor& labels) const {
     return torch::nn::functional::cross_entropy(
@@ -407,7 +409,6 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
 
 EvalMetrics Trainer::evaluate(const std::string& split) {
   auto& m = *impl_;
-  const auto& c = m.config;
   const auto& ds = split == "test" ? m.data.test : m.data.val;
   Loader loader(ds, *m.val_pipeline, m.loader_options(false), m.bad_images.get());
   loader.start_epoch(0);

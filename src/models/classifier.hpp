@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "imgcls/errors.hpp"
+
 namespace imgcls {
 
 struct Config;
@@ -64,7 +66,26 @@ class FeaturesClassifierImpl : public ClassifierImpl {
 // parameters the architecture cannot take (e.g. an input too small for its pooling).
 std::shared_ptr<ClassifierImpl> make_model(const Config& config, const InputSpec& input);
 
-// The layer table of `imgcls summary`: model.layer_rows(input).
+// A layer that cannot take the shape reaching it (an input too small for the architecture).
+class LayerShapeError : public ConfigError {
+ public:
+  LayerShapeError(const std::string& layer, const std::string& type, const std::string& input_shape,
+                  const std::string& reason);
+  const std::string& layer() const { return layer_; }
+
+ private:
+  std::string layer_;
+};
+
+// "CxHxW" of a batch shape (the batch dimension left out).
+std::string shape_text(const at::IntArrayRef& shape);
+
+// Runs a zero input of `in`'s shape (batch 1) through `layers` and returns the output shape
+// (e.g. to size the flatten of a classifier); throws LayerShapeError naming "<prefix>.<i>"
+// when a layer cannot take what reaches it.
+std::vector<int64_t> probe_shape(torch::nn::Sequential& layers, const InputSpec& in, const std::string& prefix);
+
+// The layer table of `imgcls summary`: model.layer_rows(input). Throws LayerShapeError.
 std::vector<LayerRow> summarize(ClassifierImpl& model, const InputSpec& input);
 
 // Names the registry knows, sorted, and a one-line description of each.

@@ -94,6 +94,32 @@ void apply_init(torch::nn::Module& model, const std::string& init) {
 
 }  // namespace
 
+namespace {
+
+// The smallest square input `make` builds a model for that every layer takes (<= 1024), or 0.
+int64_t smallest_input(const std::function<std::shared_ptr<ClassifierImpl>(const InputSpec&)>& make,
+                       const InputSpec& input) {
+  const auto fits = [&](int64_t size) {
+    try {
+      const InputSpec in{input.channels, size, size, input.num_classes};
+      summarize(*make(in), in);
+      return true;
+    } catch (const ConfigError&) {
+      return false;
+    }
+  };
+  int64_t lo = std::max<int64_t>(1, std::min(input.height, input.width)) - 1, hi = std::max(input.height, input.width);
+  while (hi <= 1024 && !fits(hi)) lo = hi, hi *= 2;
+  if (hi > 1024) return 0;
+  while (hi - lo > 1) {
+    const auto mid = (lo + hi) / 2;
+    (fits(mid) ? hi : lo) = mid;
+  }
+  return hi;
+}
+
+}  // namespace
+
 std::shared_ptr<ClassifierImpl> make_model(const Config& config, const InputSpec& input) {
   const auto it = registry().find(config.model.name);
   if (it == registry().end())
@@ -110,8 +136,22 @@ std::shared_ptr<ClassifierImpl> make_model(const Config& config, const InputSpec
       throw ConfigError(config.where(key) + ": " + key + ": " + config.model.name + " does not take this key (it takes " +
                         (takes.empty() ? std::string("none besides model.init") : join(takes, ", ")) + ")");
   }
+  const auto make = [&](const InputSpec& in) { return it->second.make(config.model, in); };
   try {
-    auto model = it->second.make(config.model, input);
+    std::shared_ptr<ClassifierImpl> model;
+    try {
+      // One forward pass at batch 1 through every layer: an input too small for the
+      // architecture is reported before training, naming the layer and the size it needs.
+      model = make(input);
+      summarize(*model, input);
+    } catch (const LayerShapeError& e) {
+      const auto need = smallest_input(make, input);
+      throw ConfigError("model.name: " + config.model.name + " on " + std::to_string(input.channels) + "x" +
+                        std::to_string(input.height) + "x" + std::to_string(input.width) + " inputs: " + e.what() +
+                        (need ? "; it needs inputs of at least " + std::to_string(need) + "x" + std::to_string(need) +
+                                    " (resize them in data.train_transforms and data.val_transforms)"
+                              : std::string()));
+    }
     apply_init(*model, config.model.init);
     return model;
   } catch (const ConfigError& e) {

@@ -26,9 +26,6 @@ at::Tensor ResidualBlockImpl::forward(const at::Tensor& x) {
 ResidualCNNImpl::ResidualCNNImpl(const InputSpec& in, const std::vector<int64_t>& widths, int64_t blocks,
                                  int64_t stem) {
   if (widths.empty()) throw ConfigError("model.widths: expected at least one stage width");
-  if (in.height < 4 || in.width < 4)
-    throw ConfigError("model.name: residual_cnn needs inputs of at least 4x4 pixels, got " +
-                      std::to_string(in.height) + "x" + std::to_string(in.width));
   nn::Sequential f(nn::Conv2d(nn::Conv2dOptions(in.channels, stem, 7).stride(2).padding(3)), nn::BatchNorm2d(stem),
                    nn::ReLU(nn::ReLUOptions(true)), nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2).padding(1)));
   int64_t channels = stem;

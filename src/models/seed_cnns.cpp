@@ -23,21 +23,21 @@ void require_size(const InputSpec& in, int64_t min, const char* model) {
 }  // namespace
 
 ComplexCNNImpl::ComplexCNNImpl(const InputSpec& in) {
-  require_size(in, 4, "complex_cnn");
-  set_layers(nn::Sequential(conv3x3(in.channels, 32), nn::ReLU(), conv3x3(32, 32), nn::ReLU(), nn::MaxPool2d(2),
-                            conv3x3(32, 64), nn::ReLU(), conv3x3(64, 64), nn::ReLU(), nn::MaxPool2d(2)),
-             nn::Sequential(nn::Flatten(), nn::Linear(64 * (in.height / 4) * (in.width / 4), 256), nn::ReLU(),
-                            nn::Linear(256, in.num_classes)));
+  nn::Sequential features(conv3x3(in.channels, 32), nn::ReLU(), conv3x3(32, 32), nn::ReLU(), nn::MaxPool2d(2),
+                          conv3x3(32, 64), nn::ReLU(), conv3x3(64, 64), nn::ReLU(), nn::MaxPool2d(2));
+  const auto out = probe_shape(features, in, "features");
+  set_layers(features, nn::Sequential(nn::Flatten(), nn::Linear(out[1] * out[2] * out[3], 256), nn::ReLU(),
+                                      nn::Linear(256, in.num_classes)));
 }
 
 BaselineCNNImpl::BaselineCNNImpl(const InputSpec& in) {
-  require_size(in, 8, "baseline_cnn");
-  const auto flat = 256 * (in.height / 8) * (in.width / 8);
-  set_layers(nn::Sequential(conv3x3(in.channels, 32), nn::ReLU(), conv3x3(32, 64), nn::ReLU(), nn::MaxPool2d(2),
-                            conv3x3(64, 128), nn::ReLU(), conv3x3(128, 128), nn::ReLU(), nn::MaxPool2d(2),
-                            conv3x3(128, 256), nn::ReLU(), conv3x3(256, 256), nn::ReLU(), nn::MaxPool2d(2)),
-             nn::Sequential(nn::Flatten(), nn::Linear(flat, 1024), nn::ReLU(), nn::Linear(1024, 512), nn::ReLU(),
-                            nn::Linear(512, in.num_classes)));
+  // The seeds hard-code the flatten size for 224x224 (256 * 28 * 28); here it follows the input.
+  nn::Sequential features(conv3x3(in.channels, 32), nn::ReLU(), conv3x3(32, 64), nn::ReLU(), nn::MaxPool2d(2),
+                          conv3x3(64, 128), nn::ReLU(), conv3x3(128, 128), nn::ReLU(), nn::MaxPool2d(2),
+                          conv3x3(128, 256), nn::ReLU(), conv3x3(256, 256), nn::ReLU(), nn::MaxPool2d(2));
+  const auto out = probe_shape(features, in, "features");
+  set_layers(features, nn::Sequential(nn::Flatten(), nn::Linear(out[1] * out[2] * out[3], 1024), nn::ReLU(),
+                                      nn::Linear(1024, 512), nn::ReLU(), nn::Linear(512, in.num_classes)));
 }
 
 CifarCNNImpl::CifarCNNImpl(const InputSpec& in, int64_t hidden, const std::string& pooling) {

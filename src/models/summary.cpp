@@ -1,6 +1,8 @@
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/utils.h>
 
+#include <c10/util/Exception.h>
+
 #include "imgcls/errors.hpp"
 #include "models/classifier.hpp"
 
@@ -26,6 +28,36 @@ std::vector<LayerRow> summarize(ClassifierImpl& model, const InputSpec& input) {
   return rows;
 }
 
+std::string shape_text(const at::IntArrayRef& shape) {
+  std::string s;
+  for (std::size_t i = 1; i < shape.size(); ++i) s += (i > 1 ? "x" : "") + std::to_string(shape[i]);
+  return s;
+}
+
+LayerShapeError::LayerShapeError(const std::string& layer, const std::string& type, const std::string& input_shape,
+                                 const std::string& reason)
+    : ConfigError("layer " + layer + " (" + type + ") cannot take its " + input_shape + " input: " + reason),
+      layer_(layer) {}
+
+std::vector<int64_t> probe_shape(torch::nn::Sequential& layers, const InputSpec& in, const std::string& prefix) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = layers->is_training();
+  layers->eval();
+  auto x = at::zeros({1, in.channels, in.height, in.width});
+  for (std::size_t i = 0; i < layers->size(); ++i) {
+    try {
+      x = layers->begin()[static_cast<std::ptrdiff_t>(i)].forward(x);
+    } catch (const c10::Error& e) {
+      const std::string msg = e.what_without_backtrace();
+      layers->train(was_training);
+      throw LayerShapeError(prefix + "." + std::to_string(i), type_name(*layers->ptr(i)), shape_text(x.sizes()),
+                            msg.substr(0, msg.find('\n')));
+    }
+  }
+  layers->train(was_training);
+  return x.sizes().vec();
+}
+
 std::vector<LayerRow> ClassifierImpl::layer_rows(const InputSpec& input) {
   auto& model = *this;
   auto x = at::zeros({1, input.channels, input.height, input.width});
@@ -34,8 +66,14 @@ std::vector<LayerRow> ClassifierImpl::layer_rows(const InputSpec& input) {
     auto seq = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(child.value());
     if (!seq) throw TrainError("summary: model child '" + child.key() + "' is not a Sequential");
     for (std::size_t i = 0; i < seq->size(); ++i) {
-      x = seq->begin()[static_cast<std::ptrdiff_t>(i)].forward(x);
       const auto& layer = *seq->ptr(i);
+      try {
+        x = seq->begin()[static_cast<std::ptrdiff_t>(i)].forward(x);
+      } catch (const c10::Error& e) {
+        const std::string msg = e.what_without_backtrace();
+        throw LayerShapeError(child.key() + "." + std::to_string(i), type_name(layer), shape_text(x.sizes()),
+                              msg.substr(0, msg.find('\n')));
+      }
       rows.push_back(LayerRow{child.key() + "." + std::to_string(i), type_name(layer), x.sizes().vec(),
                               count_parameters(layer)});
     }

@@ -102,7 +102,15 @@ void TorchscriptClassifierImpl::set_frozen(bool frozen) {
 
 std::vector<LayerRow> TorchscriptClassifierImpl::layer_rows(const InputSpec& input) {
   torch::NoGradGuard no_grad;
-  const auto features = backbone_->forward({at::zeros({1, input.channels, input.height, input.width})}).toTensor();
+  at::Tensor features;
+  try {
+    features = backbone_->forward({at::zeros({1, input.channels, input.height, input.width})}).toTensor();
+  } catch (const std::exception& e) {
+    const std::string msg = e.what();
+    throw LayerShapeError("backbone", "TorchScript", std::to_string(input.channels) + "x" + std::to_string(input.height) +
+                                                         "x" + std::to_string(input.width),
+                          msg.substr(0, msg.find('\n')));
+  }
   int64_t backbone_params = 0;
   for (const auto& p : backbone_->parameters()) backbone_params += p.numel();
   return {LayerRow{"backbone", "TorchScript " + (info_.arch.empty() ? std::string("module") : info_.arch),

@@ -76,12 +76,27 @@ TEST(Models, InitSchemes) {
 TEST(Models, BadParametersAreConfigErrors) {
   EXPECT_THROW(build("{name: residual_cnn}", {3, 2, 2, 5}), ConfigError);
   EXPECT_THROW(build("{name: cifar_cnn}", {3, 4, 4, 5}), ConfigError);
+  // Too small an input: the layer that fails, what reaches it, and the size that would do.
   try {
     build("{name: basic_cnn}", {1, 2, 2, 10});
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("m.yaml:2: model.name: basic_cnn needs inputs", 0), 0u) << e.what();
+    const std::string msg = e.what();
+    EXPECT_EQ(msg.rfind("m.yaml:2: model.name: basic_cnn on 1x2x2 inputs: layer features.5 (MaxPool2d) cannot take "
+                        "its 32x1x1 input: ", 0), 0u) << msg;
+    EXPECT_NE(msg.find("; it needs inputs of at least 4x4 (resize them in data.train_transforms and "
+                       "data.val_transforms)"), std::string::npos) << msg;
   }
+  // residual_cnn's stages end in max-pools: the probe finds what a formula would have to know.
+  try {
+    build("{name: residual_cnn, widths: [8, 8, 8], stem_channels: 8}", {3, 8, 8, 5});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("layer features.15 (MaxPool2d) cannot take its 8x1x1 input"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("at least 13x13"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(build("{name: residual_cnn, widths: [8, 8, 8], stem_channels: 8}", {3, 13, 13, 5}));
+  EXPECT_NO_THROW(build("{name: complex_cnn}", {1, 4, 4, 10}));
 }
 
 TEST(Models, KeysTheModelDoesNotTakeAreRejected) {
