@@ -1,9 +1,15 @@
 #include "engine/run_files.hpp"
 
 #include <cmath>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "imgcls/errors.hpp"
 #include "imgcls/io/atomic_file.hpp"
+#include "report/plot.hpp"
 
 namespace imgcls {
 namespace {
@@ -30,6 +36,74 @@ std::string metrics_csv_text(const std::vector<EpochMetrics>& rows) {
 
 void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& rows) {
   write_file_atomic(path, metrics_csv_text(rows));
+}
+
+void write_metrics_jsonl(const std::string& path, const std::vector<EpochMetrics>& rows) {
+  const auto value = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+  std::string text;
+  for (const auto& m : rows) {
+    nlohmann::json j;
+    j["epoch"] = m.epoch;
+    j["lr"] = value(m.lr);
+    j["train_loss"] = value(m.train_loss);
+    j["train_acc"] = value(m.train_acc);
+    j["val_loss"] = value(m.val_loss);
+    j["val_acc"] = value(m.val_acc);
+    j["epoch_seconds"] = value(m.epoch_seconds);
+    j["images_per_second"] = value(m.images_per_second);
+    text += j.dump() + "\n";
+  }
+  write_file_atomic(path, text);
+}
+
+void write_curves_png(const std::string& path, const std::string& title, const std::vector<EpochMetrics>& rows) {
+  std::vector<double> epoch, tl, vl, ta, va;
+  for (const auto& m : rows) {
+    epoch.push_back(static_cast<double>(m.epoch));
+    tl.push_back(m.train_loss), vl.push_back(m.val_loss), ta.push_back(m.train_acc), va.push_back(m.val_acc);
+  }
+  write_png(path, draw_training_curves(title, epoch, tl, vl, ta, va));
+}
+
+std::vector<EpochMetrics> read_metrics_csv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw IoError(path + ": cannot open (is this a run directory?)");
+  const auto split = [](const std::string& line) {
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+    if (!line.empty() && line.back() == ',') cells.emplace_back();
+    return cells;
+  };
+  std::string line;
+  if (!std::getline(in, line)) throw IoError(path + ": empty file");
+  std::map<std::string, std::size_t> column;
+  const auto header = split(line);
+  for (std::size_t i = 0; i < header.size(); ++i) column[header[i]] = i;
+  for (const auto* needed : {"epoch", "train_loss", "train_acc", "val_loss", "val_acc"})
+    if (!column.count(needed)) throw IoError(path + ":1: no '" + std::string(needed) + "' column");
+  std::vector<EpochMetrics> rows;
+  for (int line_no = 2; std::getline(in, line); ++line_no) {
+    if (line.empty()) continue;
+    const auto cells = split(line);
+    const auto get = [&](const char* name) {
+      const auto i = column.at(name);
+      if (i >= cells.size() || cells[i].empty()) return std::numeric_limits<double>::quiet_NaN();
+      try {
+        return std::stod(cells[i]);
+      } catch (const std::exception&) {
+        throw IoError(path + ":" + std::to_string(line_no) + ": " + name + ": not a number: '" + cells[i] + "'");
+      }
+    };
+    EpochMetrics m;
+    m.epoch = static_cast<int64_t>(get("epoch"));
+    m.train_loss = get("train_loss"), m.train_acc = get("train_acc"), m.val_loss = get("val_loss"), m.val_acc = get("val_acc");
+    if (column.count("lr")) m.lr = get("lr");
+    if (column.count("epoch_seconds")) m.epoch_seconds = get("epoch_seconds");
+    if (column.count("images_per_second")) m.images_per_second = get("images_per_second");
+    rows.push_back(m);
+  }
+  return rows;
 }
 
 }  // namespace imgcls

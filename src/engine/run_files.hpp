@@ -12,4 +12,14 @@ namespace imgcls {
 // missing value (no validation split) is an empty cell.
 void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& rows);
 
+// metrics.jsonl: the same rows, one JSON object per line (missing values are null).
+void write_metrics_jsonl(const std::string& path, const std::vector<EpochMetrics>& rows);
+
+// curves.png: loss and accuracy per epoch, train vs validation (report/plot.hpp).
+void write_curves_png(const std::string& path, const std::string& title, const std::vector<EpochMetrics>& rows);
+
+// Reads a metrics.csv back (as written above; unknown extra columns are ignored). Throws
+// IoError naming the file for a missing file or a malformed row.
+std::vector<EpochMetrics> read_metrics_csv(const std::string& path);
+
 }  // namespace imgcls

@@ -503,6 +503,7 @@ RunSummary Trainer::train() {
   };
   try {
     write_metrics_csv(m.paths.metrics(), p.history);  // drops rows a killed run wrote after its checkpoint
+    write_metrics_jsonl(m.paths.metrics_jsonl(), p.history);
     for (int64_t epoch = p.epoch + 1; epoch <= c.train.epochs && !m.early_stopping->should_stop(); ++epoch) {
       auto metrics = train_one_epoch(epoch);
       const bool validated = !m.have_val() || std::isfinite(metrics.val_acc);
@@ -524,6 +525,8 @@ RunSummary Trainer::train() {
         m.prune_epoch_checkpoints(epoch);
       }
       write_metrics_csv(m.paths.metrics(), p.history);
+      write_metrics_jsonl(m.paths.metrics_jsonl(), p.history);
+      write_curves_png(m.paths.curves(), c.name, p.history);
       s.epochs_run = epoch;
       s.best_epoch = p.best_epoch;
       if (improved) s.best_val_acc = metrics.val_acc;

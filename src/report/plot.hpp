@@ -1,0 +1,44 @@
+// Charts drawn with OpenCV (no Python): line charts with axes, ticks, labels and a legend,
+// the per-run training curves, and the confusion-matrix heat map. Images are BGR 8-bit;
+// write_png writes one atomically.
+#pragma once
+
+#include <opencv2/core/mat.hpp>
+
+#include <string>
+#include <vector>
+
+#include "report/classification_report.hpp"
+
+namespace imgcls {
+
+struct Series {
+  std::string label;
+  std::vector<double> x, y;  // NaN y values are gaps (e.g. epochs without validation)
+  bool dashed = false;
+};
+
+struct ChartSpec {
+  std::string title, x_label, y_label;
+  std::vector<Series> series;
+  bool integer_x = true;  // epochs
+};
+
+// One chart of `width` x `height` pixels.
+cv::Mat draw_line_chart(const ChartSpec& spec, int width = 640, int height = 440);
+
+// Training curves of one run: loss (train, val) and accuracy (train, val) per epoch, side by
+// side. Columns of metrics.csv: epoch, train_loss, train_acc, val_loss, val_acc.
+cv::Mat draw_training_curves(const std::string& title, const std::vector<double>& epoch,
+                             const std::vector<double>& train_loss, const std::vector<double>& val_loss,
+                             const std::vector<double>& train_acc, const std::vector<double>& val_acc);
+
+// Heat map: rows true class, columns predicted, cells shaded by the row-normalised share and
+// labelled with the count.
+cv::Mat draw_confusion(const ConfusionMatrix& cm, const std::vector<std::string>& class_names,
+                       const std::string& title);
+
+// PNG-encodes `image` and writes it atomically. Throws IoError.
+void write_png(const std::string& path, const cv::Mat& image);
+
+}  // namespace imgcls
