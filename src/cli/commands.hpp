@@ -43,6 +43,15 @@ struct ExportOptions {
 void setup_export(CLI::App& app);
 int run_export(const ExportOptions& options);
 
+struct EvalOptions {
+  std::string target;  // RUN_DIR or a checkpoint
+  std::vector<std::string> overrides;
+  std::string split;   // "" = test when there is one, else val
+};
+// `imgcls eval RUN_DIR|CHECKPOINT [--split val|test]`: the per-class report and confusion matrix.
+void setup_eval(CLI::App& app);
+int run_eval(const EvalOptions& options);
+
 struct BenchOptions {
   std::string config_path;
   std::vector<std::string> overrides;

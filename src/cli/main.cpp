@@ -33,6 +33,7 @@ int imgcls_main(int argc, char** argv) {
   setup_train(app);
   setup_models(app);
   setup_summary(app);
+  setup_eval(app);
   setup_export(app);
   setup_bench(app);
 

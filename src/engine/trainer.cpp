@@ -25,6 +25,8 @@
 #include "data/transforms.hpp"
 #include "engine/amp.hpp"
 #include "engine/checkpoint.hpp"
+#include "engine/device.hpp"
+#include "engine/evaluator.hpp"
 #include "engine/lr_schedule.hpp"
 #include "engine/optimizers.hpp"
 #include "engine/run_files.hpp"
@@ -51,19 +53,6 @@ std::string fixed(double v, int digits) {
   return os.str();
 }
 
-at::Device pick_device(const Config& config) {
-  const auto& d = config.device;
-  if (d == "cpu") return at::kCPU;
-  if (d == "auto") return torch::cuda::is_available() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
-  if (!torch::cuda::is_available())
-    throw ConfigError(config.where("device") + ": device: '" + d + "' asked for, but CUDA is not available here " +
-                      "(use device: auto or cpu)");
-  const at::Device device(d);
-  if (device.has_index() && device.index() >= static_cast<int>(torch::cuda::device_count()))
-    throw ConfigError(config.where("device") + ": device: '" + d + "' does not exist (" +
-                      std::to_string(torch::cuda::device_count()) + " CUDA device(s))");
-  return device.has_index() ? device : at::Device(at::kCUDA, 0);
-}
 
 double metric_of(const EpochMetrics& m, const std::string& name) {
   if (name == "val_acc") return m.val_acc;
@@ -410,28 +399,9 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
 EvalMetrics Trainer::evaluate(const std::string& split) {
   auto& m = *impl_;
   const auto& ds = split == "test" ? m.data.test : m.data.val;
-  Loader loader(ds, *m.val_pipeline, m.loader_options(false), m.bad_images.get());
-  loader.start_epoch(0);
-  torch::NoGradGuard no_grad;
-  m.model->eval();
-  double loss_sum = 0;
-  int64_t correct = 0, n = 0;
-  for (Batch next; loader.next(next);) {
-    const auto batch = m.to_device(std::move(next));
-    if (batch.labels.size(0) == 0) continue;
-    n += batch.labels.size(0);
-    at::Tensor logits;
-    {
-      AutocastScope autocast(m.amp);
-      logits = m.model->forward(batch.images).to(at::kFloat);
-    }
-    loss_sum += torch::nn::functional::cross_entropy(
-                    logits, batch.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                    .item<double>();
-    correct += logits.argmax(1).eq(batch.labels).sum().item<int64_t>();
-  }
-  m.model->train();
-  return EvalMetrics{n ? loss_sum / n : kNaN, n ? static_cast<double>(correct) / n : kNaN, n};
+  const auto p = predict_split(*m.model, ds, *m.val_pipeline, m.loader_options(false), m.device, m.amp,
+                               m.bad_images.get(), m.config.train.channels_last);
+  return EvalMetrics{p.loss(), p.accuracy(), p.count};
 }
 
 void Trainer::Impl::write_summary(const RunSummary& s) const {

@@ -63,17 +63,17 @@ std::string report_text(const ClassificationReport& r, int digits) {
   const int w = static_cast<int>(width), col = std::max(digits + 6, 9);
   std::ostringstream out;
   char buf[512];
-  std::snprintf(buf, sizeof buf, "%*s %*s %*s %*s %*s\n\n", w, "", col, "precision", col, "recall", col, "f1-score", col,
+  std::snprintf(buf, sizeof buf, "%*s  %*s %*s %*s %*s\n\n", w, "", col, "precision", col, "recall", col, "f1-score", col,
                 "support");
   out << buf;
   const auto row = [&](const std::string& name, const ClassMetrics& m) {
-    std::snprintf(buf, sizeof buf, "%*s %*.*f %*.*f %*.*f %*lld\n", w, name.c_str(), col, digits, m.precision, col,
+    std::snprintf(buf, sizeof buf, "%*s  %*.*f %*.*f %*.*f %*lld\n", w, name.c_str(), col, digits, m.precision, col,
                   digits, m.recall, col, digits, m.f1, col, static_cast<long long>(m.support));
     out << buf;
   };
   for (std::size_t c = 0; c < r.per_class.size(); ++c) row(c < r.class_names.size() ? r.class_names[c] : std::to_string(c), r.per_class[c]);
   out << "\n";
-  std::snprintf(buf, sizeof buf, "%*s %*s %*s %*.*f %*lld\n", w, "accuracy", col, "", col, "", col, digits, r.accuracy,
+  std::snprintf(buf, sizeof buf, "%*s  %*s %*s %*.*f %*lld\n", w, "accuracy", col, "", col, "", col, digits, r.accuracy,
                 col, static_cast<long long>(r.total));
   out << buf;
   row("macro avg", r.macro);

@@ -84,6 +84,20 @@ TEST(CliImageFolder, TrainsOnAGeneratedFolderAndCountsBadImages) {
   EXPECT_EQ(summary["dataset"]["test"], 18);
   EXPECT_GT(summary["test_acc"].get<double>(), 0.8) << r.output;
 
+  // imgcls eval: the same test accuracy from the best checkpoint, with the per-class report.
+  const auto ev = test::run(kBinary + " eval " + out);
+  ASSERT_EQ(ev.exit_code, 0) << ev.output;
+  EXPECT_NE(ev.output.find("weighted avg"), std::string::npos) << ev.output;
+  const auto report = nlohmann::json::parse(test::read_text(out + "/eval/test/report.json"));
+  EXPECT_NEAR(report["accuracy"].get<double>(), summary["test_acc"].get<double>(), 1e-9);
+  EXPECT_EQ(report["per_class"].size(), 3u);
+  EXPECT_FALSE(report.contains("top5_accuracy"));  // only with more than 5 classes
+  EXPECT_EQ(report["count"], 18);
+  const auto png = cv::imread(out + "/eval/test/confusion.png");
+  EXPECT_FALSE(png.empty());
+  EXPECT_FALSE(cv::imread(out + "/curves.png").empty());
+  EXPECT_EQ(test::run(kBinary + " eval " + dir / "nowhere").exit_code, 2);
+
   // data.on_bad_image: error stops at the first bad file, naming it, with exit code 3.
   const auto strict = test::run(kBinary + " train " + dir / "folder.yaml data.on_bad_image=error --out " + dir / "run2");
   EXPECT_EQ(strict.exit_code, 3) << strict.output;

@@ -1,0 +1,124 @@
+// `imgcls eval RUN_DIR|CHECKPOINT [--split val|test] [KEY=VALUE ...]`: loss, top-1, top-5,
+// per-class precision/recall/F1 and the confusion matrix of a trained run, written to
+// RUN_DIR/eval/<split>/ (report.json, report.txt, confusion.csv, confusion.png).
+#include <CLI/App.hpp>
+#include <CLI/Config.hpp>
+#include <CLI/Formatter.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "data/splits.hpp"
+#include "data/transforms.hpp"
+#include "engine/checkpoint.hpp"
+#include "engine/device.hpp"
+#include "engine/evaluator.hpp"
+#include "imgcls/config/config.hpp"
+#include "imgcls/errors.hpp"
+#include "imgcls/io/atomic_file.hpp"
+#include "models/classifier.hpp"
+#include "report/classification_report.hpp"
+#include "report/plot.hpp"
+
+namespace imgcls {
+namespace fs = std::filesystem;
+namespace {
+
+// RUN_DIR -> its best.pt (else last.pt); a checkpoint file -> the run two folders up.
+std::pair<std::string, std::string> run_and_checkpoint(const std::string& target) {
+  if (fs::is_regular_file(target)) {
+    const auto run = fs::path(target).parent_path().parent_path();
+    if (!fs::exists(run / "config.yaml"))
+      throw UsageError(target + ": a checkpoint must sit in RUN_DIR/checkpoints/ (next to RUN_DIR/config.yaml)");
+    return {run.string(), target};
+  }
+  if (!fs::is_directory(target)) throw UsageError(target + ": no such run directory or checkpoint");
+  if (!fs::exists(fs::path(target) / "config.yaml")) throw UsageError(target + ": not a run directory (no config.yaml)");
+  for (const auto* name : {"best.pt", "last.pt"})
+    if (fs::exists(fs::path(target) / "checkpoints" / name)) return {target, (fs::path(target) / "checkpoints" / name).string()};
+  throw UsageError(target + ": has no checkpoints/best.pt or last.pt (did the run finish an epoch?)");
+}
+
+nlohmann::json metrics_json(const ClassMetrics& m) {
+  return {{"precision", m.precision}, {"recall", m.recall}, {"f1", m.f1}, {"support", m.support}};
+}
+
+}  // namespace
+
+void setup_eval(CLI::App& app) {
+  auto options = std::make_shared<EvalOptions>();
+  auto* cmd = app.add_subcommand("eval", "Evaluate a trained run: loss, top-1/top-5, per-class report, confusion matrix");
+  cmd->add_option("run", options->target, "RUN_DIR (its best checkpoint) or a checkpoint file")->required();
+  cmd->add_option("overrides", options->overrides, "Dotted overrides of the run's config, e.g. data.root=/elsewhere");
+  cmd->add_option("--split", options->split, "val or test (default: test when the dataset has one)")
+      ->check(CLI::IsMember({"val", "test"}));
+  cmd->callback([options]() { run_eval(*options); });
+}
+
+int run_eval(const EvalOptions& options) {
+  const auto [run_dir, checkpoint] = run_and_checkpoint(options.target);
+  const auto config = load_config(run_dir + "/config.yaml", options.overrides);
+  const auto data = make_splits(config);
+  std::string split = options.split;
+  if (split.empty()) split = data.test.size() > 0 ? "test" : "val";
+  const auto& ds = split == "test" ? data.test : data.val;
+  if (ds.size() == 0) throw UsageError(run_dir + ": the run's data has no " + split + " split");
+
+  auto model = make_model(config, InputSpec{data.channels, data.height, data.width, data.num_classes});
+  load_checkpoint(checkpoint, *model, nullptr);
+  const auto device = pick_device(config);
+  model->to(device);
+  const Pipeline pipeline(config.data.val_transforms, data.train.channels);
+  LoaderOptions lo;
+  lo.batch_size = std::max<int64_t>(config.data.batch_size, 256);
+  lo.workers = config.data.workers >= 0 ? config.data.workers
+                                        : std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()));
+  lo.prefetch = config.data.prefetch;
+  lo.pin_memory = device.is_cuda();
+  lo.height = data.height, lo.width = data.width;
+  BadImageLog bad([](const std::string& m) { std::fprintf(stderr, "warning: %s (skipped)\n", m.c_str()); });
+  const auto p = predict_split(*model, ds, pipeline, lo, device, device.is_cuda() ? config.train.amp : "none", &bad,
+                               config.train.channels_last);
+  const auto report = classification_report(p.confusion, ds.class_names);
+  const bool have_top5 = ds.class_names.size() > 5;
+
+  nlohmann::json j;
+  j["run"] = run_dir;
+  j["checkpoint"] = checkpoint;
+  j["split"] = split;
+  j["count"] = p.count;
+  j["loss"] = p.loss();
+  j["accuracy"] = p.accuracy();
+  if (have_top5) j["top5_accuracy"] = p.top5();
+  j["bad_images"] = bad.count();
+  for (std::size_t c = 0; c < report.per_class.size(); ++c) {
+    auto m = metrics_json(report.per_class[c]);
+    m["class"] = ds.class_names[c];
+    j["per_class"].push_back(m);
+  }
+  j["macro_avg"] = metrics_json(report.macro);
+  j["weighted_avg"] = metrics_json(report.weighted);
+  j["confusion"] = p.confusion.counts;
+  j["class_names"] = ds.class_names;
+
+  const auto out = fs::path(run_dir) / "eval" / split;
+  fs::create_directories(out);
+  char head[256];
+  std::snprintf(head, sizeof head, "%s split, %lld images, checkpoint %s\nloss %.4f  top-1 %.4f", split.c_str(),
+                static_cast<long long>(p.count), fs::path(checkpoint).filename().c_str(), p.loss(), p.accuracy());
+  std::string text = std::string(head) + (have_top5 ? "  top-5 " + std::to_string(p.top5()).substr(0, 6) : "") +
+                     "\n\n" + report_text(report);
+  write_file_atomic((out / "report.json").string(), j.dump(2) + "\n");
+  write_file_atomic((out / "report.txt").string(), text);
+  write_file_atomic((out / "confusion.csv").string(), confusion_csv(p.confusion, ds.class_names));
+  write_png((out / "confusion.png").string(),
+            draw_confusion(p.confusion, ds.class_names, config.name + ": " + split + " confusion matrix"));
+  std::printf("%s\nwritten to %s/ (report.json, report.txt, confusion.csv, confusion.png)\n", text.c_str(),
+              out.c_str());
+  return 0;
+}
+
+}  // namespace imgcls
