@@ -52,6 +52,15 @@ struct EvalOptions {
 void setup_eval(CLI::App& app);
 int run_eval(const EvalOptions& options);
 
+struct PlotOptions {
+  std::vector<std::string> runs;
+  std::string metric = "val_acc";
+  std::string out;
+};
+// `imgcls plot RUN_DIR... [--metric M] [--out FILE.png]`: runs overlaid on one chart.
+void setup_plot(CLI::App& app);
+int run_plot(const PlotOptions& options);
+
 struct BenchOptions {
   std::string config_path;
   std::vector<std::string> overrides;

@@ -34,6 +34,7 @@ int imgcls_main(int argc, char** argv) {
   setup_models(app);
   setup_summary(app);
   setup_eval(app);
+  setup_plot(app);
   setup_export(app);
   setup_bench(app);
 

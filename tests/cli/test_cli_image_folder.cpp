@@ -97,6 +97,9 @@ TEST(CliImageFolder, TrainsOnAGeneratedFolderAndCountsBadImages) {
   EXPECT_FALSE(png.empty());
   EXPECT_FALSE(cv::imread(out + "/curves.png").empty());
   EXPECT_EQ(test::run(kBinary + " eval " + dir / "nowhere").exit_code, 2);
+  const auto plot = test::run(kBinary + " plot " + out + " " + out + " --metric val_loss --out " + dir / "cmp.png");
+  ASSERT_EQ(plot.exit_code, 0) << plot.output;
+  EXPECT_EQ(cv::imread(dir / "cmp.png").cols, 800);
 
   // data.on_bad_image: error stops at the first bad file, naming it, with exit code 3.
   const auto strict = test::run(kBinary + " train " + dir / "folder.yaml data.on_bad_image=error --out " + dir / "run2");

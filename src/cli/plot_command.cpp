@@ -1,0 +1,53 @@
+// `imgcls plot RUN_DIR... [--metric val_acc] [--out FILE.png]`: one metric of several runs
+// on one chart, a line per run with its name in the legend (seed 000's comparison of three
+// architectures).
+#include <CLI/App.hpp>
+#include <CLI/Config.hpp>
+#include <CLI/Formatter.hpp>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/commands.hpp"
+#include "engine/run_files.hpp"
+#include "imgcls/errors.hpp"
+#include "report/plot.hpp"
+
+namespace imgcls {
+namespace fs = std::filesystem;
+
+void setup_plot(CLI::App& app) {
+  auto options = std::make_shared<PlotOptions>();
+  auto* cmd = app.add_subcommand("plot", "Overlay one metric of several runs on one chart (PNG)");
+  cmd->add_option("runs", options->runs, "Run directories")->required();
+  cmd->add_option("--metric", options->metric, "val_acc (default), val_loss, train_acc, train_loss or lr")
+      ->check(CLI::IsMember({"val_acc", "val_loss", "train_acc", "train_loss", "lr"}));
+  cmd->add_option("--out", options->out, "Output PNG (default: comparison-<metric>.png)");
+  cmd->callback([options]() { run_plot(*options); });
+}
+
+int run_plot(const PlotOptions& options) {
+  ChartSpec chart;
+  chart.title = options.metric + " per epoch";
+  chart.x_label = "epoch";
+  chart.y_label = options.metric;
+  for (const auto& run : options.runs) {
+    const auto rows = read_metrics_csv((fs::path(run) / "metrics.csv").string());
+    Series s;
+    s.label = fs::path(run).lexically_normal().filename().string();
+    if (s.label.empty()) s.label = fs::path(run).lexically_normal().parent_path().filename().string();
+    for (const auto& m : rows) {
+      s.x.push_back(static_cast<double>(m.epoch));
+      const auto& n = options.metric;
+      s.y.push_back(n == "val_acc" ? m.val_acc : n == "val_loss" ? m.val_loss : n == "train_acc" ? m.train_acc
+                                               : n == "train_loss" ? m.train_loss : m.lr);
+    }
+    chart.series.push_back(std::move(s));
+  }
+  const auto out = options.out.empty() ? "comparison-" + options.metric + ".png" : options.out;
+  write_png(out, draw_line_chart(chart, 800, 480));
+  std::printf("wrote %s (%zu runs)\n", out.c_str(), options.runs.size());
+  return 0;
+}
+
+}  // namespace imgcls
