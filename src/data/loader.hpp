@@ -1,7 +1,9 @@
 // Batches from a Dataset through a transform Pipeline, prepared by a pool of worker threads
 // ahead of the training step.
 //
-//   Loader loader(ds, pipeline, {.batch_size = 64, .shuffle = true, .workers = 2, .seed = 42});
+//   LoaderOptions o;
+//   o.batch_size = 64, o.shuffle = true, o.workers = 2, o.seed = 42;
+//   Loader loader(ds, pipeline, o);
 //   loader.start_epoch(epoch);
 //   for (Batch b; loader.next(b);) { ... }
 //

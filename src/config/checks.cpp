@@ -1,0 +1,128 @@
+#include "config/checks.hpp"
+
+#include "imgcls/errors.hpp"
+
+namespace imgcls {
+namespace {
+
+[[noreturn]] void fail(const std::string& where, const std::string& key, const std::string& what) {
+  throw ConfigError(where + ": " + key + ": " + what);
+}
+
+// Channels the dataset's decoded images have, before transforms.
+int64_t input_channels(const DataConfig& d) {
+  if (d.dataset == "image_folder") return d.channels;
+  return d.dataset == "cifar10" || d.dataset == "cifar100" ? 3 : 1;
+}
+
+// Checks one transform list on its own (normalize last, channel counts); returns the
+// number of channels it outputs.
+int64_t check_transform_list(const Config& c, const std::string& key, const std::vector<TransformSpec>& list) {
+  int64_t channels = input_channels(c.data);
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto& t = list[i];
+    const auto item = key + "[" + std::to_string(i) + "]." + t.name;
+    const auto where = t.where.empty() ? c.where(key) : t.where;
+    if (t.name == "grayscale") channels = t.num_output_channels;
+    if (t.name == "normalize") {
+      if (i + 1 != list.size())
+        fail(where, item, "normalize must be the last transform (it turns the image into normalised floats)");
+      for (const auto* v : {&t.mean, &t.std})
+        if (v->size() != 1 && static_cast<int64_t>(v->size()) != channels)
+          fail(where, item, "has " + std::to_string(v->size()) + " values but the images have " +
+                                std::to_string(channels) + " channel(s) here");
+    }
+  }
+  return channels;
+}
+
+void check_data(Config& c) {
+  auto& d = c.data;
+  if (d.channels != 1 && d.channels != 3) fail(c.where("data.channels"), "data.channels", "expected 1 or 3, got '" + std::to_string(d.channels) + "'");
+  const bool folder = d.dataset == "image_folder";
+  const auto folder_only = [&](const char* key, bool given) {
+    if (!folder && given)
+      fail(c.where(key), key, "is for data.dataset: image_folder only (data.dataset is '" + d.dataset + "')");
+  };
+  folder_only("data.train_root", !d.train_root.empty());
+  folder_only("data.val_root", !d.val_root.empty());
+  folder_only("data.test_root", !d.test_root.empty());
+  folder_only("data.channels", d.channels != 3);
+  if (folder && d.root.empty() && d.train_root.empty())
+    fail(c.where("data.dataset"), "data.root", "image_folder needs data.root (a folder of class folders) or data.train_root");
+  if (folder && !d.root.empty() && !d.train_root.empty())
+    fail(c.where("data.train_root"), "data.train_root", "give either data.root or data.train_root, not both");
+  if (!d.val_root.empty() && d.val == "test")
+    fail(c.where("data.val"), "data.val", "'test' conflicts with data.val_root; give one of them");
+
+  if (c.where("data.train_transforms") == "default") d.train_transforms = default_transforms(d, true);
+  if (c.where("data.val_transforms") == "default") d.val_transforms = default_transforms(d, false);
+  const auto train_channels = check_transform_list(c, "data.train_transforms", d.train_transforms);
+  const auto val_channels = check_transform_list(c, "data.val_transforms", d.val_transforms);
+  if (train_channels != val_channels)
+    fail(c.where("data.val_transforms"), "data.val_transforms",
+         "gives " + std::to_string(val_channels) + "-channel images but data.train_transforms gives " +
+             std::to_string(train_channels) + "; the model needs one input shape");
+}
+
+}  // namespace
+
+void check_combinations(Config& c) {
+  const auto& o = c.optimizer;
+  if (o.momentum != 0 && o.name != "sgd" && o.name != "rmsprop")
+    fail(c.where("optimizer.momentum"), "optimizer.momentum",
+         "only sgd and rmsprop use momentum, but optimizer.name is '" + o.name + "'");
+  if (o.nesterov && (o.name != "sgd" || o.momentum <= 0 || o.dampening != 0))
+    fail(c.where("optimizer.nesterov"), "optimizer.nesterov",
+         "needs optimizer.name: sgd with momentum > 0 and dampening 0 (as PyTorch)");
+  // PyTorch's AdamW defaults to weight_decay 0.01; without it AdamW is Adam.
+  if (o.name == "adamw" && c.where("optimizer.weight_decay") == "default") c.optimizer.weight_decay = 0.01;
+
+  for (std::size_t i = 0; i < c.data.classes.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (c.data.classes[i] == c.data.classes[j])
+        fail(c.where("data.classes"), "data.classes", "class " + std::to_string(c.data.classes[i]) + " is listed twice");
+  if (c.model.name == "torchscript" && c.model.path.empty())
+    fail(c.where("model.name"), "model.path", "torchscript needs model.path, a file written by scripts/export_resnet.py "
+                                              "or `imgcls export --torchscript`");
+  if (c.data.label == "coarse" && c.data.dataset != "cifar100")
+    fail(c.where("data.label"), "data.label", "coarse labels exist only for cifar100");
+
+  check_data(c);
+
+  const auto& s = c.scheduler;
+  if (s.name == "multistep") {
+    if (s.milestones.empty())
+      fail(c.where("scheduler.milestones"), "scheduler.milestones", "multistep needs a non-empty list of epochs");
+    for (std::size_t i = 1; i < s.milestones.size(); ++i)
+      if (s.milestones[i] <= s.milestones[i - 1])
+        fail(c.where("scheduler.milestones"), "scheduler.milestones", "epochs must be strictly increasing");
+  }
+  if (s.warmup_epochs > 0 && s.warmup_steps > 0)
+    fail(c.where("scheduler.warmup_steps"), "scheduler.warmup_steps",
+         "give either scheduler.warmup_epochs or scheduler.warmup_steps, not both");
+  if (s.warmup_epochs >= c.train.epochs)
+    fail(c.where("scheduler.warmup_epochs"), "scheduler.warmup_epochs",
+         "must be fewer than train.epochs (" + std::to_string(c.train.epochs) + ")");
+}
+
+
+std::vector<TransformSpec> default_transforms(const DataConfig& data, bool train) {
+  static_cast<void>(train);  // the defaults do not augment: the seeds' pipelines do not either
+  std::vector<TransformSpec> list;
+  if (data.dataset == "image_folder") {
+    TransformSpec resize;
+    resize.name = "resize";
+    resize.size = {data.image_size, data.image_size};
+    list.push_back(resize);
+  }
+  const std::size_t channels = static_cast<std::size_t>(input_channels(data));
+  TransformSpec normalize;
+  normalize.name = "normalize";
+  normalize.mean.assign(channels, 0.5);
+  normalize.std.assign(channels, 0.5);
+  list.push_back(normalize);
+  return list;
+}
+
+}  // namespace imgcls

@@ -1,0 +1,14 @@
+// The checks that span several keys (optimizer combinations, data and transform lists,
+// scheduler settings), run once every key has parsed; and the per-dataset default
+// transforms they fill in.
+#pragma once
+
+#include "imgcls/config/config.hpp"
+
+namespace imgcls {
+
+// Fills what depends on other keys (default transform lists, AdamW's weight decay) and
+// throws ConfigError "<where>: <key>: <what>" for combinations that cannot work.
+void check_combinations(Config& config);
+
+}  // namespace imgcls
