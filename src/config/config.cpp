@@ -45,13 +45,6 @@ struct Field {
   std::function<void(Config&, const YAML::Node&, const std::function<std::string(int)>&)> set_at;
 };
 
-std::string scalar_text(const YAML::Node& n) {
-  if (!n.IsDefined() || n.IsNull()) return "null";
-  if (n.IsScalar()) return n.Scalar();
-  YAML::Emitter e;
-  e << YAML::Flow << n;
-  return e.c_str();
-}
 
 template <class T>
 T parse_scalar(const YAML::Node& n, const std::string& expected) {
@@ -63,16 +56,6 @@ T parse_scalar(const YAML::Node& n, const std::string& expected) {
   }
 }
 
-std::string show_double(double v) {
-  // Shortest text that reads back as the same double (0.001, not 0.0010000000000000000208).
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::ostringstream os;
-    os.precision(precision);
-    os << v;
-    if (std::stod(os.str()) == v) return os.str();
-  }
-  return std::to_string(v);
-}
 
 template <class Ref>
 Field number_field(std::string key, Ref ref, std::string expected, std::function<bool(double)> ok) {
@@ -82,7 +65,7 @@ Field number_field(std::string key, Ref ref, std::string expected, std::function
     if (!std::isfinite(v) || !ok(v)) throw BadValue{expected};
     ref(c) = v;
   };
-  f.show = [ref](Config& c) { return show_double(ref(c)); };
+  f.show = [ref](Config& c) { return shortest_text(ref(c)); };
   return f;
 }
 
@@ -157,7 +140,7 @@ Field double_list_field(std::string key, Ref ref, std::size_t size, std::string 
   };
   f.show = [ref](Config& c) {
     std::string text = "[";
-    for (std::size_t i = 0; i < ref(c).size(); ++i) text += (i ? ", " : "") + show_double(ref(c)[i]);
+    for (std::size_t i = 0; i < ref(c).size(); ++i) text += (i ? ", " : "") + shortest_text(ref(c)[i]);
     return text + "]";
   };
   return f;
@@ -409,7 +392,7 @@ void flatten(const YAML::Node& map, const std::string& prefix, const std::string
       out[key] = Leaf{it->second, where};
     } else if (is_section(key)) {
       if (it->second.IsNull()) continue;  // an empty section: all defaults
-      if (!it->second.IsMap()) fail(where, key, "expected a mapping of keys, got '" + scalar_text(it->second) + "'");
+      if (!it->second.IsMap()) fail(where, key, "expected a mapping of keys, got '" + yaml_text(it->second) + "'");
       flatten(it->second, key, origin, out);
     } else {
       fail(where, key, "unknown key" + did_you_mean(key));
@@ -490,7 +473,7 @@ Config parse_config(const std::string& text, const std::string& origin, const st
       else field.set(config, it->second.node);
     } catch (const BadValue& bad) {
       fail(bad.line > 0 ? where_at(bad.line) : where, field.key + bad.subkey,
-           "expected " + bad.expected + ", got '" + (bad.got.empty() ? scalar_text(it->second.node) : bad.got) + "'");
+           "expected " + bad.expected + ", got '" + (bad.got.empty() ? yaml_text(it->second.node) : bad.got) + "'");
     }
     config.origins[field.key] = it->second.where;
   }

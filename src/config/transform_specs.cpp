@@ -12,30 +12,12 @@
 namespace imgcls {
 namespace {
 
-std::string node_text(const YAML::Node& n) {
-  if (!n.IsDefined() || n.IsNull()) return "null";
-  if (n.IsScalar()) return n.Scalar();
-  YAML::Emitter e;
-  e << YAML::Flow << n;
-  return e.c_str();
-}
-
-std::string show(double v) {
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::ostringstream os;
-    os.precision(precision);
-    os << v;
-    if (std::stod(os.str()) == v) return os.str();
-  }
-  return std::to_string(v);
-}
-
 template <class T>
 std::string show_list(const std::vector<T>& v) {
   std::string s = "[";
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (i) s += ", ";
-    if constexpr (std::is_floating_point_v<T>) s += show(v[i]);
+    if constexpr (std::is_floating_point_v<T>) s += shortest_text(v[i]);
     else s += std::to_string(v[i]);
   }
   return s + "]";
@@ -76,7 +58,7 @@ class ParamParser {
   ParamParser(int line, std::string subkey) : line_(line), subkey_(std::move(subkey)) {}
 
   [[noreturn]] void bad(const YAML::Node& n, const std::string& expected) const {
-    throw TransformListError{line_, subkey_, expected, node_text(n)};
+    throw TransformListError{line_, subkey_, expected, yaml_text(n)};
   }
   double number(const YAML::Node& n, const std::string& expected) const {
     if (!n.IsScalar()) bad(n, expected);
@@ -234,7 +216,7 @@ TransformSpec parse_item(const YAML::Node& item, std::size_t index, int line) {
     value = item.begin()->second;
   } else {
     throw TransformListError{line, prefix, "a transform: a name, or a map of one name to its parameters",
-                             node_text(item)};
+                             yaml_text(item)};
   }
   const auto* kind = find_kind(name);
   if (!kind) {
@@ -259,7 +241,7 @@ TransformSpec parse_item(const YAML::Node& item, std::size_t index, int line) {
     }
   } else if (value.IsDefined() && !value.IsNull()) {
     if (kind->bare.empty())
-      throw TransformListError{line, subkey, "a map of parameters (" + join(kind->params, ", ") + ")", node_text(value)};
+      throw TransformListError{line, subkey, "a map of parameters (" + join(kind->params, ", ") + ")", yaml_text(value)};
     set_param(t, kind->bare, value, ParamParser(line, subkey));
   }
   const auto missing = [&](const std::string& param) {
@@ -279,6 +261,14 @@ TransformSpec parse_item(const YAML::Node& item, std::size_t index, int line) {
 
 }  // namespace
 
+std::string yaml_text(const YAML::Node& n) {
+  if (!n.IsDefined() || n.IsNull()) return "null";
+  if (n.IsScalar()) return n.Scalar();
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
 const std::vector<std::string>& transform_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> n;
@@ -294,7 +284,7 @@ std::vector<TransformSpec> parse_transform_list(const YAML::Node& list,
   if (list.IsNull()) return {};
   if (!list.IsSequence())
     throw TransformListError{list_line, "", "a list of transforms, e.g. [resize: 256, center_crop: 224]",
-                             node_text(list)};
+                             yaml_text(list)};
   std::vector<TransformSpec> out;
   std::size_t index = 0;
   for (const auto& item : list) {
@@ -322,8 +312,8 @@ std::string transform_list_yaml(const std::vector<TransformSpec>& list) {
     if (n == "random_resized_crop") add("scale", show_list(t.scale)), add("ratio", show_list(t.ratio));
     if (n == "rotation") add("degrees", show_list(t.degrees));
     if (n == "resize" || n == "random_resized_crop" || n == "rotation") add("interpolation", t.interpolation);
-    if (n == "random_crop" || n == "rotation") add("fill", show(t.fill));
-    if (n == "hflip" || n == "vflip") add("p", show(t.p));
+    if (n == "random_crop" || n == "rotation") add("fill", shortest_text(t.fill));
+    if (n == "hflip" || n == "vflip") add("p", shortest_text(t.p));
     if (n == "color_jitter") {
       if (!t.brightness.empty()) add("brightness", show_list(t.brightness));
       if (!t.contrast.empty()) add("contrast", show_list(t.contrast));

@@ -34,6 +34,10 @@ std::vector<TransformSpec> parse_transform_list(const YAML::Node& list,
 // back gives the same specs: [{resize: {size: [256, 256], interpolation: bilinear}}, ...].
 std::string transform_list_yaml(const std::vector<TransformSpec>& list);
 
+// A node as the text a message quotes: a scalar as written, anything else as flow YAML,
+// "null" for a missing or null node.
+std::string yaml_text(const YAML::Node& node);
+
 // The names parse_transform_list accepts, in documentation order.
 const std::vector<std::string>& transform_names();
 

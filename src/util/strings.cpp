@@ -1,5 +1,7 @@
 #include "util/strings.hpp"
 
+#include <sstream>
+
 #include <algorithm>
 #include <cctype>
 
@@ -37,6 +39,16 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
     }
   }
   return row[b.size()];
+}
+
+std::string shortest_text(double v) {
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::ostringstream os;
+    os.precision(precision);
+    os << v;
+    if (std::stod(os.str()) == v) return os.str();
+  }
+  return std::to_string(v);
 }
 
 }  // namespace imgcls

@@ -13,5 +13,7 @@ std::string to_lower(std::string s);
 std::string join(const std::vector<std::string>& parts, const std::string& sep);
 // Levenshtein distance, for "did you mean" hints.
 std::size_t edit_distance(const std::string& a, const std::string& b);
+// The shortest decimal text that reads back as the same double (0.001, not 0.0010000000000000000208).
+std::string shortest_text(double v);
 
 }  // namespace imgcls
