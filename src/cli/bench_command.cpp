@@ -10,7 +10,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <thread>
 
 #include "cli/commands.hpp"
 #include "data/loader.hpp"
@@ -27,22 +26,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int64_t workers_of(const Config& c) {
-  return c.data.workers >= 0 ? c.data.workers
-                             : std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()));
-}
-
 int run_bench_data(const BenchOptions& options) {
   const auto config = load_config(options.config_path, options.overrides);
   const auto splits = make_splits(config);
   const Pipeline pipeline(config.data.train_transforms, splits.train.channels);
-  LoaderOptions o;
-  o.batch_size = config.data.batch_size;
-  o.shuffle = true;
-  o.drop_last = config.data.drop_last;
-  o.workers = workers_of(config);
-  o.prefetch = config.data.prefetch;
-  o.seed = static_cast<uint64_t>(config.seed);
+  auto o = loader_options(config, /*train=*/true);
   o.height = splits.height, o.width = splits.width;
   BadImageLog bad([](const std::string& m) { std::fprintf(stderr, "warning: %s (skipped)\n", m.c_str()); });
   Loader loader(splits.train, pipeline, o, &bad);

@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "cli/commands.hpp"
 #include "data/splits.hpp"
@@ -72,11 +71,7 @@ int run_eval(const EvalOptions& options) {
   const auto device = pick_device(config);
   model->to(device);
   const Pipeline pipeline(config.data.val_transforms, data.train.channels);
-  LoaderOptions lo;
-  lo.batch_size = std::max<int64_t>(config.data.batch_size, 256);
-  lo.workers = config.data.workers >= 0 ? config.data.workers
-                                        : std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()));
-  lo.prefetch = config.data.prefetch;
+  auto lo = loader_options(config, /*train=*/false);
   lo.pin_memory = device.is_cuda();
   lo.height = data.height, lo.width = data.width;
   BadImageLog bad([](const std::string& m) { std::fprintf(stderr, "warning: %s (skipped)\n", m.c_str()); });

@@ -11,6 +11,7 @@
 
 #include "data/image_folder.hpp"
 #include "data/transforms.hpp"
+#include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
 
 namespace imgcls {
@@ -32,6 +33,19 @@ int64_t BadImageLog::count() const {
 std::vector<std::string> BadImageLog::paths() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return {paths_.begin(), paths_.end()};
+}
+
+LoaderOptions loader_options(const Config& config, bool train) {
+  const auto& d = config.data;
+  LoaderOptions o;
+  o.batch_size = train ? d.batch_size : std::max<int64_t>(d.batch_size, 256);
+  o.shuffle = train;
+  o.drop_last = train && d.drop_last;
+  o.workers = d.workers >= 0 ? d.workers : std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()));
+  o.prefetch = d.prefetch;
+  o.seed = static_cast<uint64_t>(config.seed);
+  o.skip_bad_images = d.on_bad_image == "skip";
+  return o;
 }
 
 struct Loader::State {

@@ -34,6 +34,7 @@
 namespace imgcls {
 
 class Pipeline;
+struct Config;
 
 struct Batch {
   at::Tensor images;             // float32, B x C x H x W, normalised
@@ -68,6 +69,12 @@ class BadImageLog {
   std::set<std::string> paths_;
   std::function<void(const std::string&)> on_first_;
 };
+
+// The options a config asks for: for training (data.batch_size, shuffled, data.drop_last)
+// or evaluation (batches of at least 256, in order); data.workers ("auto" = one per core),
+// data.prefetch, the seed, data.on_bad_image. pin_memory and the expected size are the
+// caller's to set.
+LoaderOptions loader_options(const Config& config, bool train);
 
 class Loader {
  public:

@@ -18,7 +18,6 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <thread>
 
 #include "data/loader.hpp"
 #include "data/splits.hpp"
@@ -93,22 +92,13 @@ struct Trainer::Impl {
   std::string amp = "none";
   Clock::time_point started = Clock::now();
   double seconds_before = 0;  // total_seconds of the run before this process (resume)
-  int64_t eval_batch_size = 256;
   int64_t steps_per_epoch = 0, optimizer_steps_per_epoch = 0;
   bool already_finished = false;
 
   bool have_val() const { return data.val.size() > 0; }
   LoaderOptions loader_options(bool train) const {
-    LoaderOptions o;
-    o.batch_size = train ? config.data.batch_size : eval_batch_size;
-    o.shuffle = train;
-    o.drop_last = train && config.data.drop_last;
-    o.workers = config.data.workers >= 0 ? config.data.workers
-                                         : std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()));
-    o.prefetch = config.data.prefetch;
+    auto o = imgcls::loader_options(config, train);
     o.pin_memory = device.is_cuda();
-    o.seed = static_cast<uint64_t>(config.seed);
-    o.skip_bad_images = config.data.on_bad_image == "skip";
     o.height = data.height, o.width = data.width;
     return o;
   }
@@ -172,7 +162,6 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
     for (const auto& g : groups) m.lr_scales.push_back(g.lr_scale);
     m.optimizer = make_optimizer(c.optimizer, std::move(groups));
   }
-  m.eval_batch_size = std::max<int64_t>(c.data.batch_size, 256);
   m.steps_per_epoch = c.data.drop_last ? m.data.train.size() / c.data.batch_size
                                        : (m.data.train.size() + c.data.batch_size - 1) / c.data.batch_size;
   if (m.steps_per_epoch == 0)

@@ -95,14 +95,7 @@ TEST(Cifar, ValidateOnTheTestSplit) {
   EXPECT_EQ(splits.test.size(), 10);
 }
 
-std::string data_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const DataError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string data_error(const std::function<void()>& f) { return test::message_of<DataError>(f); }
 
 TEST(Cifar, BadFilesAreNamed) {
   test::TempDir dir;

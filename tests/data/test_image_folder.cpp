@@ -22,14 +22,7 @@ void png(const std::string& path, int h = 6, int w = 5, int value = 100) {
   ASSERT_TRUE(cv::imwrite(path, cv::Mat(h, w, CV_8UC3, cv::Scalar(value, value / 2, 255 - value))));
 }
 
-std::string data_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const DataError& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string data_error(const std::function<void()>& f) { return test::message_of<DataError>(f); }
 
 TEST(ImageFolder, ClassOrderAndFilesFollowTorchvision) {
   test::TempDir dir;
