@@ -12,7 +12,7 @@
 //      model.pooling: avg (AdaptiveAvgPool2d(2), the seed's AvgPool2d(4) on 32x32), max
 //      (AdaptiveMaxPool2d(2)) or stride (the second convolution with stride 2, no pooling),
 //      Linear(flat, k). 21,699 parameters with avg, hidden 32, 3x32x32, 3 classes. The seed's
-//      Normalize layer is the data pipeline's job here (data.mean / data.std).
+//      Normalize layer is the data pipeline's job here (a normalize item in data.*_transforms).
 #pragma once
 
 #include <torch/nn/modules/container/sequential.h>
