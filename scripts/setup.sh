@@ -54,4 +54,8 @@ if ! have torch "$IMGCLS_TORCH_VERSION" || ! have torchvision "$IMGCLS_TORCHVISI
   log "installing torch==$IMGCLS_TORCH_VERSION torchvision==$IMGCLS_TORCHVISION_VERSION into $venv (several GB, once)"
   "$py" -m pip install -q --no-cache-dir "torch==$IMGCLS_TORCH_VERSION" "torchvision==$IMGCLS_TORCHVISION_VERSION"
 fi
+if ! have tensorboard "$IMGCLS_TENSORBOARD_VERSION" || ! have onnx "$IMGCLS_ONNX_VERSION"; then
+  log "installing tensorboard==$IMGCLS_TENSORBOARD_VERSION onnx==$IMGCLS_ONNX_VERSION into $venv (tests, to_onnx.py)"
+  "$py" -m pip install -q --no-cache-dir "tensorboard==$IMGCLS_TENSORBOARD_VERSION" "onnx==$IMGCLS_ONNX_VERSION"
+fi
 log "torch $("$py" -c 'import torch; print(torch.__version__)') in $venv"

@@ -36,10 +36,13 @@ int run_summary(const SummaryOptions& options);
 
 struct ExportOptions {
   std::string run_dir;
-  std::string torchscript;  // output file
+  std::string format;       // state_dict (default) | torchscript
+  std::string out;          // the file to write
+  std::string torchscript;  // --torchscript FILE: --format torchscript --out FILE
   std::string checkpoint = "best";
 };
-// `imgcls export RUN_DIR --torchscript OUT.pt`: a fine-tuned backbone for the next run.
+// `imgcls export RUN_DIR --format state_dict|torchscript --out FILE`: the weights for
+// PyTorch (scripts/reference_models.py, to_onnx.py) or a fine-tuned backbone for the next run.
 void setup_export(CLI::App& app);
 int run_export(const ExportOptions& options);
 
@@ -60,6 +63,33 @@ struct PlotOptions {
 // `imgcls plot RUN_DIR... [--metric M] [--out FILE.png]`: runs overlaid on one chart.
 void setup_plot(CLI::App& app);
 int run_plot(const PlotOptions& options);
+
+struct PredictOptions {
+  std::string run;                  // RUN_DIR or a checkpoint
+  std::vector<std::string> inputs;  // image files and folders
+  int64_t top_k = 5;
+  std::string format = "csv";       // csv | json
+  std::string out;                  // "" = print
+  std::string grid;                 // PNG of the images titled with their predictions
+  int64_t grid_max = 64;
+};
+// `imgcls predict RUN_DIR IMAGE_OR_DIR... [--top-k K] [--format csv|json] [--grid OUT.png]`.
+void setup_predict(CLI::App& app);
+int run_predict(const PredictOptions& options);
+
+struct SweepOptions {
+  std::string sweep_path;
+  std::vector<std::string> overrides;
+  int jobs = 1;
+  bool dry_run = false;
+  std::string out;   // "" = sweeps/<name>
+  std::string emit;  // "slurm"
+  bool collect = false;
+};
+// `imgcls sweep SWEEP.yaml [--jobs N] [--dry-run] [--out DIR] [--emit slurm] [--collect]`.
+// Throws TrainError (exit 4) when a trial failed, InterruptedError when stopped by a signal.
+void setup_sweep(CLI::App& app);
+int run_sweep(const SweepOptions& options);
 
 struct BenchOptions {
   std::string config_path;

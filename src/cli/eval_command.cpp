@@ -15,6 +15,7 @@
 #include "engine/checkpoint.hpp"
 #include "engine/device.hpp"
 #include "engine/evaluator.hpp"
+#include "engine/trained_run.hpp"
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
 #include "imgcls/io/atomic_file.hpp"
@@ -25,21 +26,6 @@
 namespace imgcls {
 namespace fs = std::filesystem;
 namespace {
-
-// RUN_DIR -> its best.pt (else last.pt); a checkpoint file -> the run two folders up.
-std::pair<std::string, std::string> run_and_checkpoint(const std::string& target) {
-  if (fs::is_regular_file(target)) {
-    const auto run = fs::path(target).parent_path().parent_path();
-    if (!fs::exists(run / "config.yaml"))
-      throw UsageError(target + ": a checkpoint must sit in RUN_DIR/checkpoints/ (next to RUN_DIR/config.yaml)");
-    return {run.string(), target};
-  }
-  if (!fs::is_directory(target)) throw UsageError(target + ": no such run directory or checkpoint");
-  if (!fs::exists(fs::path(target) / "config.yaml")) throw UsageError(target + ": not a run directory (no config.yaml)");
-  for (const auto* name : {"best.pt", "last.pt"})
-    if (fs::exists(fs::path(target) / "checkpoints" / name)) return {target, (fs::path(target) / "checkpoints" / name).string()};
-  throw UsageError(target + ": has no checkpoints/best.pt or last.pt (did the run finish an epoch?)");
-}
 
 nlohmann::json metrics_json(const ClassMetrics& m) {
   return {{"precision", m.precision}, {"recall", m.recall}, {"f1", m.f1}, {"support", m.support}};
@@ -58,8 +44,10 @@ void setup_eval(CLI::App& app) {
 }
 
 int run_eval(const EvalOptions& options) {
-  const auto [run_dir, checkpoint] = run_and_checkpoint(options.target);
-  const auto config = load_config(run_dir + "/config.yaml", options.overrides);
+  const auto run = open_trained_run(options.target, options.overrides);
+  const auto& config = run.config;
+  const auto& run_dir = run.dir;
+  const auto& checkpoint = run.checkpoint;
   const auto data = make_splits(config);
   std::string split = options.split;
   if (split.empty()) split = data.test.size() > 0 ? "test" : "val";

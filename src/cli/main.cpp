@@ -34,7 +34,9 @@ int imgcls_main(int argc, char** argv) {
   setup_models(app);
   setup_summary(app);
   setup_eval(app);
+  setup_predict(app);
   setup_plot(app);
+  setup_sweep(app);
   setup_export(app);
   setup_bench(app);
 

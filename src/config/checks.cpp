@@ -9,12 +9,6 @@ namespace {
   throw ConfigError(where + ": " + key + ": " + what);
 }
 
-// Channels the dataset's decoded images have, before transforms.
-int64_t input_channels(const DataConfig& d) {
-  if (d.dataset == "image_folder") return d.channels;
-  return d.dataset == "cifar10" || d.dataset == "cifar100" ? 3 : 1;
-}
-
 // Checks one transform list on its own (normalize last, channel counts); returns the
 // number of channels it outputs.
 int64_t check_transform_list(const Config& c, const std::string& key, const std::vector<TransformSpec>& list) {
@@ -66,6 +60,11 @@ void check_data(Config& c) {
 }
 
 }  // namespace
+
+int64_t input_channels(const DataConfig& d) {
+  if (d.dataset == "image_folder") return d.channels;
+  return d.dataset == "cifar10" || d.dataset == "cifar100" ? 3 : 1;
+}
 
 void check_combinations(Config& c) {
   const auto& o = c.optimizer;

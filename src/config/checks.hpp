@@ -11,4 +11,8 @@ namespace imgcls {
 // throws ConfigError "<where>: <key>: <what>" for combinations that cannot work.
 void check_combinations(Config& config);
 
+// Channels the dataset's decoded images have, before any transform (3 for CIFAR, 1 for the
+// MNIST family, data.channels for image folders).
+int64_t input_channels(const DataConfig& data);
+
 }  // namespace imgcls

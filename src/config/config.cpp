@@ -326,6 +326,7 @@ const std::vector<Field>& schema() {
     f.push_back(choice_field("train.on_nan", IMGCLS_REF(train.on_nan), {"stop", "skip_batch"}));
     f.push_back(int_field("output.keep_last", IMGCLS_REF(output.keep_last), 0,
                           "a non-negative integer (0 = keep no epoch-N.pt)"));
+    f.push_back(bool_field("logging.tensorboard", IMGCLS_REF(logging.tensorboard)));
     return f;
   }();
   return fields;
@@ -528,7 +529,8 @@ std::string value_text(const Config& config, const std::string& dotted_key) {
 std::string frozen_config_hash(const Config& config) {
   // Loader settings do not change results: batches and augmentations depend only on the seed.
   static const std::set<std::string> may_change = {"name",          "device",        "threads",      "train.epochs",
-                                                   "train.log_every", "data.workers", "data.prefetch"};
+                                                   "train.log_every", "data.workers", "data.prefetch",
+                                                   "logging.tensorboard"};
   Config copy = config;
   std::string text;
   for (const auto& field : schema())

@@ -17,11 +17,6 @@ namespace {
 
 bool hidden(const fs::path& p) { return !p.filename().empty() && p.filename().string().front() == '.'; }
 
-bool is_image_file(const fs::path& p) {
-  static const std::set<std::string> extensions = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"};
-  return extensions.count(to_lower(p.extension().string())) > 0;
-}
-
 // Sorted sub-folders of `dir` (hidden ones skipped), following symlinks.
 std::vector<std::string> sub_folders(const fs::path& dir) {
   std::vector<std::string> names;
@@ -38,7 +33,7 @@ void collect_images(const fs::path& dir, std::vector<std::string>& out) {
   for (const auto& entry : fs::directory_iterator(dir, fs::directory_options::follow_directory_symlink)) {
     if (hidden(entry.path())) continue;
     if (entry.is_directory()) dirs.push_back(entry.path());
-    else if (entry.is_regular_file() && is_image_file(entry.path())) files.push_back(entry.path());
+    else if (entry.is_regular_file() && is_image_file(entry.path().string())) files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
   std::sort(dirs.begin(), dirs.end());
@@ -65,6 +60,18 @@ bool jpeg_complete(const std::vector<unsigned char>& b) {
 }
 
 }  // namespace
+
+bool is_image_file(const std::string& path) {
+  static const std::set<std::string> extensions = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"};
+  return extensions.count(to_lower(fs::path(path).extension().string())) > 0;
+}
+
+std::vector<std::string> list_images(const std::string& dir) {
+  check_root(dir);
+  std::vector<std::string> out;
+  collect_images(dir, out);
+  return out;
+}
 
 std::vector<std::string> image_folder_classes(const std::string& root) {
   check_root(root);

@@ -24,6 +24,13 @@ namespace imgcls {
 Dataset scan_image_folder(const std::string& root, int64_t channels,
                           const std::vector<std::string>* classes = nullptr);
 
+// Whether `path` has one of the image extensions above (any case).
+bool is_image_file(const std::string& path);
+
+// The image files under `dir`, recursively, in the order above. Throws DataError when `dir`
+// does not exist or is not a folder.
+std::vector<std::string> list_images(const std::string& dir);
+
 // Only the class names of `root` (no files listed): what a model needs to be built.
 std::vector<std::string> image_folder_classes(const std::string& root);
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "config/checks.hpp"
 #include "data/cifar.hpp"
 #include "data/image_folder.hpp"
 #include "data/mnist.hpp"
@@ -46,8 +47,7 @@ std::pair<int64_t, int64_t> input_size(const Config& c, const Dataset& train) {
 
 DataShape data_shape(const Config& config) {
   const auto& d = config.data;
-  const Pipeline val(d.val_transforms, d.dataset == "image_folder" ? d.channels
-                                       : d.dataset == "cifar10" || d.dataset == "cifar100" ? 3 : 1);
+  const Pipeline val(d.val_transforms, input_channels(d));
   DataShape shape{val.out_channels(), 28, 28, 10};
   if (d.dataset == "cifar10" || d.dataset == "cifar100") {
     shape.height = shape.width = 32;

@@ -1,6 +1,9 @@
 #include "engine/run_files.hpp"
 
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -10,6 +13,7 @@
 #include "imgcls/errors.hpp"
 #include "imgcls/io/atomic_file.hpp"
 #include "report/plot.hpp"
+#include "report/tensorboard.hpp"
 
 namespace imgcls {
 namespace {
@@ -63,6 +67,45 @@ void write_curves_png(const std::string& path, const std::string& title, const s
     tl.push_back(m.train_loss), vl.push_back(m.val_loss), ta.push_back(m.train_acc), va.push_back(m.val_acc);
   }
   write_png(path, draw_training_curves(title, epoch, tl, vl, ta, va));
+}
+
+void write_tensorboard(const std::string& tb_dir, const std::vector<EpochMetrics>& rows) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(tb_dir, ec);
+  if (ec) throw IoError(tb_dir + ": cannot create the TensorBoard folder: " + ec.message());
+  const std::string prefix = "events.out.tfevents.", suffix = ".imgcls";
+  std::string path;
+  double start = 0;
+  for (const auto& entry : fs::directory_iterator(tb_dir)) {
+    const auto name = entry.path().filename().string();
+    if (name.size() > prefix.size() + suffix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      path = entry.path().string();
+      start = std::atof(name.substr(prefix.size()).c_str());
+    }
+  }
+  if (path.empty()) {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now).count();
+    start = static_cast<double>(seconds);
+    path = tb_dir + "/" + prefix + std::to_string(seconds) + suffix;
+  }
+  std::vector<Scalar> scalars;
+  double wall = start;
+  for (const auto& m : rows) {
+    wall += std::isfinite(m.epoch_seconds) ? m.epoch_seconds : 0;
+    const auto add = [&](const char* tag, double v) {
+      if (std::isfinite(v)) scalars.push_back(Scalar{tag, m.epoch, v, wall});
+    };
+    add("loss/train", m.train_loss);
+    add("loss/val", m.val_loss);
+    add("accuracy/train", m.train_acc);
+    add("accuracy/val", m.val_acc);
+    add("lr", m.lr);
+    add("images_per_second", m.images_per_second);
+  }
+  write_event_file(path, scalars, start);
 }
 
 std::vector<EpochMetrics> read_metrics_csv(const std::string& path) {

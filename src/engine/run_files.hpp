@@ -18,6 +18,12 @@ void write_metrics_jsonl(const std::string& path, const std::vector<EpochMetrics
 // curves.png: loss and accuracy per epoch, train vs validation (report/plot.hpp).
 void write_curves_png(const std::string& path, const std::string& title, const std::vector<EpochMetrics>& rows);
 
+// tb/events.out.tfevents.<start>.imgcls: the same rows as TensorBoard scalars (loss/train,
+// loss/val, accuracy/train, accuracy/val, lr, images_per_second; step = epoch), the whole
+// file rewritten each time. The file already in `tb_dir` is reused, so a resumed run keeps
+// one event file; wall times are its start plus the epochs' seconds.
+void write_tensorboard(const std::string& tb_dir, const std::vector<EpochMetrics>& rows);
+
 // Reads a metrics.csv back (as written above; unknown extra columns are ignored). Throws
 // IoError naming the file for a missing file or a malformed row.
 std::vector<EpochMetrics> read_metrics_csv(const std::string& path);

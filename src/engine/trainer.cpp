@@ -414,6 +414,7 @@ void Trainer::Impl::write_summary(const RunSummary& s) const {
                   {"val", data.val.size()},
                   {"test", data.test.size()},
                   {"classes", data.train.class_names},
+                  {"input", {data.channels, data.height, data.width}},
                   {"bad_images", bad_images ? bad_images->count() : 0}};
   if (bad_images && bad_images->count() > 0) j["dataset"]["bad_image_paths"] = bad_images->paths();
   j["versions"] = {{"imgcls", runtime.imgcls_version},
@@ -463,6 +464,7 @@ RunSummary Trainer::train() {
   try {
     write_metrics_csv(m.paths.metrics(), p.history);  // drops rows a killed run wrote after its checkpoint
     write_metrics_jsonl(m.paths.metrics_jsonl(), p.history);
+    if (c.logging.tensorboard && !p.history.empty()) write_tensorboard(m.paths.tensorboard(), p.history);
     for (int64_t epoch = p.epoch + 1; epoch <= c.train.epochs && !m.early_stopping->should_stop(); ++epoch) {
       auto metrics = train_one_epoch(epoch);
       const bool validated = !m.have_val() || std::isfinite(metrics.val_acc);
@@ -486,6 +488,7 @@ RunSummary Trainer::train() {
       write_metrics_csv(m.paths.metrics(), p.history);
       write_metrics_jsonl(m.paths.metrics_jsonl(), p.history);
       write_curves_png(m.paths.curves(), c.name, p.history);
+      if (c.logging.tensorboard) write_tensorboard(m.paths.tensorboard(), p.history);
       s.epochs_run = epoch;
       s.best_epoch = p.best_epoch;
       if (improved) s.best_val_acc = metrics.val_acc;

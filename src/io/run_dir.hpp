@@ -15,6 +15,7 @@ struct RunPaths {
   std::string metrics() const { return dir + "/metrics.csv"; }
   std::string metrics_jsonl() const { return dir + "/metrics.jsonl"; }
   std::string curves() const { return dir + "/curves.png"; }
+  std::string tensorboard() const { return dir + "/tb"; }
   std::string summary() const { return dir + "/summary.json"; }
   std::string log() const { return dir + "/train.log"; }
   std::string checkpoints() const { return dir + "/checkpoints"; }

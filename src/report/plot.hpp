@@ -38,6 +38,19 @@ cv::Mat draw_training_curves(const std::string& title, const std::vector<double>
 cv::Mat draw_confusion(const ConfusionMatrix& cm, const std::vector<std::string>& class_names,
                        const std::string& title);
 
+// One image of a prediction grid: the picture (8-bit, 1 or 3 channels RGB, any size) and
+// its caption lines. `correct`: +1 green (prediction matches the known label), -1 red
+// (it does not), 0 black (label unknown).
+struct GridTile {
+  cv::Mat image;
+  std::vector<std::string> lines;
+  int correct = 0;
+};
+
+// The seeds' "Label: X, Predicted: Y" figure: tiles of `tile` x `tile` pixels (images
+// scaled to fit, aspect kept), captions under each, about square.
+cv::Mat draw_image_grid(const std::vector<GridTile>& tiles, const std::string& title, int tile = 160);
+
 // PNG-encodes `image` and writes it atomically. Throws IoError.
 void write_png(const std::string& path, const cv::Mat& image);
 

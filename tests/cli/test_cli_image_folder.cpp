@@ -1,5 +1,6 @@
 // End to end: `imgcls train` on a generated image folder (JPEG and PNG, pre-split train and
-// test folders, bad files among them), with augmentation and worker threads.
+// test folders, bad files among them), with augmentation and worker threads; then eval,
+// predict and plot on the trained run.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -100,6 +101,38 @@ TEST(CliImageFolder, TrainsOnAGeneratedFolderAndCountsBadImages) {
   const auto plot = test::run(kBinary + " plot " + out + " " + out + " --metric val_loss --out " + dir / "cmp.png");
   ASSERT_EQ(plot.exit_code, 0) << plot.output;
   EXPECT_EQ(cv::imread(dir / "cmp.png").cols, 800);
+
+  // imgcls predict: the test folder (labels from the class folders) and an unreadable file.
+  std::ofstream(dir / "test/green/broken.png") << "not a png";
+  const auto pr = test::run(kBinary + " predict " + out + " " + dir / "test" + " --top-k 3 --format json --out " +
+                            dir / "pred.json --grid " + dir / "grid.png");
+  ASSERT_EQ(pr.exit_code, 0) << pr.output;
+  EXPECT_NE(pr.output.find("broken.png"), std::string::npos) << pr.output;  // reported, skipped
+  const auto preds = nlohmann::json::parse(test::read_text(dir / "pred.json"));
+  ASSERT_EQ(preds.size(), 18u);
+  int correct = 0;
+  for (const auto& p : preds) {
+    ASSERT_EQ(p["top"].size(), 3u);
+    double sum = 0;
+    for (std::size_t i = 0; i < 3; ++i) {
+      sum += p["top"][i]["probability"].get<double>();
+      if (i > 0) EXPECT_GE(p["top"][i - 1]["probability"].get<double>(), p["top"][i]["probability"].get<double>());
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-5);  // all three classes
+    EXPECT_EQ(p["label"], fs::path(p["path"].get<std::string>()).parent_path().filename().string());
+    correct += p["top"][0]["class"] == p["label"];
+  }
+  EXPECT_NEAR(correct / 18.0, report["accuracy"].get<double>(), 1e-9);  // the same model, the same transforms
+  const auto grid = cv::imread(dir / "grid.png");
+  ASSERT_FALSE(grid.empty());
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(grid, mean, stddev);
+  EXPECT_GT(stddev[0], 10.0);  // images and captions, not a blank canvas
+  const auto csv = test::run(kBinary + " predict " + out + " " + dir / "test/red/0.png -k 1");
+  ASSERT_EQ(csv.exit_code, 0) << csv.output;
+  EXPECT_NE(csv.output.find("path,label,class_1,prob_1\n"), std::string::npos) << csv.output;
+  EXPECT_EQ(test::run(kBinary + " predict " + out + " " + dir / "test/green/broken.png").exit_code, 3);
+  fs::remove(dir / "test/green/broken.png");
 
   // data.on_bad_image: error stops at the first bad file, naming it, with exit code 3.
   const auto strict = test::run(kBinary + " train " + dir / "folder.yaml data.on_bad_image=error --out " + dir / "run2");

@@ -1,7 +1,10 @@
 // Classification metrics against values computed by hand (scikit-learn's definitions with
 // zero_division=0), including a class with no samples and one with no predictions; the
-// confusion layout; and the charts (size, not blank).
+// confusion layout; the charts (size, not blank); TensorBoard record framing (read back by
+// TensorBoard itself in tests/cli/test_cli_export.cpp).
 #include <gtest/gtest.h>
+
+#include <cstring>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -9,6 +12,7 @@
 
 #include "report/classification_report.hpp"
 #include "report/plot.hpp"
+#include "report/tensorboard.hpp"
 #include "test_util.hpp"
 
 namespace imgcls {
@@ -74,6 +78,37 @@ TEST(Report, ChartsHaveTheirSizeAndAreNotBlank) {
   const auto cm_img = draw_confusion(example(), {"a", "b", "c", "d"}, "confusion");
   EXPECT_GT(cm_img.cols, 4 * 36);
   EXPECT_GT(cm_img.rows, 4 * 36);
+}
+
+}  // namespace
+}  // namespace imgcls
+
+namespace imgcls {
+namespace {
+
+TEST(TensorBoard, Crc32cAndRecordFramingFollowTfRecord) {
+  // The CRC-32C check value, and TFRecord's masking of it.
+  EXPECT_EQ(crc32c("123456789", 9), 0xE3069283u);
+  EXPECT_EQ(crc32c("", 0), 0u);
+  const uint32_t c = 0xE3069283u;
+  EXPECT_EQ(masked_crc32c("123456789", 9), ((c >> 15) | (c << 17)) + 0xa282ead8u);
+  // length (8 bytes LE) + masked crc of the length + data + masked crc of the data.
+  const auto record = tf_record("abc");
+  ASSERT_EQ(record.size(), 8u + 4u + 3u + 4u);
+  EXPECT_EQ(record[0], 3);
+  EXPECT_EQ(record.substr(12, 3), "abc");
+  uint32_t data_crc = 0;
+  std::memcpy(&data_crc, record.data() + 15, 4);
+  EXPECT_EQ(data_crc, masked_crc32c("abc", 3));
+}
+
+TEST(TensorBoard, EventFileStartsWithTheFileVersionEvent) {
+  const auto bytes = event_file_bytes({Scalar{"loss/train", 3, 0.25, 100.0}}, 99.0);
+  EXPECT_NE(bytes.find("brain.Event:2"), std::string::npos);
+  EXPECT_LT(bytes.find("brain.Event:2"), bytes.find("loss/train"));
+  // Event 2 holds the float 0.25 as a fixed32 after the tag.
+  float v = 0.25f;
+  EXPECT_NE(bytes.find(std::string(reinterpret_cast<const char*>(&v), 4)), std::string::npos);
 }
 
 }  // namespace

@@ -138,6 +138,10 @@ struct OutputConfig {
   int64_t keep_last = 0;      // also keep checkpoints/epoch-N.pt for the last N epochs
 };
 
+struct LoggingConfig {
+  bool tensorboard = false;   // also write TensorBoard event files to RUN_DIR/tb/
+};
+
 struct Config {
   std::string name = "run";
   int64_t seed = 42;
@@ -149,6 +153,7 @@ struct Config {
   SchedulerConfig scheduler;
   TrainConfig train;
   OutputConfig output;
+  LoggingConfig logging;
 
   // Where each key came from ("configs/x.yaml:12", "override 'optimizer.lr=0.1'") or
   // "default": later stages (dataset, model registry) use it to point at the culprit.

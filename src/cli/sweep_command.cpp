@@ -1,0 +1,180 @@
+// `imgcls sweep SWEEP.yaml [--jobs N] [--dry-run] [--out DIR] [--emit slurm] [--collect]
+// [KEY=VALUE ...]`: one config, many runs, one leaderboard (see sweep/sweep_spec.hpp for the
+// file, sweep/runner.hpp for how trials run and resume).
+//
+// SWEEP_DIR (default sweeps/<name>/): configs/<trial>.yaml, <trial>/ (an ordinary run
+// directory), logs/<trial>.log, sweep.json (each trial's status and error), leaderboard.csv,
+// leaderboard.md, comparison.png; with --emit slurm also trials.txt and sweep.sbatch.
+#include <CLI/App.hpp>
+#include <CLI/Config.hpp>
+#include <CLI/Formatter.hpp>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "imgcls/errors.hpp"
+#include "imgcls/io/atomic_file.hpp"
+#include "sweep/leaderboard.hpp"
+#include "sweep/runner.hpp"
+#include "sweep/sweep_spec.hpp"
+#include "util/signals.hpp"
+
+namespace imgcls {
+namespace fs = std::filesystem;
+namespace {
+
+std::string self_path() {
+  char buf[PATH_MAX];
+  const auto n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) throw IoError("/proc/self/exe: cannot find the imgcls binary to start trials with");
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+std::vector<TrialOutcome> read_outcomes(const SweepSpec& spec, const std::string& dir) {
+  std::vector<TrialOutcome> out(spec.trials.size());
+  std::ifstream in(dir + "/sweep.json");
+  if (!in) return out;
+  const auto j = nlohmann::json::parse(in, nullptr, false);
+  if (!j.is_object() || !j.contains("trials")) return out;
+  for (std::size_t i = 0; i < spec.trials.size(); ++i)
+    for (const auto& t : j["trials"])
+      if (t.value("name", "") == spec.trials[i].name) out[i] = {t.value("status", ""), t.value("error", "")};
+  return out;
+}
+
+void write_outcomes(const SweepSpec& spec, const std::string& dir, const std::vector<TrialOutcome>& outcomes) {
+  nlohmann::json j;
+  j["sweep"] = spec.path;
+  j["base"] = spec.base;
+  j["trials"] = nlohmann::json::array();
+  for (std::size_t i = 0; i < spec.trials.size(); ++i)
+    j["trials"].push_back({{"name", spec.trials[i].name}, {"status", outcomes[i].status}, {"error", outcomes[i].error}});
+  write_file_atomic(dir + "/sweep.json", j.dump(2) + "\n");
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// An sbatch array script: task k runs trial k of trials.txt (resuming it if it has a
+// checkpoint), so a re-submitted array continues where it stopped.
+std::string slurm_script(const SweepSpec& spec, const std::string& dir, const std::string& binary) {
+  const auto abs = fs::absolute(dir).lexically_normal().string();
+  std::string s = "#!/bin/bash\n";
+  s += "# imgcls sweep " + spec.path + ": " + std::to_string(spec.trials.size()) + " trials, one array task each.\n";
+  s += "# Submit: sbatch " + abs + "/sweep.sbatch   Then: imgcls sweep " + spec.path + " --out " + abs + " --collect\n";
+  s += "#SBATCH --job-name=" + spec.name + "\n";
+  s += "#SBATCH --array=0-" + std::to_string(spec.trials.size() - 1) + "\n";
+  s += "#SBATCH --output=" + abs + "/logs/%a.out\n";
+  s += "#SBATCH --cpus-per-task=4\n";
+  s += "# Add your cluster's partition, time limit and GPU request here, e.g. #SBATCH --gres=gpu:1\n";
+  s += "set -euo pipefail\n";
+  s += "IMGCLS=\"${IMGCLS:-" + binary + "}\"\n";
+  s += "SWEEP_DIR=" + shell_quote(abs) + "\n";
+  s += "trial=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" \"$SWEEP_DIR/trials.txt\")\n";
+  s += "if [[ -f \"$SWEEP_DIR/$trial/checkpoints/last.pt\" ]]; then\n";
+  s += "  exec \"$IMGCLS\" train --resume \"$SWEEP_DIR/$trial\" --quiet threads=\"${SLURM_CPUS_PER_TASK:-4}\"\n";
+  s += "else\n";
+  s += "  rm -rf \"${SWEEP_DIR:?}/$trial\"\n";
+  s += "  exec \"$IMGCLS\" train \"$SWEEP_DIR/configs/$trial.yaml\" --out \"$SWEEP_DIR/$trial\" --quiet "
+       "threads=\"${SLURM_CPUS_PER_TASK:-4}\"\n";
+  s += "fi\n";
+  return s;
+}
+
+}  // namespace
+
+void setup_sweep(CLI::App& app) {
+  auto options = std::make_shared<SweepOptions>();
+  auto* cmd = app.add_subcommand("sweep", "Run a grid of trials from one sweep file; leaderboard and comparison plot");
+  cmd->add_option("sweep", options->sweep_path, "The sweep file (YAML): base, fixed, grid, variants")->required();
+  cmd->add_option("overrides", options->overrides, "KEY=VALUE overrides for every trial (after `fixed`)");
+  cmd->add_option("--jobs,-j", options->jobs, "Trials at a time, as separate processes (default 1); "
+                                              "LibTorch threads are divided among them")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--dry-run", options->dry_run, "Validate every trial and print them; run nothing");
+  cmd->add_option("--out", options->out, "The sweep folder (default sweeps/<name>)");
+  cmd->add_option("--emit", options->emit, "slurm: write an sbatch array script and the trial configs; run nothing")
+      ->check(CLI::IsMember({"slurm"}));
+  cmd->add_flag("--collect", options->collect, "Only rebuild the leaderboard from the trial folders");
+  cmd->callback([options]() { run_sweep(*options); });
+}
+
+int run_sweep(const SweepOptions& options) {
+  const auto spec = load_sweep(options.sweep_path, options.overrides);
+  const auto dir = options.out.empty() ? "sweeps/" + spec.name : options.out;
+  if (options.dry_run) {
+    std::printf("%zu trials of %s -> %s/\n", spec.trials.size(), spec.base.c_str(), dir.c_str());
+    for (const auto& t : spec.trials) {
+      std::string varied = t.variant.empty() ? "" : "variant=" + t.variant;
+      for (const auto& [k, v] : t.values) varied += (varied.empty() ? "" : " ") + k + "=" + v;
+      std::printf("  %-40s %s\n", t.name.c_str(), varied.c_str());
+    }
+    return 0;
+  }
+  if (options.collect) {
+    const auto outcomes = read_outcomes(spec, dir);
+    const auto rows = collect_results(spec, dir, &outcomes);
+    write_leaderboard(spec, dir, rows);
+    std::printf("%s\nwritten to %s/ (leaderboard.csv, leaderboard.md, comparison.png)\n",
+                leaderboard_markdown(spec, rows).c_str(), dir.c_str());
+    return 0;
+  }
+
+  fs::create_directories(fs::path(dir) / "configs");
+  fs::create_directories(fs::path(dir) / "logs");
+  for (const auto& t : spec.trials) write_file_atomic(dir + "/configs/" + t.name + ".yaml", to_yaml(t.config));
+  const auto binary = self_path();
+  if (options.emit == "slurm") {
+    std::string names;
+    for (const auto& t : spec.trials) names += t.name + "\n";
+    write_file_atomic(dir + "/trials.txt", names);
+    write_file_atomic(dir + "/sweep.sbatch", slurm_script(spec, dir, binary));
+    fs::permissions(dir + "/sweep.sbatch", fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
+    std::printf("wrote %s/sweep.sbatch (%zu array tasks), trials.txt and configs/\nsubmit: sbatch %s/sweep.sbatch\n"
+                "then:   imgcls sweep %s --out %s --collect\n",
+                dir.c_str(), spec.trials.size(), dir.c_str(), options.sweep_path.c_str(), dir.c_str());
+    return 0;
+  }
+
+  std::printf("sweep %s: %zu trials, %d at a time -> %s/\n", spec.name.c_str(), spec.trials.size(), options.jobs,
+              dir.c_str());
+  std::fflush(stdout);
+  RunnerOptions ro;
+  ro.binary = binary;
+  ro.sweep_dir = dir;
+  ro.jobs = options.jobs;
+  ro.on_change = [&](const std::vector<TrialOutcome>& outcomes) {
+    write_outcomes(spec, dir, outcomes);
+    write_leaderboard(spec, dir, collect_results(spec, dir, &outcomes));
+  };
+  ro.log = [](const std::string& line) {
+    std::printf("  %s\n", line.c_str());
+    std::fflush(stdout);
+  };
+  const auto outcomes = run_trials(spec, ro);
+  write_outcomes(spec, dir, outcomes);
+  const auto rows = collect_results(spec, dir, &outcomes);
+  write_leaderboard(spec, dir, rows);
+  std::printf("\n%s\nwritten to %s/ (leaderboard.csv, leaderboard.md, comparison.png)\n",
+              leaderboard_markdown(spec, rows).c_str(), dir.c_str());
+  int failed = 0, interrupted = 0;
+  for (const auto& o : outcomes) failed += o.status == "failed", interrupted += o.status == "interrupted";
+  if (interrupted > 0)
+    throw InterruptedError("sweep: interrupted; " + std::to_string(interrupted) +
+                               " trial(s) unfinished; run the same command again to resume them",
+                           StopSignals::stop_requested() ? StopSignals::stop_requested() : 2);
+  if (failed > 0)
+    throw TrainError("sweep: " + std::to_string(failed) + " of " + std::to_string(spec.trials.size()) +
+                     " trials failed (see " + dir + "/leaderboard.md and " + dir + "/logs/)");
+  return 0;
+}
+
+}  // namespace imgcls

@@ -1,0 +1,180 @@
+#include "sweep/sweep_spec.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "config/transform_specs.hpp"
+#include "imgcls/errors.hpp"
+
+namespace imgcls {
+namespace fs = std::filesystem;
+namespace {
+
+struct Where {
+  std::string path;
+  std::string at(const YAML::Node& n) const { return path + ":" + std::to_string(n.Mark().line + 1); }
+};
+
+[[noreturn]] void fail(const std::string& where, const std::string& what) { throw ConfigError(where + ": " + what); }
+
+// A mapping's entries in file order; duplicate keys (which yaml-cpp would silently keep the
+// first of) are an error.
+std::vector<std::pair<std::string, YAML::Node>> entries(const YAML::Node& map, const Where& w, const std::string& key) {
+  if (!map.IsMap()) fail(w.at(map), key + ": expected a mapping of dotted config keys, got '" + yaml_text(map) + "'");
+  std::vector<std::pair<std::string, YAML::Node>> out;
+  std::map<std::string, int> seen;
+  for (const auto& kv : map) {
+    const auto k = kv.first.as<std::string>();
+    const int line = kv.first.Mark().line + 1;
+    if (const auto it = seen.find(k); it != seen.end())
+      fail(w.path + ":" + std::to_string(line), key + "." + k + ": duplicate key (first given at line " +
+                                                    std::to_string(it->second) + ")");
+    seen[k] = line;
+    out.emplace_back(k, kv.second);
+  }
+  return out;
+}
+
+std::string leaf(const std::string& dotted) {
+  const auto dot = dotted.rfind('.');
+  return dot == std::string::npos ? dotted : dotted.substr(dot + 1);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot read the sweep file");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+std::string name_part(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') out += c;
+    else if (c == ',') out += 'x';
+    else if (c == ' ' || c == '[' || c == ']' || c == '{' || c == '}' || c == '"' || c == '\'') continue;
+    else out += '-';
+  }
+  return out.empty() ? "empty" : out;
+}
+
+SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& extra) {
+  const Where w{path};
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(read_file(path));
+  } catch (const YAML::ParserException& e) {
+    fail(path + ":" + std::to_string(e.mark.line + 1), "invalid YAML: " + e.msg);
+  }
+  if (!doc.IsMap()) fail(path + ":1", "expected a mapping with base, and grid and/or variants");
+  SweepSpec spec;
+  spec.path = path;
+  spec.name = fs::path(path).stem().string();
+  std::vector<std::pair<std::string, YAML::Node>> fixed, grid;
+  YAML::Node variants;
+  bool have_variants = false;
+  for (const auto& [key, value] : entries(doc, w, "sweep")) {
+    if (key == "base") spec.base = value.as<std::string>();
+    else if (key == "name") spec.name = value.as<std::string>();
+    else if (key == "fixed") fixed = entries(value, w, "fixed");
+    else if (key == "grid") grid = entries(value, w, "grid");
+    else if (key == "variants") variants = value, have_variants = true;
+    else fail(w.at(value), key + ": unknown sweep key (expected base, name, fixed, grid, variants)");
+  }
+  if (spec.base.empty()) fail(path + ":1", "base: required: the config every trial starts from");
+  if (fs::path(spec.base).is_relative()) spec.base = (fs::path(path).parent_path() / spec.base).lexically_normal().string();
+  if (!fs::exists(spec.base)) fail(path, "base: '" + spec.base + "' does not exist");
+  for (char c : spec.name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+      fail(path, "name: '" + spec.name + "': use letters, digits, '.', '_' or '-'");
+
+  // Grid axes: each a non-empty list of values.
+  std::vector<std::vector<std::string>> axes;
+  for (const auto& [key, values] : grid) {
+    if (!values.IsSequence() || values.size() == 0)
+      fail(w.at(values), "grid." + key + ": expected a non-empty list of values, got '" + yaml_text(values) + "'");
+    spec.grid_keys.push_back(key);
+    std::vector<std::string> axis;
+    for (const auto& v : values) axis.push_back(yaml_text(v));
+    axes.push_back(axis);
+  }
+  // Variants: a list of {name, set}.
+  struct Variant {
+    std::string name;
+    std::vector<std::string> overrides;
+  };
+  std::vector<Variant> vars;
+  if (have_variants) {
+    if (!variants.IsSequence() || variants.size() == 0)
+      fail(w.at(variants), "variants: expected a non-empty list of {name: ..., set: {key: value}}");
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < variants.size(); ++i) {
+      const auto v = variants[i];
+      const auto where = "variants[" + std::to_string(i) + "]";
+      if (!v.IsMap() || !v["name"] || !v["set"]) fail(w.at(v), where + ": expected {name: ..., set: {key: value}}");
+      for (const auto& kv : v)
+        if (kv.first.as<std::string>() != "name" && kv.first.as<std::string>() != "set")
+          fail(w.at(kv.first), where + "." + kv.first.as<std::string>() + ": unknown key (expected name, set)");
+      Variant var{name_part(v["name"].as<std::string>()), {}};
+      if (!names.insert(var.name).second) fail(w.at(v), where + ".name: '" + var.name + "' is used twice");
+      for (const auto& [key, value] : entries(v["set"], w, where + ".set"))
+        var.overrides.push_back(key + "=" + yaml_text(value));
+      vars.push_back(var);
+    }
+    spec.has_variants = true;
+  } else {
+    vars.push_back(Variant{});
+  }
+  if (axes.empty() && !spec.has_variants) fail(path + ":1", "nothing to sweep: give grid and/or variants");
+
+  std::vector<std::string> common;
+  for (const auto& [key, value] : fixed) common.push_back(key + "=" + yaml_text(value));
+  common.insert(common.end(), extra.begin(), extra.end());
+
+  std::set<std::string> names;
+  for (const auto& var : vars) {
+    std::vector<std::size_t> index(axes.size(), 0);
+    while (true) {
+      Trial t;
+      t.variant = var.name;
+      std::string name = var.name;
+      t.overrides = common;
+      t.overrides.insert(t.overrides.end(), var.overrides.begin(), var.overrides.end());
+      for (std::size_t a = 0; a < axes.size(); ++a) {
+        const auto& value = axes[a][index[a]];
+        t.values.emplace_back(spec.grid_keys[a], value);
+        t.overrides.push_back(spec.grid_keys[a] + "=" + value);
+        name += (name.empty() ? "" : "_") + leaf(spec.grid_keys[a]) + "-" + name_part(value);
+      }
+      if (name.empty()) name = "trial";
+      if (!names.insert(name).second) {
+        int n = 2;
+        while (!names.insert(name + "-" + std::to_string(n)).second) ++n;
+        name += "-" + std::to_string(n);
+      }
+      t.name = name;
+      try {
+        t.config = load_config(spec.base, t.overrides);
+      } catch (const ConfigError& e) {
+        throw ConfigError(path + ": trial '" + name + "': " + e.what());
+      }
+      t.config.name = spec.name + "." + name;
+      spec.trials.push_back(std::move(t));
+      // Next grid point: the last axis varies fastest.
+      std::size_t a = axes.size();
+      while (a > 0 && ++index[a - 1] == axes[a - 1].size()) index[--a] = 0;
+      if (a == 0) break;
+    }
+  }
+  return spec;
+}
+
+}  // namespace imgcls

@@ -1,0 +1,214 @@
+// `imgcls sweep`: grid and variant expansion and naming, validation before anything runs,
+// trials run two at a time with a failing one among them, the leaderboard, a re-run that
+// skips finished trials and resumes an interrupted one, the slurm script and --collect.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <sstream>
+#include <thread>
+
+#include "imgcls/errors.hpp"
+#include "sweep/sweep_spec.hpp"
+#include "test_util.hpp"
+
+namespace imgcls {
+namespace {
+namespace fs = std::filesystem;
+
+const std::string kBinary = IMGCLS_BINARY;
+const std::string kSource = IMGCLS_SOURCE_DIR;
+
+void write_base(const test::TempDir& dir) {
+  test::write_text(dir / "base.yaml", "name: base\nseed: 1\ndevice: cpu\n"
+                                      "data: {dataset: fashion_mnist, limit: 256, val_split: 64, batch_size: 32}\n"
+                                      "model: {name: mlp, hidden: [32]}\n"
+                                      "train: {epochs: 2}\n");
+}
+
+TEST(SweepSpec, ExpandsTheGridCrossedWithVariantsAndNamesTrials) {
+  test::TempDir dir;
+  write_base(dir);
+  fs::create_directories(dir / "sweeps");
+  test::write_text(dir / "sweeps/s.yaml", "base: ../base.yaml\n"
+                                          "fixed: {train.epochs: 3}\n"
+                                          "grid:\n  model.hidden: [[64, 32], [16]]\n  data.batch_size: [32, 64, 128]\n"
+                                          "variants:\n"
+                                          "  - {name: adam, set: {optimizer.name: adam, optimizer.lr: 0.001}}\n"
+                                          "  - {name: sgd, set: {optimizer.name: sgd, optimizer.lr: 0.01}}\n");
+  const auto spec = load_sweep(dir / "sweeps/s.yaml", {"seed=5"});
+  EXPECT_EQ(spec.name, "s");
+  EXPECT_EQ(spec.base, dir / "base.yaml");
+  ASSERT_EQ(spec.trials.size(), 12u);
+  EXPECT_EQ(spec.trials[0].name, "adam_hidden-64x32_batch_size-32");
+  EXPECT_EQ(spec.trials[1].name, "adam_hidden-64x32_batch_size-64");  // the last key varies fastest
+  EXPECT_EQ(spec.trials[3].name, "adam_hidden-16_batch_size-32");
+  EXPECT_EQ(spec.trials[6].name, "sgd_hidden-64x32_batch_size-32");
+  const auto& t = spec.trials[11];
+  EXPECT_EQ(t.config.optimizer.name, "sgd");
+  EXPECT_DOUBLE_EQ(t.config.optimizer.lr, 0.01);
+  EXPECT_EQ(t.config.model.hidden, (std::vector<int64_t>{16}));
+  EXPECT_EQ(t.config.data.batch_size, 128);
+  EXPECT_EQ(t.config.train.epochs, 3);  // fixed
+  EXPECT_EQ(t.config.seed, 5);          // command-line override
+  EXPECT_EQ(t.config.name, "s.sgd_hidden-16_batch_size-128");
+  EXPECT_EQ(name_part("[512, 256]"), "512x256");
+  EXPECT_EQ(name_part("a/b c"), "a-bc");
+}
+
+TEST(SweepSpec, RejectsBadSweepsNamingFileLineTrialAndKey) {
+  test::TempDir dir;
+  write_base(dir);
+  const auto error = [&](const std::string& text) {
+    test::write_text(dir / "s.yaml", text);
+    return test::message_of<ConfigError>([&] { load_sweep(dir / "s.yaml"); });
+  };
+  auto e = error("base: base.yaml\ngrid: {model.pooling: [max], optimizer.lrr: [0.1]}\n");
+  EXPECT_NE(e.find("trial 'pooling-max_lrr-0.1'"), std::string::npos) << e;
+  EXPECT_NE(e.find("optimizer.lrr: unknown key; did you mean 'optimizer.lr'?"), std::string::npos) << e;
+  e = error("base: base.yaml\ngrid: {optimizer.lr: [0.1, -1]}\n");
+  EXPECT_NE(e.find("trial 'lr--1'"), std::string::npos) << e;
+  EXPECT_NE(e.find("optimizer.lr"), std::string::npos) << e;
+  e = error("base: base.yaml\ngrid:\n  optimizer.lr: [0.1]\n  optimizer.lr: [0.2]\n");
+  EXPECT_NE(e.find("s.yaml:4: grid.optimizer.lr: duplicate key (first given at line 3)"), std::string::npos) << e;
+  e = error("base: base.yaml\ngrid: {optimizer.lr: 0.1}\n");
+  EXPECT_NE(e.find("s.yaml:2: grid.optimizer.lr: expected a non-empty list"), std::string::npos) << e;
+  e = error("base: base.yaml\ngird: {optimizer.lr: [0.1]}\n");
+  EXPECT_NE(e.find("gird: unknown sweep key"), std::string::npos) << e;
+  e = error("base: nowhere.yaml\ngrid: {optimizer.lr: [0.1]}\n");
+  EXPECT_NE(e.find("base: '"), std::string::npos) << e;
+  e = error("base: base.yaml\n");
+  EXPECT_NE(e.find("nothing to sweep"), std::string::npos) << e;
+  e = error("base: base.yaml\nvariants:\n  - {name: a, set: {optimizer.lr: 0.1}}\n  - {name: a, set: {}}\n");
+  EXPECT_NE(e.find("'a' is used twice"), std::string::npos) << e;
+}
+
+TEST(CliSweep, RunsTwoAtATimeRecordsAFailureResumesAndCollects) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  test::TempDir dir;
+  write_base(dir);
+  // Three trials; lr 1e30 makes the loss non-finite: that trial fails (exit 4), the others go on.
+  test::write_text(dir / "s.yaml", "base: base.yaml\nname: study\ngrid: {optimizer.lr: [0.003, 1e30, 0.001]}\n");
+  const auto out = dir / "out";
+
+  const auto dry = test::run(kBinary + " sweep " + dir / "s.yaml --dry-run --out " + out);
+  ASSERT_EQ(dry.exit_code, 0) << dry.output;
+  EXPECT_NE(dry.output.find("3 trials"), std::string::npos) << dry.output;
+  EXPECT_NE(dry.output.find("lr-1e30"), std::string::npos) << dry.output;
+  EXPECT_FALSE(fs::exists(out));
+
+  const auto r = test::run(kBinary + " sweep " + dir / "s.yaml --jobs 2 --out " + out);
+  EXPECT_EQ(r.exit_code, 4) << r.output;  // one trial failed
+  EXPECT_NE(r.output.find("1 of 3 trials failed"), std::string::npos) << r.output;
+  // Two at a time: the second trial starts before the first one ends.
+  const auto first_end = std::min(r.output.find(": finished"), r.output.find(": FAILED"));
+  EXPECT_LT(r.output.find("lr-1e30: started"), first_end) << r.output;
+  const auto board = test::read_text(out + "/leaderboard.csv");
+  std::vector<std::string> lines;
+  std::istringstream in(board);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  ASSERT_EQ(lines.size(), 4u) << board;
+  EXPECT_EQ(lines[0].rfind("trial,optimizer.lr,best_val_acc,best_epoch,test_acc,epochs_run", 0), 0u)
+      << lines[0];
+  EXPECT_NE(lines[3].find("lr-1e30"), std::string::npos) << board;  // the failed trial last
+  EXPECT_NE(lines[3].find("failed"), std::string::npos) << board;
+  EXPECT_NE(lines[3].find("epoch 1 step "), std::string::npos) << board;  // the trial's own error line
+  EXPECT_NE(lines[3].find("loss is"), std::string::npos) << board;
+  // The finished trials are sorted by best val acc, and agree with their summaries.
+  double previous = 2;
+  for (int i = 1; i <= 2; ++i) {
+    const auto trial = lines[static_cast<std::size_t>(i)].substr(0, lines[static_cast<std::size_t>(i)].find(','));
+    const auto s = nlohmann::json::parse(test::read_text(out + "/" + trial + "/summary.json"));
+    EXPECT_EQ(s["status"], "completed");
+    const double best = s["best_val_acc"].get<double>();
+    EXPECT_LE(best, previous);
+    previous = best;
+    EXPECT_NE(lines[static_cast<std::size_t>(i)].find(",completed,"), std::string::npos);
+    EXPECT_EQ(s["threads"], std::max(1u, std::thread::hardware_concurrency() / 2));  // cores / jobs
+  }
+  EXPECT_FALSE(cv::imread(out + "/comparison.png").empty());
+  EXPECT_NE(test::read_text(out + "/leaderboard.md").find("| rank | trial | optimizer.lr |"), std::string::npos);
+
+  // Rerun after losing one trial's folder: finished trials are skipped, the missing one runs
+  // again (an interrupted one resumes: next test).
+  fs::remove_all(out + "/lr-0.001");
+  const auto again = test::run(kBinary + " sweep " + dir / "s.yaml --jobs 2 --out " + out);
+  EXPECT_EQ(again.exit_code, 4) << again.output;
+  EXPECT_NE(again.output.find("lr-0.003: finished earlier, skipped"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("lr-0.001: started"), std::string::npos) << again.output;
+  EXPECT_TRUE(fs::exists(out + "/lr-0.001/summary.json"));
+
+  // --collect rebuilds the same leaderboard from the folders.
+  const auto before = test::read_text(out + "/leaderboard.csv");
+  fs::remove(out + "/leaderboard.csv");
+  const auto collect = test::run(kBinary + " sweep " + dir / "s.yaml --out " + out + " --collect");
+  ASSERT_EQ(collect.exit_code, 0) << collect.output;
+  EXPECT_EQ(test::read_text(out + "/leaderboard.csv"), before);
+
+  // --emit slurm: a well-formed array script over the trial list.
+  const auto emit = test::run(kBinary + " sweep " + dir / "s.yaml --out " + dir / "cluster --emit slurm");
+  ASSERT_EQ(emit.exit_code, 0) << emit.output;
+  const auto script = test::read_text(dir / "cluster/sweep.sbatch");
+  EXPECT_NE(script.find("#SBATCH --array=0-2"), std::string::npos) << script;
+  EXPECT_EQ(test::run("bash -n " + dir / "cluster/sweep.sbatch").exit_code, 0);
+  EXPECT_EQ(test::read_text(dir / "cluster/trials.txt"), "lr-0.003\nlr-1e30\nlr-0.001\n");
+  EXPECT_TRUE(fs::exists(dir / "cluster/configs/lr-1e30.yaml"));
+  // An array task as the cluster would run it, then --collect there.
+  const auto task = test::run("SLURM_ARRAY_TASK_ID=0 SLURM_CPUS_PER_TASK=1 bash " + dir / "cluster/sweep.sbatch");
+  ASSERT_EQ(task.exit_code, 0) << task.output;
+  const auto c2 = test::run(kBinary + " sweep " + dir / "s.yaml --out " + dir / "cluster --collect");
+  ASSERT_EQ(c2.exit_code, 0) << c2.output;
+  EXPECT_NE(test::read_text(dir / "cluster/leaderboard.csv").find("lr-0.003,0.003,"), std::string::npos);
+}
+
+// metrics.csv without its epoch_seconds and images_per_second columns (the last two).
+std::string without_timings(const std::string& path) {
+  std::istringstream in(test::read_text(path));
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    auto cut = line.rfind(',');
+    cut = line.rfind(',', cut - 1);
+    out += line.substr(0, cut) + "\n";
+  }
+  return out;
+}
+
+TEST(CliSweep, ResumesAnInterruptedTrialExactly) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  test::TempDir dir;
+  write_base(dir);
+  test::write_text(dir / "s.yaml", "base: base.yaml\nfixed: {train.epochs: 6, data.limit: 1024}\n"
+                                   "grid: {optimizer.lr: [0.002]}\n");
+  const auto out = dir / "out";
+  // A reference: the same trial run without interruption.
+  const auto ref = test::run(kBinary + " sweep " + dir / "s.yaml --out " + dir / "ref");
+  ASSERT_EQ(ref.exit_code, 0) << ref.output;
+
+  // Start the sweep, SIGINT it once the trial has a checkpoint, then run it again.
+  const auto cmd = kBinary + " sweep " + dir / "s.yaml --out " + out + " > " + dir / "first.log 2>&1 & echo $!";
+  const auto pid_text = test::run(cmd).output;
+  const pid_t pid = std::stoi(pid_text);
+  for (int i = 0; i < 600 && !fs::exists(out + "/lr-0.002/checkpoints/last.pt"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::kill(pid, SIGINT);
+  for (int i = 0; i < 600 && ::kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const auto first = test::read_text(dir / "first.log");
+  const auto second = test::run(kBinary + " sweep " + dir / "s.yaml --out " + out);
+  ASSERT_EQ(second.exit_code, 0) << first << second.output;
+  EXPECT_NE(first.find("lr-0.002: interrupted (resumable)"), std::string::npos) << first;
+  EXPECT_NE(second.output.find("lr-0.002: resuming from its last checkpoint"), std::string::npos) << second.output;
+  // Exact resume: the same metrics as the uninterrupted reference (timings aside).
+  EXPECT_EQ(without_timings(out + "/lr-0.002/metrics.csv"), without_timings(dir / "ref/lr-0.002/metrics.csv"));
+  const auto a = nlohmann::json::parse(test::read_text(out + "/lr-0.002/summary.json"));
+  const auto b = nlohmann::json::parse(test::read_text(dir / "ref/lr-0.002/summary.json"));
+  EXPECT_EQ(a["best_val_acc"], b["best_val_acc"]);
+  EXPECT_EQ(a["test_acc"], b["test_acc"]);
+}
+
+}  // namespace
+}  // namespace imgcls
