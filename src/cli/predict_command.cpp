@@ -24,6 +24,7 @@
 #include "engine/device.hpp"
 #include "engine/trained_run.hpp"
 #include "imgcls/errors.hpp"
+#include "util/strings.hpp"
 #include "imgcls/io/atomic_file.hpp"
 #include "report/plot.hpp"
 
@@ -59,13 +60,6 @@ int64_t folder_label(const std::string& path, const std::vector<std::string>& cl
   const auto parent = fs::path(path).parent_path().filename().string();
   const auto it = std::find(classes.begin(), classes.end(), parent);
   return it == classes.end() ? -1 : static_cast<int64_t>(it - classes.begin());
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
 }
 
 std::string csv_text(const std::vector<Prediction>& preds, const std::vector<std::string>& names, int64_t k) {

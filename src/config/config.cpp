@@ -417,6 +417,11 @@ void apply_override(const std::string& text, std::map<std::string, Leaf>& leaves
   } catch (const YAML::Exception& e) {
     fail(where, key, "cannot parse the value: " + e.msg);
   }
+  const auto raw = trim(text.substr(eq + 1));
+  if (raw == "null" || raw == "~") {  // back to the default, as if the config did not set it
+    leaves.erase(key);
+    return;
+  }
   leaves[key] = Leaf{value, where};
 }
 

@@ -10,6 +10,7 @@
 
 #include "engine/run_files.hpp"
 #include "imgcls/errors.hpp"
+#include "util/strings.hpp"
 #include "imgcls/io/atomic_file.hpp"
 #include "report/plot.hpp"
 
@@ -41,13 +42,6 @@ std::string fmt(double v, int decimals = 4) {
   os.precision(decimals);
   os << v;
   return os.str();
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
 }
 
 }  // namespace

@@ -10,6 +10,10 @@ namespace imgcls {
 bool starts_with(const std::string& s, const std::string& prefix);
 bool ends_with(const std::string& s, const std::string& suffix);
 std::string to_lower(std::string s);
+// `s` as one CSV field: quoted (inner quotes doubled) when it holds a comma, quote or newline.
+std::string csv_field(const std::string& s);
+// `s` without leading and trailing whitespace.
+std::string trim(const std::string& s);
 std::string join(const std::vector<std::string>& parts, const std::string& sep);
 // Levenshtein distance, for "did you mean" hints.
 std::size_t edit_distance(const std::string& a, const std::string& b);

@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
+#include "sweep/sweep_spec.hpp"
 #include "test_util.hpp"
 
 namespace imgcls {
@@ -177,6 +181,28 @@ TEST(Config, ShippedConfigsLoad) {
     const auto c = load_config(std::string(IMGCLS_SOURCE_DIR) + "/configs/" + name);
     EXPECT_EQ(c.model.name, "basic_cnn") << name;
   }
+  // Every shipped config and sweep validates (their data need not be here).
+  const auto dir = std::string(IMGCLS_SOURCE_DIR) + "/configs";
+  int configs = 0, sweeps = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().extension() == ".yaml" || e.path().extension() == ".json") {
+      EXPECT_NO_THROW(load_config(e.path().string())) << e.path();
+      ++configs;
+    }
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/sweeps")) {
+    EXPECT_GT(load_sweep(e.path().string()).trials.size(), 1u) << e.path();
+    ++sweeps;
+  }
+  EXPECT_GE(configs, 4);
+  EXPECT_EQ(sweeps, 4);
+}
+
+TEST(Config, NullOverridePutsAKeyBackToItsDefault) {
+  const auto c = parse_config("data: {dataset: mnist}\nmodel: {name: torchscript, path: a.pt, freeze_backbone: true}\n",
+                              "x.yaml", {"model.name=mlp", "model.path=null", "model.freeze_backbone= ~"});
+  EXPECT_EQ(c.model.path, "");
+  EXPECT_FALSE(c.model.freeze_backbone);
+  EXPECT_EQ(c.where("model.path"), "default");
 }
 
 }  // namespace
