@@ -81,9 +81,13 @@ SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& ex
   std::vector<std::pair<std::string, YAML::Node>> fixed, grid;
   YAML::Node variants;
   bool have_variants = false;
+  const auto text = [&](const YAML::Node& v, const std::string& key) {
+    if (!v.IsScalar()) fail(w.at(v), key + ": expected a string, got '" + yaml_text(v) + "'");
+    return v.as<std::string>();
+  };
   for (const auto& [key, value] : entries(doc, w, "sweep")) {
-    if (key == "base") spec.base = value.as<std::string>();
-    else if (key == "name") spec.name = value.as<std::string>();
+    if (key == "base") spec.base = text(value, key);
+    else if (key == "name") spec.name = text(value, key);
     else if (key == "fixed") fixed = entries(value, w, "fixed");
     else if (key == "grid") grid = entries(value, w, "grid");
     else if (key == "variants") variants = value, have_variants = true;
@@ -123,7 +127,7 @@ SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& ex
       for (const auto& kv : v)
         if (kv.first.as<std::string>() != "name" && kv.first.as<std::string>() != "set")
           fail(w.at(kv.first), where + "." + kv.first.as<std::string>() + ": unknown key (expected name, set)");
-      Variant var{name_part(v["name"].as<std::string>()), {}};
+      Variant var{name_part(text(v["name"], where + ".name")), {}};
       if (!names.insert(var.name).second) fail(w.at(v), where + ".name: '" + var.name + "' is used twice");
       for (const auto& [key, value] : entries(v["set"], w, where + ".set"))
         var.overrides.push_back(key + "=" + yaml_text(value));

@@ -82,6 +82,8 @@ TEST(SweepSpec, RejectsBadSweepsNamingFileLineTrialAndKey) {
   EXPECT_NE(e.find("gird: unknown sweep key"), std::string::npos) << e;
   e = error("base: nowhere.yaml\ngrid: {optimizer.lr: [0.1]}\n");
   EXPECT_NE(e.find("base: '"), std::string::npos) << e;
+  e = error("base: {a: 1}\ngrid: {optimizer.lr: [0.1]}\n");
+  EXPECT_NE(e.find("s.yaml:1: base: expected a string"), std::string::npos) << e;
   e = error("base: base.yaml\n");
   EXPECT_NE(e.find("nothing to sweep"), std::string::npos) << e;
   e = error("base: base.yaml\nvariants:\n  - {name: a, set: {optimizer.lr: 0.1}}\n  - {name: a, set: {}}\n");
