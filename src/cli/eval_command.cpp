@@ -12,14 +12,12 @@
 #include "cli/commands.hpp"
 #include "data/splits.hpp"
 #include "data/transforms.hpp"
-#include "engine/checkpoint.hpp"
 #include "engine/device.hpp"
 #include "engine/evaluator.hpp"
 #include "engine/trained_run.hpp"
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
 #include "imgcls/io/atomic_file.hpp"
-#include "models/classifier.hpp"
 #include "report/classification_report.hpp"
 #include "report/plot.hpp"
 
@@ -54,8 +52,7 @@ int run_eval(const EvalOptions& options) {
   const auto& ds = split == "test" ? data.test : data.val;
   if (ds.size() == 0) throw UsageError(run_dir + ": the run's data has no " + split + " split");
 
-  auto model = make_model(config, InputSpec{data.channels, data.height, data.width, data.num_classes});
-  load_checkpoint(checkpoint, *model, nullptr);
+  auto model = load_trained_model(run);
   const auto device = pick_device(config);
   model->to(device);
   const Pipeline pipeline(config.data.val_transforms, data.train.channels);

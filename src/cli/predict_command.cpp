@@ -173,9 +173,11 @@ int run_predict(const PredictOptions& options) {
     const auto n = static_cast<int64_t>(pending.size());
     const auto probs = at::softmax(model->forward(batch.narrow(0, 0, n).to(device)).to(at::kFloat), 1).to(at::kCPU);
     const auto [values, indices] = probs.topk(k, 1);
+    const auto top_p = values.accessor<float, 2>();
+    const auto top_c = indices.accessor<int64_t, 2>();
     for (int64_t i = 0; i < n; ++i) {
       auto& p = pending[static_cast<std::size_t>(i)];
-      for (int64_t j = 0; j < k; ++j) p.top.emplace_back(indices[i][j].item<int64_t>(), values[i][j].item<double>());
+      for (int64_t j = 0; j < k; ++j) p.top.emplace_back(top_c[i][j], static_cast<double>(top_p[i][j]));
       if (static_cast<std::size_t>(i) < originals.size())
         tiles.push_back(grid_tile(originals[static_cast<std::size_t>(i)], p, run.class_names));
       preds.push_back(std::move(p));
