@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "data/device_batches.hpp"
 #include "data/splits.hpp"
 #include "data/transforms.hpp"
 #include "engine/device.hpp"
@@ -60,8 +61,11 @@ int run_eval(const EvalOptions& options) {
   lo.pin_memory = device.is_cuda();
   lo.height = data.height, lo.width = data.width;
   BadImageLog bad([](const std::string& m) { std::fprintf(stderr, "warning: %s (skipped)\n", m.c_str()); });
-  const auto p = predict_split(*model, ds, pipeline, lo, device, device.is_cuda() ? config.train.amp : "none", &bad,
-                               config.train.channels_last);
+  const bool on_device = use_device_batches(config.data.device_resident, device, ds, config.data.val_transforms,
+                                            config.where("data.device_resident"));
+  const auto batches = make_batch_source(ds, config.data.val_transforms, pipeline, lo, device, on_device, &bad);
+  const auto p = predict_split(*model, *batches, ds.class_names.size(), device,
+                               device.is_cuda() ? config.train.amp : "none", config.train.channels_last);
   const auto report = classification_report(p.confusion, ds.class_names);
   const bool have_top5 = ds.class_names.size() > 5;
 

@@ -232,6 +232,7 @@ const std::vector<Field>& schema() {
     f.push_back(workers_field("data.workers", IMGCLS_REF(data.workers)));
     f.push_back(int_field("data.prefetch", IMGCLS_REF(data.prefetch), 1, "a positive integer (batches)"));
     f.push_back(bool_field("data.drop_last", IMGCLS_REF(data.drop_last)));
+    f.push_back(choice_field("data.device_resident", IMGCLS_REF(data.device_resident), {"auto", "true", "false"}));
     f.push_back(required(choice_field("model.name", IMGCLS_REF(model.name),
                                       {"basic_cnn", "baseline_cnn", "cifar10_cnn", "cifar_cnn", "complex_cnn", "mlp",
                                        "residual_cnn", "torchscript"})));
@@ -535,6 +536,7 @@ std::string frozen_config_hash(const Config& config) {
   // Loader settings do not change results: batches and augmentations depend only on the seed.
   static const std::set<std::string> may_change = {"name",          "device",        "threads",      "train.epochs",
                                                    "train.log_every", "data.workers", "data.prefetch",
+                                                   "data.device_resident",
                                                    "logging.tensorboard"};
   Config copy = config;
   std::string text;

@@ -48,6 +48,13 @@ LoaderOptions loader_options(const Config& config, bool train) {
   return o;
 }
 
+at::Tensor epoch_order(int64_t size, bool shuffle, uint64_t seed, int64_t epoch) {
+  if (!shuffle) return at::arange(size, at::kLong);
+  // Mix seed and epoch so consecutive epochs draw unrelated permutations.
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed * 1000003ULL + static_cast<uint64_t>(epoch));
+  return at::randperm(size, gen, at::kLong);
+}
+
 struct Loader::State {
   const Dataset& dataset;
   const Pipeline& pipeline;
@@ -93,10 +100,10 @@ struct Loader::State {
     return hwc;
   }
 
-  Batch make(int64_t i, const at::Tensor& epoch_order, int64_t epoch_number) const {
+  Batch make(int64_t i, const at::Tensor& order_of_epoch, int64_t epoch_number) const {
     const auto begin = i * options.batch_size;
     const auto end = std::min(begin + options.batch_size, dataset.size());
-    const auto idx = epoch_order.slice(0, begin, end).contiguous();
+    const auto idx = order_of_epoch.slice(0, begin, end).contiguous();
     const auto* idx_ptr = idx.data_ptr<int64_t>();
     Batch batch;
     if (dataset.in_memory() && !pipeline.has_image_transforms()) {
@@ -179,12 +186,12 @@ struct Loader::State {
       if (stopping) return;
       const int64_t i = next_to_make++;
       const auto gen = generation;
-      const auto epoch_order = order;
+      const auto order_of_epoch = order;
       const auto epoch_number = epoch;
       lock.unlock();
       std::pair<Batch, std::exception_ptr> result;
       try {
-        result.first = make(i, epoch_order, epoch_number);
+        result.first = make(i, order_of_epoch, epoch_number);
       } catch (...) {
         result.second = std::current_exception();
       }
@@ -220,14 +227,7 @@ int64_t Loader::num_batches() const { return state_->num_batches(); }
 
 void Loader::start_epoch(int64_t epoch, int64_t first_batch) {
   auto& s = *state_;
-  at::Tensor order;
-  if (s.options.shuffle) {
-    // Mix seed and epoch so consecutive epochs draw unrelated permutations.
-    auto gen = at::make_generator<at::CPUGeneratorImpl>(s.options.seed * 1000003ULL + static_cast<uint64_t>(epoch));
-    order = at::randperm(s.dataset.size(), gen, at::kLong);
-  } else {
-    order = at::arange(s.dataset.size(), at::kLong);
-  }
+  const auto order = epoch_order(s.dataset.size(), s.options.shuffle, s.options.seed, epoch);
   {
     std::lock_guard<std::mutex> lock(s.mutex);
     ++s.generation;

@@ -76,20 +76,34 @@ class BadImageLog {
 // caller's to set.
 LoaderOptions loader_options(const Config& config, bool train);
 
-class Loader {
+// The order of epoch `epoch`'s samples: a permutation drawn from (seed, epoch) when
+// shuffling, else 0..n-1. int64, on the CPU.
+at::Tensor epoch_order(int64_t size, bool shuffle, uint64_t seed, int64_t epoch);
+
+// A stream of batches, epoch by epoch: Loader (host, worker threads) or DeviceBatches (made
+// on the training device).
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  virtual int64_t num_batches() const = 0;
+  // Starts epoch `epoch` (any integer; shuffling and augmentation draw from it) at batch
+  // `first_batch` (a resumed run skips the batches it already trained on).
+  virtual void start_epoch(int64_t epoch, int64_t first_batch = 0) = 0;
+  // The next batch of the epoch, in order; false after the last one.
+  virtual bool next(Batch& out) = 0;
+};
+
+class Loader final : public BatchSource {
  public:
   // `dataset` and `pipeline` must outlive the loader.
   Loader(const Dataset& dataset, const Pipeline& pipeline, LoaderOptions options, BadImageLog* bad_images = nullptr);
-  ~Loader();
+  ~Loader() override;
   Loader(const Loader&) = delete;
   Loader& operator=(const Loader&) = delete;
 
-  int64_t num_batches() const;
-  // Starts epoch `epoch` (any integer; shuffling and augmentation draw from it) at batch
-  // `first_batch` (a resumed run skips the batches it already trained on).
-  void start_epoch(int64_t epoch, int64_t first_batch = 0);
-  // The next batch of the epoch, in order; false after the last one.
-  bool next(Batch& out);
+  int64_t num_batches() const override;
+  void start_epoch(int64_t epoch, int64_t first_batch = 0) override;
+  bool next(Batch& out) override;
   // Batch `i` of the current epoch, made in the calling thread.
   Batch make_batch(int64_t i) const;
 

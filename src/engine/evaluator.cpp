@@ -18,44 +18,49 @@ double SplitPredictions::loss() const { return count ? loss_sum / static_cast<do
 double SplitPredictions::accuracy() const { return count ? static_cast<double>(correct) / static_cast<double>(count) : kNaN; }
 double SplitPredictions::top5() const { return count ? static_cast<double>(top5_correct) / static_cast<double>(count) : kNaN; }
 
-SplitPredictions predict_split(ClassifierImpl& model, const Dataset& dataset, const Pipeline& pipeline,
-                               LoaderOptions options, c10::Device device, const std::string& amp,
-                               BadImageLog* bad_images, bool channels_last) {
-  SplitPredictions out(dataset.class_names.size());
-  options.shuffle = false;
-  options.drop_last = false;
-  Loader loader(dataset, pipeline, options, bad_images);
-  loader.start_epoch(0);
+SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes, c10::Device device,
+                               const std::string& amp, bool channels_last) {
+  SplitPredictions out(num_classes);
+  batches.start_epoch(0);
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
-  const auto k = std::min<int64_t>(5, static_cast<int64_t>(dataset.class_names.size()));
-  for (Batch batch; loader.next(batch);) {
+  const auto classes = static_cast<int64_t>(num_classes);
+  const auto k = std::min<int64_t>(5, classes);
+  const auto on_device = at::TensorOptions().device(device);
+  auto loss_sum = at::zeros({}, on_device.dtype(at::kDouble));
+  auto confusion = at::zeros({classes * classes}, on_device.dtype(at::kLong));
+  auto top5 = at::zeros({}, on_device.dtype(at::kLong));
+  for (Batch batch; batches.next(batch);) {
     if (batch.labels.size(0) == 0) continue;
-    auto images = channels_last ? batch.images.contiguous(at::MemoryFormat::ChannelsLast) : batch.images;
-    images = images.to(device, /*non_blocking=*/true);
+    auto images = batch.images.to(device, /*non_blocking=*/true);
+    if (channels_last) images = images.contiguous(at::MemoryFormat::ChannelsLast);
     const auto labels = batch.labels.to(device, true);
     at::Tensor logits;
     {
       AutocastScope autocast(amp);
       logits = model.forward(images).to(at::kFloat);
     }
-    out.loss_sum += torch::nn::functional::cross_entropy(
-                        logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                        .item<double>();
-    const auto topk = std::get<1>(logits.topk(k, 1)).cpu();  // B x k, best first
-    const auto truth = batch.labels;
-    const auto* t = truth.data_ptr<int64_t>();
-    const auto top = topk.contiguous();
-    const auto* p = top.data_ptr<int64_t>();
-    for (int64_t i = 0; i < truth.size(0); ++i) {
-      out.confusion.add(t[i], p[i * k]);
-      out.correct += p[i * k] == t[i];
-      for (int64_t j = 0; j < k; ++j) out.top5_correct += p[i * k + j] == t[i];
-    }
-    out.count += truth.size(0);
+    loss_sum += torch::nn::functional::cross_entropy(
+                    logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                    .to(at::kDouble);
+    const auto topk = std::get<1>(logits.topk(k, 1));  // B x k, best first
+    // index_add_, not bincount: CUDA's bincount reads the input's maximum back to the host.
+    const auto cells = labels * classes + topk.select(1, 0);
+    confusion.index_add_(0, cells, at::ones_like(cells));
+    top5 += topk.eq(labels.unsqueeze(1)).sum();
+    out.count += labels.size(0);
   }
   model.train(was_training);
+  out.loss_sum = loss_sum.item<double>();
+  out.top5_correct = top5.item<int64_t>();
+  const auto counts = confusion.cpu();
+  const auto* c = counts.data_ptr<int64_t>();
+  for (int64_t t = 0; t < classes; ++t)
+    for (int64_t p = 0; p < classes; ++p) {
+      out.confusion.counts[static_cast<std::size_t>(t)][static_cast<std::size_t>(p)] = c[t * classes + p];
+      if (t == p) out.correct += c[t * classes + p];
+    }
   return out;
 }
 

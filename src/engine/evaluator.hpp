@@ -1,5 +1,7 @@
 // One pass of a model over a split without gradients: loss, top-1 and top-5 counts, and the
-// confusion matrix. Used by the trainer (validation, test) and `imgcls eval`.
+// confusion matrix. Used by the trainer (validation, test) and `imgcls eval`. The sums and
+// the confusion matrix are accumulated on the model's device and read back once at the end,
+// so a CUDA pass has no host synchronisation per batch.
 #pragma once
 
 #include <c10/core/Device.h>
@@ -13,7 +15,6 @@
 namespace imgcls {
 
 class ClassifierImpl;
-class Pipeline;
 
 struct SplitPredictions {
   explicit SplitPredictions(std::size_t classes) : confusion(classes) {}
@@ -27,10 +28,10 @@ struct SplitPredictions {
   double top5() const;
 };
 
-// Runs `model` (put in eval mode, restored after) over `dataset` through `pipeline` in
-// batches (options.shuffle is ignored). `amp` as train.amp ("none" on CPU).
-SplitPredictions predict_split(ClassifierImpl& model, const Dataset& dataset, const Pipeline& pipeline,
-                               LoaderOptions options, c10::Device device, const std::string& amp,
-                               BadImageLog* bad_images = nullptr, bool channels_last = false);
+// Runs `model` (put in eval mode, restored after) over one epoch (0) of `batches`, which
+// must be unshuffled to match indices to files; `num_classes` sizes the confusion matrix.
+// `amp` as train.amp ("none" on CPU).
+SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes, c10::Device device,
+                               const std::string& amp, bool channels_last = false);
 
 }  // namespace imgcls

@@ -19,12 +19,14 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "data/device_batches.hpp"
 #include "data/loader.hpp"
 #include "data/splits.hpp"
 #include "data/transforms.hpp"
 #include "engine/amp.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/device.hpp"
+#include "engine/device_feed.hpp"
 #include "engine/evaluator.hpp"
 #include "engine/lr_schedule.hpp"
 #include "engine/optimizers.hpp"
@@ -80,7 +82,10 @@ struct Trainer::Impl {
   DataSplits data;
   std::unique_ptr<Pipeline> train_pipeline, val_pipeline;
   std::unique_ptr<BadImageLog> bad_images;
-  std::unique_ptr<Loader> train_loader;  // kept across epochs: its worker threads stay up
+  std::unique_ptr<BatchSource> train_batches;  // kept across epochs: a Loader's threads stay up
+  std::unique_ptr<DeviceFeed> train_feed;
+  std::unique_ptr<BatchSource> val_batches, test_batches;  // made at the first evaluation
+  bool device_resident = false;  // data.device_resident in effect
   std::shared_ptr<ClassifierImpl> model;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   std::vector<double> lr_scales;  // per parameter group: head 1, backbone optimizer.backbone_lr_scale
@@ -102,12 +107,12 @@ struct Trainer::Impl {
     o.height = data.height, o.width = data.width;
     return o;
   }
-  Batch to_device(Batch b) const {
-    if (config.train.channels_last) b.images = b.images.contiguous(at::MemoryFormat::ChannelsLast);
-    if (device.is_cpu()) return b;
-    b.images = b.images.to(device, /*non_blocking=*/true);
-    b.labels = b.labels.to(device, true);
-    return b;
+  BatchSource& eval_batches(const std::string& split) {
+    auto& source = split == "test" ? test_batches : val_batches;
+    if (!source)
+      source = make_batch_source(split == "test" ? data.test : data.val, config.data.val_transforms, *val_pipeline,
+                                 loader_options(false), device, device_resident, bad_images.get());
+    return *source;
   }
   at::Tensor loss_of(const at::Tensor& logits, const at::Tensor& labels) const {
     return torch::nn::functional::cross_entropy(
@@ -140,6 +145,8 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
     at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
     at::globalContext().setDeterministicCuDNN(true);
     at::globalContext().setBenchmarkCuDNN(false);
+  } else if (m.device.is_cuda()) {
+    at::globalContext().setBenchmarkCuDNN(true);  // fixed input shapes: let cuDNN pick its fastest kernels
   }
   torch::manual_seed(static_cast<uint64_t>(c.seed));
   m.data = make_splits(c);
@@ -181,7 +188,13 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   m.bad_images = std::make_unique<BadImageLog>([console = m.console.get()](const std::string& message) {
     console->warn(message + " (skipped; data.on_bad_image: error stops instead)");
   });
-  m.train_loader = std::make_unique<Loader>(m.data.train, *m.train_pipeline, m.loader_options(true), m.bad_images.get());
+  m.device_resident = use_device_batches(c.data.device_resident, m.device, m.data.train, c.data.train_transforms,
+                                         c.where("data.device_resident")) &&
+                      use_device_batches(c.data.device_resident, m.device, m.data.train, c.data.val_transforms,
+                                         c.where("data.device_resident"));
+  m.train_batches = make_batch_source(m.data.train, c.data.train_transforms, *m.train_pipeline, m.loader_options(true),
+                                      m.device, m.device_resident, m.bad_images.get());
+  m.train_feed = std::make_unique<DeviceFeed>(*m.train_batches, m.device);
   if (c.train.amp != "none" && !m.device.is_cuda())
     m.console->warn("train.amp: " + c.train.amp + " needs CUDA; training on " + m.device.str() + " in full precision");
   if (auto* ts = dynamic_cast<TorchscriptClassifierImpl*>(m.model.get())) {
@@ -271,7 +284,7 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   auto& m = *impl_;
   const auto& c = m.config;
   auto& p = m.progress;
-  auto& loader = *m.train_loader;
+  auto& feed = *m.train_feed;
 
   if (auto* ts = dynamic_cast<TorchscriptClassifierImpl*>(m.model.get()))
     if (ts->frozen() && c.model.unfreeze_at_epoch > 0 && epoch >= c.model.unfreeze_at_epoch) {
@@ -281,10 +294,10 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   m.model->train();
   const bool resuming_mid_epoch = p.epoch == epoch - 1 && p.step > 0;
   if (!resuming_mid_epoch) p.step = 0, p.loss_sum = 0, p.correct = 0, p.seen = 0;
-  loader.start_epoch(epoch, p.step);
+  feed.start_epoch(epoch, p.step);
   const int64_t e0 = epoch - 1;
   const auto accum = c.train.grad_accum_steps;
-  const auto steps = loader.num_batches();
+  const auto steps = feed.num_batches();
   double lr_at_start = m.schedule->lr(e0, 0);
   set_lr(*m.optimizer, m.schedule->lr(e0, p.step / accum), m.lr_scales);
 
@@ -293,10 +306,33 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   int64_t seen_here = 0;
   m.optimizer->zero_grad();
   const int64_t samples_per_epoch = std::min(steps * c.data.batch_size, m.data.train.size());
+  // On CUDA the loss and correct counts add up on the device and are read (one host sync) only
+  // at log lines, progress redraws, interruptions and the epoch's end; a non-finite loss is
+  // then reported for the steps since the last read. On CPU, and with train.on_nan:
+  // skip_batch (which must know before the step), each step's loss is read at once.
+  const bool sync_each_step = !m.device.is_cuda() || c.train.on_nan == "skip_batch";
+  const auto on_device = at::TensorOptions().device(m.device);
+  auto loss_pending = at::zeros({}, on_device.dtype(at::kDouble));
+  auto correct_pending = at::zeros({}, on_device.dtype(at::kLong));
+  int64_t seen_pending = 0, pending_from = p.step + 1;
+  const auto settle = [&](int64_t through_step) {
+    if (seen_pending == 0) return;
+    const double loss_sum = loss_pending.item<double>();
+    if (!std::isfinite(loss_sum))
+      throw TrainError("epoch " + std::to_string(epoch) + " steps " + std::to_string(pending_from) + "-" +
+                       std::to_string(through_step) + ": loss is " + std::to_string(loss_sum) +
+                       "; checkpoints/last.pt keeps the last good state (try a lower optimizer.lr, or "
+                       "train.on_nan: skip_batch)");
+    p.loss_sum += loss_sum;
+    p.correct += correct_pending.item<int64_t>();
+    p.seen += seen_pending;
+    loss_pending.zero_(), correct_pending.zero_();
+    seen_pending = 0, pending_from = through_step + 1;
+  };
   for (int64_t step = p.step; step < steps; ++step) {
-    Batch next;
-    if (!loader.next(next)) throw std::logic_error("loader ended before its last batch");
-    const auto batch = m.to_device(std::move(next));
+    Batch batch;
+    if (!feed.next(batch)) throw std::logic_error("loader ended before its last batch");
+    if (c.train.channels_last) batch.images = batch.images.contiguous(at::MemoryFormat::ChannelsLast);
     // Each micro-batch's mean loss is weighted by its share of the group's samples, so the
     // accumulated gradient is the gradient of the group's mean loss: exactly what one batch
     // of the group's size would give, the short last batch included.
@@ -311,8 +347,13 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
       logits = m.model->forward(batch.images);
       loss = m.loss_of(logits, batch.labels);
     }
-    const double loss_value = n > 0 ? loss.item<double>() : 0.0;
+    const double loss_value = n > 0 && sync_each_step ? loss.item<double>() : 0.0;
     if (n == 0) {
+    } else if (!sync_each_step) {
+      m.scaler->scale(loss * (static_cast<double>(n) / static_cast<double>(group_samples))).backward();
+      loss_pending += loss.detach().to(at::kDouble) * static_cast<double>(n);
+      correct_pending += logits.detach().argmax(1).eq(batch.labels).sum();
+      seen_pending += n;
     } else if (!std::isfinite(loss_value)) {
       if (c.train.on_nan == "stop")
         throw TrainError("epoch " + std::to_string(epoch) + " step " + std::to_string(step + 1) + ": loss is " +
@@ -343,19 +384,22 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
     }
     p.step = step + 1;
 
-    if (c.train.log_every > 0 && (step + 1) % c.train.log_every == 0)
+    const bool log_line = c.train.log_every > 0 && (step + 1) % c.train.log_every == 0;
+    const bool draw = m.console->interactive() && seconds_since(last_draw) > 0.2;
+    const int stop_signal = boundary && step + 1 < steps ? StopSignals::stop_requested() : 0;
+    if (log_line || draw || stop_signal || step + 1 == steps) settle(step + 1);
+    if (log_line)
       m.console->info("  epoch " + std::to_string(epoch) + " step " + std::to_string(step + 1) + "/" +
                       std::to_string(steps) + "  loss " + fixed(p.loss_sum / std::max<int64_t>(p.seen, 1), 4) +
                       "  acc " + fixed(static_cast<double>(p.correct) / std::max<int64_t>(p.seen, 1), 4));
-    if (boundary && step + 1 < steps)
-      if (const int sig = StopSignals::stop_requested()) {
-        m.save(m.paths.last_checkpoint());
-        throw InterruptedError("interrupted by " + std::string(sig == 15 ? "SIGTERM" : "SIGINT") + " at epoch " +
-                                   std::to_string(epoch) + " step " + std::to_string(step + 1) + "/" +
-                                   std::to_string(steps),
-                               sig);
-      }
-    if (m.console->interactive() && seconds_since(last_draw) > 0.2) {
+    if (stop_signal) {
+      m.save(m.paths.last_checkpoint());
+      throw InterruptedError("interrupted by " + std::string(stop_signal == 15 ? "SIGTERM" : "SIGINT") + " at epoch " +
+                                 std::to_string(epoch) + " step " + std::to_string(step + 1) + "/" +
+                                 std::to_string(steps),
+                             stop_signal);
+    }
+    if (draw) {
       last_draw = Clock::now();
       const int width = 24;
       const int filled = static_cast<int>(width * (step + 1) / steps);
@@ -388,8 +432,8 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
 EvalMetrics Trainer::evaluate(const std::string& split) {
   auto& m = *impl_;
   const auto& ds = split == "test" ? m.data.test : m.data.val;
-  const auto p = predict_split(*m.model, ds, *m.val_pipeline, m.loader_options(false), m.device, m.amp,
-                               m.bad_images.get(), m.config.train.channels_last);
+  const auto p = predict_split(*m.model, m.eval_batches(split), ds.class_names.size(), m.device, m.amp,
+                               m.config.train.channels_last);
   return EvalMetrics{p.loss(), p.accuracy(), p.count};
 }
 

@@ -47,5 +47,28 @@ TEST(TrainSmall, SameSeedSameResult) {
   EXPECT_EQ(test::read_text(dir / "a/metrics.csv").substr(0, 60), test::read_text(dir / "b/metrics.csv").substr(0, 60));
 }
 
+TEST(TrainSmall, DeviceResidentBatchesTrainLikeTheLoader) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  const auto text = [](const std::string& mode) {
+    return "seed: 5\ndevice: cpu\nthreads: 1\n"
+           "data: {dataset: fashion_mnist, root: /usr/share/datasets/fashion-mnist, limit: 600, val_split: 100, "
+           "device_resident: " + mode + ",\n"
+           "  train_transforms: [{random_crop: {size: 28, padding: 2}}, hflip, {normalize: {mean: 0.286, std: 0.353}}],\n"
+           "  val_transforms: [{normalize: {mean: 0.286, std: 0.353}}]}\n"
+           "model: {name: basic_cnn}\ntrain: {epochs: 2}\n";
+  };
+  Trainer host(parse_config(text("false"), "h.yaml"), TrainerOptions{dir / "host", true});
+  Trainer device(parse_config(text("true"), "d.yaml"), TrainerOptions{dir / "device", true});
+  const auto a = host.train();
+  const auto b = device.train();
+  // The same samples, augmentations and order; pixels equal up to float rounding of the
+  // normalisation, so the runs agree to a few decimals.
+  EXPECT_NEAR(a.test_acc, b.test_acc, 0.01);
+  EXPECT_NEAR(a.best_val_acc, b.best_val_acc, 0.02);
+  const auto rows_a = test::read_text(dir / "host/metrics.csv"), rows_b = test::read_text(dir / "device/metrics.csv");
+  EXPECT_EQ(rows_a.substr(0, rows_a.find('\n')), rows_b.substr(0, rows_b.find('\n')));  // same header
+}
+
 }  // namespace
 }  // namespace imgcls

@@ -56,6 +56,11 @@ struct DataConfig {
   int64_t workers = -1;       // loader threads; -1 = one per core, 0 = in the training thread
   int64_t prefetch = 4;       // batches prepared ahead of the training step
   bool drop_last = false;     // drop the last, smaller training batch
+  // auto | true | false: keep an in-memory dataset (MNIST family, CIFAR) on the training
+  // device as uint8 and make batches there (crops, flips, normalize batched; no loader
+  // threads). auto: on CUDA when every transform has a device version; true: also on CPU,
+  // and an error when it cannot; false: never.
+  std::string device_resident = "auto";
 };
 
 struct ModelConfig {
