@@ -140,6 +140,30 @@ class ResidualBlock(nn.Module):
         return self.relu(out + x)
 
 
+class VggCNN(nn.Module):
+    """imgcls's vgg_cnn: per width, `blocks` x (conv3x3, BatchNorm, ReLU), max-pool; FC `hidden`."""
+
+    def __init__(self, input_shape, num_classes, widths, blocks, hidden, dropout=0.0):
+        super().__init__()
+        layers, channels = [], input_shape[0]
+        for width in widths:
+            for _ in range(blocks):
+                layers += [nn.Conv2d(channels, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
+                channels = width
+            layers.append(nn.MaxPool2d(2))
+        self.features = nn.Sequential(*layers)
+        size = _flat_size(self.features, input_shape)
+        head = [nn.Flatten()]
+        for h in hidden:
+            head += ([nn.Dropout(dropout)] if dropout > 0 else []) + [nn.Linear(size, h), nn.ReLU(inplace=True)]
+            size = h
+        head += ([nn.Dropout(dropout)] if dropout > 0 else []) + [nn.Linear(size, num_classes)]
+        self.classifier = nn.Sequential(*head)
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
 class EnhancedCNN(FeaturesClassifier):
     """Seed 000's EnhancedCNN; widths, blocks per stage and stem width configurable."""
 
@@ -202,6 +226,8 @@ def build(meta):
         return Cifar100CNN(shape, k, m["hidden_size"], m["pooling"])
     if name == "residual_cnn":
         return EnhancedCNN(shape, k, m["widths"], m["blocks"], m["stem_channels"])
+    if name == "vgg_cnn":
+        return VggCNN(shape, k, m["widths"], m["blocks"], m["hidden"], m["dropout"])
     if name == "torchscript":
         return torchvision_classifier(m["backbone"], k)
     raise SystemExit(f"reference_models: unknown model.name '{name}'")

@@ -235,7 +235,7 @@ const std::vector<Field>& schema() {
     f.push_back(choice_field("data.device_resident", IMGCLS_REF(data.device_resident), {"auto", "true", "false"}));
     f.push_back(required(choice_field("model.name", IMGCLS_REF(model.name),
                                       {"basic_cnn", "baseline_cnn", "cifar10_cnn", "cifar_cnn", "complex_cnn", "mlp",
-                                       "residual_cnn", "torchscript"})));
+                                       "residual_cnn", "torchscript", "vgg_cnn"})));
     f.push_back(choice_field("model.init", IMGCLS_REF(model.init), {"default", "kaiming", "xavier"}));
     f.push_back(int_list_field("model.hidden", IMGCLS_REF(model.hidden), 1,
                                "a non-empty list of positive integers, e.g. [512, 256]"));

@@ -294,6 +294,7 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   m.model->train();
   const bool resuming_mid_epoch = p.epoch == epoch - 1 && p.step > 0;
   if (!resuming_mid_epoch) p.step = 0, p.loss_sum = 0, p.correct = 0, p.seen = 0;
+  const auto t0 = Clock::now();  // before start_epoch: the first batch's making counts
   feed.start_epoch(epoch, p.step);
   const int64_t e0 = epoch - 1;
   const auto accum = c.train.grad_accum_steps;
@@ -301,7 +302,6 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   double lr_at_start = m.schedule->lr(e0, 0);
   set_lr(*m.optimizer, m.schedule->lr(e0, p.step / accum), m.lr_scales);
 
-  const auto t0 = Clock::now();
   auto last_draw = t0;
   int64_t seen_here = 0;
   m.optimizer->zero_grad();

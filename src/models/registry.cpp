@@ -15,6 +15,7 @@
 #include "models/residual_cnn.hpp"
 #include "models/seed_cnns.hpp"
 #include "models/torchscript_backbone.hpp"
+#include "models/vgg_cnn.hpp"
 #include "util/strings.hpp"
 
 namespace imgcls {
@@ -52,6 +53,13 @@ const std::map<std::string, Entry>& registry() {
         },
         "seed 000 EnhancedCNN: 7x7 stem, residual stages; model.widths, model.blocks, model.stem_channels",
         {"model.widths", "model.blocks", "model.stem_channels"}}},
+      {"vgg_cnn",
+       {[](const ModelConfig& m, const InputSpec& in) {
+          return VggCNN(in, m.widths, m.blocks, m.hidden, m.dropout).ptr();
+        },
+        "VGG-style: per stage model.blocks x (conv3x3-BN-ReLU) at each of model.widths, max-pool; FC model.hidden "
+        "with model.dropout",
+        {"model.widths", "model.blocks", "model.hidden", "model.dropout"}}},
       {"torchscript",
        {[](const ModelConfig& m, const InputSpec& in) {
           return std::make_shared<TorchscriptClassifierImpl>(m.path, in, m.freeze_backbone);

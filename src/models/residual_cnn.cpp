@@ -18,9 +18,13 @@ ResidualBlockImpl::ResidualBlockImpl(int64_t c) {
 }
 
 at::Tensor ResidualBlockImpl::forward(const at::Tensor& x) {
-  auto out = at::relu(bn1->forward(conv1->forward(x)));
+  // In place where seed 000 is (ReLU(inplace=True), out += residual): batch norm's backward
+  // needs its input, not its output, so overwriting the output is safe, and it saves two
+  // allocations and passes over memory per block.
+  auto out = bn1->forward(conv1->forward(x)).relu_();
   out = bn2->forward(conv2->forward(out));
-  return at::relu(out + x);
+  out += x;
+  return out.relu_();
 }
 
 ResidualCNNImpl::ResidualCNNImpl(const InputSpec& in, const std::vector<int64_t>& widths, int64_t blocks,

@@ -52,6 +52,7 @@ TEST(Export, StateDictGivesTheSameLogitsInPyTorchForEveryModel) {
       {"cifar_stride", "model.name=cifar_cnn model.pooling=stride model.hidden_size=8"},
       {"cifar_max", "model.name=cifar_cnn model.pooling=max model.hidden_size=8"},
       {"residual", "model.name=residual_cnn model.widths=[8,16] model.blocks=1 model.stem_channels=8"},
+      {"vgg", "model.name=vgg_cnn model.widths=[8,16] model.blocks=2 model.hidden=[32] model.dropout=0.2"},
       {"torchscript", "model.name=torchscript model.path=" + kSource + "/tests/fixtures/tiny_backbone_1ch.pt"},
   };
   for (const auto& [name, overrides] : models) {

@@ -132,7 +132,7 @@ TEST(Config, MissingRequiredKeys) {
   EXPECT_EQ(config_error("model:\n  name: basic_cnn\n"),
             "x.yaml: data.dataset: required key is missing (expected one of fashion_mnist, mnist, cifar10, cifar100, image_folder)");
   EXPECT_EQ(config_error("data:\n  dataset: mnist\n"),
-            "x.yaml: model.name: required key is missing (expected one of basic_cnn, baseline_cnn, cifar10_cnn, cifar_cnn, complex_cnn, mlp, residual_cnn, torchscript)");
+            "x.yaml: model.name: required key is missing (expected one of basic_cnn, baseline_cnn, cifar10_cnn, cifar_cnn, complex_cnn, mlp, residual_cnn, torchscript, vgg_cnn)");
   EXPECT_EQ(config_error(""), "x.yaml: the config is empty; it needs at least data.dataset and model.name");
 }
 

@@ -23,6 +23,10 @@ TEST(Models, ParameterCountsEqualPyTorch) {
   EXPECT_EQ(count_parameters(*build("{name: mlp, hidden: [1024, 512, 256, 128]}", {1, 28, 28, 10})), 1494154);
   EXPECT_EQ(count_parameters(*build("{name: mlp, hidden: [256]}", {1, 28, 28, 10})), 203530);
   EXPECT_EQ(count_parameters(*build("{name: mlp, hidden: [512, 256]}", {1, 28, 28, 10})), 535818);
+  // scripts/reference_models.py's VggCNN((1, 28, 28), 10, [32, 64], 1, [256], 0.3).
+  EXPECT_EQ(count_parameters(*build("{name: vgg_cnn, widths: [32, 64], blocks: 1, hidden: [256], dropout: 0.3}",
+                                    {1, 28, 28, 10})),
+            824650);
 }
 
 TEST(Models, BaselineCnnComputesItsFlattenSize) {
@@ -42,6 +46,7 @@ TEST(Models, EveryModelGivesLogitsForItsInput) {
       {"{name: cifar_cnn, pooling: stride}", {3, 32, 32, 3}},
       {"{name: residual_cnn, widths: [16, 32], blocks: 1, stem_channels: 8}", {3, 64, 64, 5}},
       {"{name: mlp, hidden: [64, 32], activation: tanh, dropout: 0.2}", {1, 28, 28, 10}},
+      {"{name: vgg_cnn, widths: [8, 16, 32], blocks: 2, hidden: [64, 32], dropout: 0.1}", {3, 32, 32, 7}},
   };
   for (const auto& [yaml, in] : cases) {
     auto model = build(yaml, in);

@@ -66,13 +66,13 @@ struct DataConfig {
 struct ModelConfig {
   std::string name;                                 // required: a name from the model registry
   std::string init = "default";                     // default (PyTorch's) | kaiming | xavier
-  std::vector<int64_t> hidden = {256};              // mlp: hidden layer sizes
+  std::vector<int64_t> hidden = {256};              // mlp, vgg_cnn: hidden layer sizes
   std::string activation = "relu";                  // mlp: relu | leaky_relu | tanh | sigmoid
-  double dropout = 0.0;                             // mlp: dropout after each hidden layer
+  double dropout = 0.0;                             // mlp: after each hidden layer; vgg_cnn: before each linear
   int64_t hidden_size = 32;                         // cifar_cnn: channels of the first conv
   std::string pooling = "avg";                      // cifar_cnn: stride | max | avg
-  std::vector<int64_t> widths = {128, 256, 512};    // residual_cnn: stage widths
-  int64_t blocks = 2;                               // residual_cnn: residual blocks per stage
+  std::vector<int64_t> widths = {128, 256, 512};    // residual_cnn, vgg_cnn: stage widths
+  int64_t blocks = 2;                               // residual_cnn: residual blocks per stage; vgg_cnn: convs
   int64_t stem_channels = 64;                       // residual_cnn: 7x7 stem width
   std::string path;                                 // torchscript: the backbone file
   bool freeze_backbone = false;                     // torchscript: train only the new head
