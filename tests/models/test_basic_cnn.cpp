@@ -40,7 +40,7 @@ TEST(Registry, BuildsEverySchemaModel) {
   for (const auto& name : model_names())
     EXPECT_NO_THROW(parse_config("data: {dataset: mnist}\nmodel: {name: " + name + ", path: x.pt}\n", "c.yaml"))
         << name;
-  EXPECT_EQ(model_names().size(), 8u);
+  EXPECT_EQ(model_names().size(), 9u);
 }
 
 }  // namespace
