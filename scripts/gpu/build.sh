@@ -32,6 +32,7 @@ if [[ ! -f "$deps/lib/cmake/opencv4/OpenCVConfig.cmake" ]]; then
   run scripts/gpu/build_deps.sh on the dev machine (Debian 12) and carry .gpu-deps
   (run tool: carry [\".gpu-deps\"]; see scripts/gpu/README.md)."
 fi
+deps="$(cd "$deps" && pwd)"
 [[ -f "$deps/MANIFEST.txt" ]] && sed 's/^/[gpu-build]   /' "$deps/MANIFEST.txt"
 
 # LibTorch: the torch package of the venv (its share/cmake/Torch), found by asking its Python.
@@ -47,8 +48,13 @@ log "torch $("$py" -c 'import torch;print(torch.__version__, "CUDA", torch.versi
 nvcc="$(command -v nvcc || true)"
 [[ -z "$nvcc" && -x /usr/local/cuda/bin/nvcc ]] && nvcc=/usr/local/cuda/bin/nvcc
 [[ -n "$nvcc" ]] || die "no nvcc on PATH or in /usr/local/cuda/bin (the CUDA build of LibTorch needs the toolkit)"
-nvcc="$(readlink -f "$nvcc")"
+# The toolkit root: nvcc's ../ (keeps a /usr/local/cuda symlink as it is), else that of the file
+# a symlinked nvcc (/usr/bin/nvcc) points to.
 cuda_root="$(dirname "$(dirname "$nvcc")")"
+if [[ ! -f "$cuda_root/include/cuda_runtime.h" ]]; then
+  nvcc="$(readlink -f "$nvcc")"
+  cuda_root="$(dirname "$(dirname "$nvcc")")"
+fi
 log "nvcc $("$nvcc" --version | sed -n 's/.*release \([0-9.]*\).*/\1/p') at $nvcc"
 for t in cmake ninja; do command -v "$t" >/dev/null || die "$t not found"; done
 log "$(cmake --version | head -n1), ninja $(ninja --version), $(${CXX:-c++} --version 2>/dev/null | head -n1 || echo "c++ not on PATH: CMake picks the compiler")"
@@ -64,9 +70,21 @@ if "$py" -c 'import torch, tensorboard, onnx' 2>/dev/null; then
 fi
 step "configure $build"
 mkdir -p "$build"
-if ! cmake "${args[@]}" >"$build/configure.log" 2>&1; then
-  tail -n 60 "$build/configure.log" >&2
-  die "configure failed (full log: $build/configure.log)"
+configure() {
+  if ! cmake "${args[@]}" >>"$build/configure.log" 2>&1; then
+    tail -n 60 "$build/configure.log" >&2
+    die "configure failed (full log: $build/configure.log)"
+  fi
+}
+: >"$build/configure.log"
+configure
+# When an existing build folder had another CUDA compiler, CMake deletes its cache and configures
+# again without the -D options given: configure once more, then insist on the prefix.
+if ! grep -qx "IMGCLS_DEPS_PREFIX:PATH=$deps" "$build/CMakeCache.txt"; then
+  log "the build folder's cache was reset; configuring again"
+  configure
+  grep -qx "IMGCLS_DEPS_PREFIX:PATH=$deps" "$build/CMakeCache.txt" ||
+    die "$build is not configured with IMGCLS_DEPS_PREFIX=$deps; remove $build and run again"
 fi
 grep -E "imgcls:|Found CUDA|CUDA compiler|OpenCV" "$build/configure.log" | sed 's/^/[gpu-build]   /' || true
 
