@@ -27,6 +27,7 @@
 #include "engine/checkpoint.hpp"
 #include "engine/device.hpp"
 #include "engine/device_feed.hpp"
+#include "engine/epoch_meter.hpp"
 #include "engine/evaluator.hpp"
 #include "engine/lr_schedule.hpp"
 #include "engine/optimizers.hpp"
@@ -306,29 +307,11 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   int64_t seen_here = 0;
   m.optimizer->zero_grad();
   const int64_t samples_per_epoch = std::min(steps * c.data.batch_size, m.data.train.size());
-  // On CUDA the loss and correct counts add up on the device and are read (one host sync) only
-  // at log lines, progress redraws, interruptions and the epoch's end; a non-finite loss is
-  // then reported for the steps since the last read. On CPU, and with train.on_nan:
-  // skip_batch (which must know before the step), each step's loss is read at once.
+  // The loss and correct counts add up on the device (EpochMeter). On CUDA they are read only
+  // at log lines, progress redraws, interruptions and the epoch's end; on the CPU, and with
+  // train.on_nan: skip_batch (which must know before the step), after every step.
   const bool sync_each_step = !m.device.is_cuda() || c.train.on_nan == "skip_batch";
-  const auto on_device = at::TensorOptions().device(m.device);
-  auto loss_pending = at::zeros({}, on_device.dtype(at::kDouble));
-  auto correct_pending = at::zeros({}, on_device.dtype(at::kLong));
-  int64_t seen_pending = 0, pending_from = p.step + 1;
-  const auto settle = [&](int64_t through_step) {
-    if (seen_pending == 0) return;
-    const double loss_sum = loss_pending.item<double>();
-    if (!std::isfinite(loss_sum))
-      throw TrainError("epoch " + std::to_string(epoch) + " steps " + std::to_string(pending_from) + "-" +
-                       std::to_string(through_step) + ": loss is " + std::to_string(loss_sum) +
-                       "; checkpoints/last.pt keeps the last good state (try a lower optimizer.lr, or "
-                       "train.on_nan: skip_batch)");
-    p.loss_sum += loss_sum;
-    p.correct += correct_pending.item<int64_t>();
-    p.seen += seen_pending;
-    loss_pending.zero_(), correct_pending.zero_();
-    seen_pending = 0, pending_from = through_step + 1;
-  };
+  EpochMeter meter(m.device, epoch, p.step + 1);
   for (int64_t step = p.step; step < steps; ++step) {
     Batch batch;
     if (!feed.next(batch)) throw std::logic_error("loader ended before its last batch");
@@ -347,28 +330,21 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
       logits = m.model->forward(batch.images);
       loss = m.loss_of(logits, batch.labels);
     }
-    const double loss_value = n > 0 && sync_each_step ? loss.item<double>() : 0.0;
-    if (n == 0) {
-    } else if (!sync_each_step) {
+    bool skip = false;
+    if (n > 0 && c.train.on_nan == "skip_batch") {
+      const double loss_value = loss.item<double>();
+      if (!std::isfinite(loss_value)) {
+        skip = true;
+        ++p.skipped;
+        m.console->warn("epoch " + std::to_string(epoch) + " step " + std::to_string(step + 1) +
+                        ": non-finite loss, batch skipped");
+        m.optimizer->zero_grad();
+      }
+    }
+    if (n > 0 && !skip) {
+      meter.add(loss, logits, batch.labels);
+      if (sync_each_step) meter.settle(step + 1, p);  // a non-finite loss stops before its step
       m.scaler->scale(loss * (static_cast<double>(n) / static_cast<double>(group_samples))).backward();
-      loss_pending += loss.detach().to(at::kDouble) * static_cast<double>(n);
-      correct_pending += logits.detach().argmax(1).eq(batch.labels).sum();
-      seen_pending += n;
-    } else if (!std::isfinite(loss_value)) {
-      if (c.train.on_nan == "stop")
-        throw TrainError("epoch " + std::to_string(epoch) + " step " + std::to_string(step + 1) + ": loss is " +
-                         std::to_string(loss_value) +
-                         "; checkpoints/last.pt keeps the last good state (try a lower optimizer.lr, or "
-                         "train.on_nan: skip_batch)");
-      ++p.skipped;
-      m.console->warn("epoch " + std::to_string(epoch) + " step " + std::to_string(step + 1) +
-                      ": non-finite loss, batch skipped");
-      m.optimizer->zero_grad();
-    } else {
-      m.scaler->scale(loss * (static_cast<double>(n) / static_cast<double>(group_samples))).backward();
-      p.loss_sum += loss_value * static_cast<double>(n);
-      p.correct += logits.argmax(1).eq(batch.labels).sum().item<int64_t>();
-      p.seen += n;
     }
     seen_here += n;
 
@@ -387,7 +363,7 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
     const bool log_line = c.train.log_every > 0 && (step + 1) % c.train.log_every == 0;
     const bool draw = m.console->interactive() && seconds_since(last_draw) > 0.2;
     const int stop_signal = boundary && step + 1 < steps ? StopSignals::stop_requested() : 0;
-    if (log_line || draw || stop_signal || step + 1 == steps) settle(step + 1);
+    if (log_line || draw || stop_signal || step + 1 == steps) meter.settle(step + 1, p);
     if (log_line)
       m.console->info("  epoch " + std::to_string(epoch) + " step " + std::to_string(step + 1) + "/" +
                       std::to_string(steps) + "  loss " + fixed(p.loss_sum / std::max<int64_t>(p.seen, 1), 4) +

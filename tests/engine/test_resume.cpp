@@ -215,6 +215,19 @@ TEST(Engine, NonFiniteLossStopsWithEpochAndStep) {
   EXPECT_EQ(status_of(dir / "run"), "failed");
 }
 
+TEST(Engine, NonFiniteLossWithSkipBatchSkipsAndFinishes) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  test::write_text(dir / "c.yaml", kConfig);
+  const auto r = test::run(kBinary + " train " + dir / "c.yaml" +
+                           " optimizer.name=sgd optimizer.lr=1e12 train.on_nan=skip_batch train.epochs=1 --out " +
+                           dir / "run");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: epoch 1 step "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(": non-finite loss, batch skipped"), std::string::npos) << r.output;
+  EXPECT_EQ(status_of(dir / "run"), "completed");
+}
+
 Config engine_config(const std::string& extra) {
   return parse_config(std::string(kConfig) + extra, "engine.yaml");
 }
