@@ -126,6 +126,7 @@ struct Trainer::Impl {
     progress.scaler_state = scaler->state();
     save_checkpoint(path, *model, optimizer.get(), progress);
   }
+  void restore();
   void write_summary(const RunSummary& s) const;
   void prune_epoch_checkpoints(int64_t epoch) const;
 };
@@ -203,48 +204,13 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
     m.console->info("backbone:  " + c.model.path + ": " + (info.arch.empty() ? "TorchScript" : info.arch) + ", " +
                     std::to_string(info.feature_size) + " features, weights: " +
                     (info.weights.empty() ? "unknown" : info.weights) + (ts->frozen() ? " (frozen)" : ""));
-    const auto& mean = m.val_pipeline->mean();
-    const auto& std = m.val_pipeline->std();
-    bool differs = false;
-    for (std::size_t i = 0; i < info.mean.size() && i < mean.size(); ++i)
-      differs = differs || std::abs(info.mean[i] - mean[i]) > 1e-3 ||
-                (i < info.std.size() && std::abs(info.std[i] - std[i]) > 1e-3);
-    if (differs) {
-      const auto list = [](const std::vector<double>& v) {
-        std::ostringstream os;
-        for (std::size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
-        return "[" + os.str() + "]";
-      };
-      m.console->warn("the backbone's weights expect inputs normalised with mean " + list(info.mean) + " std " +
-                      list(info.std) + ", but data.val_transforms normalise with mean " + list(mean) + " std " +
-                      list(std) + " (add - normalize: {mean: " + list(info.mean) + ", std: " + list(info.std) +
-                      "} to both transform lists)");
-    }
+    const auto mismatch = normalisation_mismatch(info, m.val_pipeline->mean(), m.val_pipeline->std());
+    if (!mismatch.empty()) m.console->warn(mismatch);
   }
   if (m.monitor != c.train.early_stopping.monitor)
     m.console->warn("no validation split: best.pt and early stopping use " + m.monitor);
 
-  if (m.options.resume && std::filesystem::exists(m.paths.last_checkpoint())) {
-    auto restored = load_checkpoint(m.paths.last_checkpoint(), *m.model, m.optimizer.get(), /*restore_rng=*/true);
-    if (restored.config_hash != m.progress.config_hash)
-      throw TrainError(m.paths.last_checkpoint() + ": was written for a different config than " + m.paths.config() +
-                       " (data, model, optimizer, scheduler or train settings changed)");
-    m.progress = std::move(restored);
-    m.schedule->load_state(m.progress.schedule_state);
-    m.early_stopping->load_state(m.progress.early_stopping_state);
-    m.scaler->load_state(m.progress.scaler_state);
-    m.already_finished = m.progress.step == 0 &&
-                         (m.progress.epoch >= c.train.epochs || m.early_stopping->should_stop());
-    if (std::filesystem::exists(m.paths.summary())) {
-      try {
-        const auto old = nlohmann::json::parse(std::ifstream(m.paths.summary()));
-        m.seconds_before = old.value("total_seconds", 0.0);
-        if (old.value("status", "") != "completed" && old.value("status", "") != "stopped_early")
-          m.already_finished = false;  // the final test evaluation has not run yet
-      } catch (const nlohmann::json::exception&) {
-      }
-    }
-  }
+  if (m.options.resume && std::filesystem::exists(m.paths.last_checkpoint())) m.restore();
   write_file_atomic(m.paths.config(), to_yaml(c));
 }
 
@@ -411,6 +377,30 @@ EvalMetrics Trainer::evaluate(const std::string& split) {
   const auto p = predict_split(*m.model, m.eval_batches(split), ds.class_names.size(), m.device, m.amp,
                                m.config.train.channels_last);
   return EvalMetrics{p.loss(), p.accuracy(), p.count};
+}
+
+// Continues from checkpoints/last.pt: weights, optimizer, schedule, early stopping, scaler,
+// the position in the run and the time it has taken so far.
+void Trainer::Impl::restore() {
+  auto restored = load_checkpoint(paths.last_checkpoint(), *model, optimizer.get(), /*restore_rng=*/true);
+  if (restored.config_hash != progress.config_hash)
+    throw TrainError(paths.last_checkpoint() + ": was written for a different config than " + paths.config() +
+                     " (data, model, optimizer, scheduler or train settings changed)");
+  progress = std::move(restored);
+  schedule->load_state(progress.schedule_state);
+  early_stopping->load_state(progress.early_stopping_state);
+  scaler->load_state(progress.scaler_state);
+  already_finished = progress.step == 0 &&
+                     (progress.epoch >= config.train.epochs || early_stopping->should_stop());
+  if (std::filesystem::exists(paths.summary())) {
+    try {
+      const auto old = nlohmann::json::parse(std::ifstream(paths.summary()));
+      seconds_before = old.value("total_seconds", 0.0);
+      if (old.value("status", "") != "completed" && old.value("status", "") != "stopped_early")
+        already_finished = false;  // the final test evaluation has not run yet
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
 }
 
 void Trainer::Impl::write_summary(const RunSummary& s) const {

@@ -2,7 +2,9 @@
 
 #include <torch/script.h>
 
+#include <cmath>
 #include <filesystem>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "imgcls/errors.hpp"
@@ -127,6 +129,24 @@ void TorchscriptClassifierImpl::save_backbone(const std::string& path, const std
   auto copy = backbone_->clone();
   copy.eval();
   copy.save(path, extra);
+}
+
+std::string normalisation_mismatch(const BackboneInfo& info, const std::vector<double>& mean,
+                                   const std::vector<double>& std) {
+  bool differs = false;
+  for (std::size_t i = 0; i < info.mean.size() && i < mean.size(); ++i)
+    differs = differs || std::abs(info.mean[i] - mean[i]) > 1e-3;
+  for (std::size_t i = 0; i < info.std.size() && i < std.size(); ++i)
+    differs = differs || std::abs(info.std[i] - std[i]) > 1e-3;
+  if (!differs) return "";
+  const auto list = [](const std::vector<double>& v) {
+    std::ostringstream os;
+    for (std::size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
+    return "[" + os.str() + "]";
+  };
+  return "the backbone's weights expect inputs normalised with mean " + list(info.mean) + " std " + list(info.std) +
+         ", but data.val_transforms normalise with mean " + list(mean) + " std " + list(std) +
+         " (add - normalize: {mean: " + list(info.mean) + ", std: " + list(info.std) + "} to both transform lists)";
 }
 
 }  // namespace imgcls

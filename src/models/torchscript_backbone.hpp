@@ -34,6 +34,13 @@ struct BackboneInfo {
   std::string metadata_json;  // the raw imgcls.json ("" when the file has none)
 };
 
+// The warning for a run whose data.val_transforms normalise with `mean`/`std` (one per
+// channel, as Pipeline reports them) other than what the backbone's weights expect (the file's
+// metadata; a difference over 1e-3 in any channel both state); "" when they agree or the file
+// states nothing.
+std::string normalisation_mismatch(const BackboneInfo& info, const std::vector<double>& mean,
+                                   const std::vector<double>& std);
+
 class TorchscriptClassifierImpl : public ClassifierImpl {
  public:
   // Throws ConfigError when the file is missing or not TorchScript, or its output for an

@@ -130,3 +130,23 @@ TEST(Torchscript, TrainExportAndReuseAsTheNextBackbone) {
 
 }  // namespace
 }  // namespace imgcls
+
+namespace imgcls {
+namespace {
+
+TEST(Torchscript, NormalisationMismatchSaysWhatToAdd) {
+  BackboneInfo imagenet;
+  imagenet.mean = {0.485, 0.456, 0.406};
+  imagenet.std = {0.229, 0.224, 0.225};
+  EXPECT_EQ(normalisation_mismatch(imagenet, {0.485, 0.456, 0.4061}, {0.229, 0.224, 0.225}), "");
+  const auto none = normalisation_mismatch(imagenet, {0, 0, 0}, {1, 1, 1});  // no normalize step
+  EXPECT_EQ(none,
+            "the backbone's weights expect inputs normalised with mean [0.485, 0.456, 0.406] std [0.229, 0.224, "
+            "0.225], but data.val_transforms normalise with mean [0, 0, 0] std [1, 1, 1] (add - normalize: {mean: "
+            "[0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]} to both transform lists)");
+  EXPECT_NE(normalisation_mismatch(imagenet, {0.485, 0.456, 0.406}, {0.229, 0.224, 0.5}), "");  // std alone
+  EXPECT_EQ(normalisation_mismatch(BackboneInfo{}, {0.5}, {0.5}), "");  // the file states nothing
+}
+
+}  // namespace
+}  // namespace imgcls
