@@ -15,7 +15,8 @@ args=(-S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}
 [[ -n "${Torch_DIR:-}" ]] && args+=(-DTorch_DIR="$Torch_DIR")
 if [[ ! -f "$build/build.ninja" ]]; then
   echo "[build] configuring $build"
-  cmake "${args[@]}" >"$build.configure.log" 2>&1 || { cat "$build.configure.log" >&2; exit 1; }
+  mkdir -p "$build"
+  cmake "${args[@]}" >"$build/configure.log" 2>&1 || { cat "$build/configure.log" >&2; exit 1; }
 fi
 echo "[build] building ($jobs jobs)"
 cmake --build "$build" -j "$jobs"
