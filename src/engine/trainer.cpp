@@ -274,9 +274,9 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   m.optimizer->zero_grad();
   const int64_t samples_per_epoch = std::min(steps * c.data.batch_size, m.data.train.size());
   // The loss and correct counts add up on the device (EpochMeter). On CUDA they are read only
-  // at log lines, progress redraws, interruptions and the epoch's end; on the CPU, and with
-  // train.on_nan: skip_batch (which must know before the step), after every step.
-  const bool sync_each_step = !m.device.is_cuda() || c.train.on_nan == "skip_batch";
+  // at log lines, progress redraws, interruptions and the epoch's end; on the CPU, where a read
+  // is free, after every step. train.on_nan: skip_batch reads each loss before its step anyway.
+  const bool sync_each_step = !m.device.is_cuda();
   EpochMeter meter(m.device, epoch, p.step + 1);
   for (int64_t step = p.step; step < steps; ++step) {
     Batch batch;
