@@ -1,5 +1,6 @@
 #include "util/strings.hpp"
 
+#include <cstdio>
 #include <sstream>
 
 #include <algorithm>
@@ -62,6 +63,22 @@ std::string shortest_text(double v) {
     if (std::stod(os.str()) == v) return os.str();
   }
   return std::to_string(v);
+}
+
+}  // namespace imgcls
+
+namespace imgcls {
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string shape_text(const std::vector<int64_t>& sizes) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
+  return s + "]";
 }
 
 }  // namespace imgcls

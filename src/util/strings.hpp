@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,5 +20,9 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep);
 std::size_t edit_distance(const std::string& a, const std::string& b);
 // The shortest decimal text that reads back as the same double (0.001, not 0.0010000000000000000208).
 std::string shortest_text(double v);
+// `v` with exactly `digits` decimals (printf's %.Nf): "0.9313", "12.0". Non-finite: "nan", "inf".
+std::string fixed(double v, int digits);
+// A tensor shape as text: "[3, 224, 224]".
+std::string shape_text(const std::vector<int64_t>& sizes);
 
 }  // namespace imgcls
