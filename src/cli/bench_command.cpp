@@ -6,7 +6,6 @@
 #include <CLI/Formatter.hpp>
 #include <ATen/ATen.h>
 #include <torch/cuda.h>
-#include <torch/nn/functional/loss.h>
 
 #include <chrono>
 #include <cstdio>
@@ -16,7 +15,9 @@
 #include "data/splits.hpp"
 #include "data/transforms.hpp"
 #include "engine/amp.hpp"
+#include "engine/device.hpp"
 #include "engine/optimizers.hpp"
+#include "engine/train_loop.hpp"
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
 #include "models/classifier.hpp"
@@ -60,33 +61,34 @@ int run_bench_data(const BenchOptions& options) {
 int run_bench_step(const BenchOptions& options) {
   const auto config = load_config(options.config_path, options.overrides);
   const auto shape = data_shape(config);
-  const auto device = config.device == "cpu" || !torch::cuda::is_available() ? at::Device(at::kCPU)
-                                                                              : at::Device(config.device == "auto" ? "cuda" : config.device);
-  if (config.threads > 0) at::set_num_threads(static_cast<int>(config.threads));
+  const auto device = pick_device(config);
+  configure_runtime(config, device);
   auto model = make_model(config, InputSpec{shape.channels, shape.height, shape.width, shape.num_classes});
-  const auto memory_format = config.train.channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
   model->to(device);
-  auto optimizer = make_optimizer(config.optimizer, {ParamGroup{model->parameters(), 1.0}});
+  auto optimizer = make_optimizer(config.optimizer, param_groups(*model, config.optimizer));
+  const auto amp = effective_amp(config, device);
+  GradScaler scaler(amp == "fp16", device);
+  // The trainer's own step: forward and loss under autocast, backward, clip, optimizer step.
+  const TrainStep step(*model, *optimizer, scaler,
+                       StepSettings{amp, config.train.channels_last, config.train.label_smoothing,
+                                    config.train.grad_clip_norm});
   const auto b = config.data.batch_size;
   const auto images = at::randn({b, shape.channels, shape.height, shape.width}, at::TensorOptions().device(device))
-                          .contiguous(memory_format);
+                          .contiguous(config.train.channels_last ? at::MemoryFormat::ChannelsLast
+                                                                 : at::MemoryFormat::Contiguous);
   const auto labels = at::randint(shape.num_classes, {b}, at::TensorOptions().dtype(at::kLong).device(device));
-  const std::string amp = device.is_cuda() ? config.train.amp : "none";
   model->train();
-  const auto step = [&] {
-    optimizer->zero_grad();
-    at::Tensor loss;
-    {
-      AutocastScope autocast(amp);
-      loss = torch::nn::functional::cross_entropy(model->forward(images).to(at::kFloat), labels);
-    }
-    loss.backward();
-    optimizer->step();
+  const auto one_step = [&] {
+    StepInputs in{images, labels, {}};
+    at::Tensor logits, loss;
+    step.forward(in, logits, loss);
+    step.backward(loss, 1.0);
+    step.finish_group(1, 1);
   };
-  for (int i = 0; i < 3; ++i) step();
+  for (int i = 0; i < 3; ++i) one_step();
   if (device.is_cuda()) torch::cuda::synchronize();
   const auto start = Clock::now();
-  for (int64_t i = 0; i < options.batches; ++i) step();
+  for (int64_t i = 0; i < options.batches; ++i) one_step();
   if (device.is_cuda()) torch::cuda::synchronize();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::printf("step: %s on %s, batch %lld of %lldx%lldx%lld, amp %s%s, %d CPU threads\n", config.model.name.c_str(),

@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
-#include "data/device_batches.hpp"
 #include "data/splits.hpp"
 #include "data/transforms.hpp"
 #include "engine/device.hpp"
@@ -21,6 +20,7 @@
 #include "imgcls/io/atomic_file.hpp"
 #include "report/classification_report.hpp"
 #include "report/plot.hpp"
+#include "util/json_text.hpp"
 
 namespace imgcls {
 namespace fs = std::filesystem;
@@ -57,15 +57,9 @@ int run_eval(const EvalOptions& options) {
   const auto device = pick_device(config);
   model->to(device);
   const Pipeline pipeline(config.data.val_transforms, data.train.channels);
-  auto lo = loader_options(config, /*train=*/false);
-  lo.pin_memory = device.is_cuda();
-  lo.height = data.height, lo.width = data.width;
   BadImageLog bad([](const std::string& m) { std::fprintf(stderr, "warning: %s (skipped)\n", m.c_str()); });
-  const bool on_device = use_device_batches(config.data.device_resident, device, ds, config.data.val_transforms,
-                                            config.where("data.device_resident"));
-  const auto batches = make_batch_source(ds, config.data.val_transforms, pipeline, lo, device, on_device, &bad);
-  const auto p = predict_split(*model, *batches, ds.class_names.size(), device,
-                               device.is_cuda() ? config.train.amp : "none", config.train.channels_last);
+  const auto batches = make_eval_batches(config, ds, pipeline, data.height, data.width, device, &bad);
+  const auto p = evaluate_split(*model, *batches, ds.class_names.size(), config, device);
   const auto report = classification_report(p.confusion, ds.class_names);
   const bool have_top5 = ds.class_names.size() > 5;
 
@@ -95,7 +89,7 @@ int run_eval(const EvalOptions& options) {
                 static_cast<long long>(p.count), fs::path(checkpoint).filename().c_str(), p.loss(), p.accuracy());
   std::string text = std::string(head) + (have_top5 ? "  top-5 " + std::to_string(p.top5()).substr(0, 6) : "") +
                      "\n\n" + report_text(report);
-  write_file_atomic((out / "report.json").string(), j.dump(2) + "\n");
+  write_file_atomic((out / "report.json").string(), json_text(j, 2) + "\n");
   write_file_atomic((out / "report.txt").string(), text);
   write_file_atomic((out / "confusion.csv").string(), confusion_csv(p.confusion, ds.class_names));
   write_png((out / "confusion.png").string(),

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "util/json_text.hpp"
 #include "config/checks.hpp"
 #include "data/transforms.hpp"
 #include "engine/trained_run.hpp"
@@ -91,7 +92,7 @@ int run_export(const ExportOptions& options) {
   }
   const auto entries = reference_state_dict(*model);
   write_state_dict(out, entries);
-  write_file_atomic(out + ".json", model_description_json(run, *model).dump(2) + "\n");
+  write_file_atomic(out + ".json", json_text(model_description_json(run, *model), 2) + "\n");
   std::printf("wrote %s (%zu tensors of %s, %s) and %s.json\n", out.c_str(), entries.size(),
               run.config.model.name.c_str(), run.checkpoint.c_str(), out.c_str());
   std::printf("in Python: scripts/reference_models.py load %s\n", out.c_str());

@@ -38,9 +38,7 @@ int run_plot(const PlotOptions& options) {
     if (s.label.empty()) s.label = fs::path(run).lexically_normal().parent_path().filename().string();
     for (const auto& m : rows) {
       s.x.push_back(static_cast<double>(m.epoch));
-      const auto& n = options.metric;
-      s.y.push_back(n == "val_acc" ? m.val_acc : n == "val_loss" ? m.val_loss : n == "train_acc" ? m.train_acc
-                                               : n == "train_loss" ? m.train_loss : m.lr);
+      s.y.push_back(metric_value(m, options.metric));
     }
     chart.series.push_back(std::move(s));
   }

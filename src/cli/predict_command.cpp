@@ -1,32 +1,33 @@
 // `imgcls predict RUN_DIR IMAGE_OR_DIR... [--top-k K] [--format csv|json] [--out FILE]
-// [--grid OUT.png]`: classifies image files with a trained run. Each image gets the run's
-// validation transforms (the same code as training's loader), batches of data.batch_size
-// go through the model, and the top-k classes with their softmax probabilities are printed
-// (or written to --out). An image inside a folder named like one of the run's classes is
+// [--grid OUT.png]`: classifies image files with a trained run. The files go through the one
+// evaluation path (engine/evaluator: the run's validation transforms, the loader, the model),
+// and the top-k classes with their softmax probabilities are printed (or written to --out). An image inside a folder named like one of the run's classes is
 // taken to have that label (shown in the grid and the `label` column). Unreadable images
 // are reported on stderr and skipped; none readable at all is a DataError.
 #include <CLI/App.hpp>
 #include <CLI/Config.hpp>
 #include <CLI/Formatter.hpp>
-#include <c10/core/GradMode.h>
+#include <ATen/ATen.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <opencv2/imgproc.hpp>
 #include <sstream>
 
 #include "cli/commands.hpp"
 #include "config/checks.hpp"
 #include "data/image_folder.hpp"
 #include "data/transforms.hpp"
+#include "data/loader.hpp"
 #include "engine/device.hpp"
+#include "engine/evaluator.hpp"
 #include "engine/trained_run.hpp"
 #include "imgcls/errors.hpp"
-#include "util/strings.hpp"
 #include "imgcls/io/atomic_file.hpp"
 #include "report/plot.hpp"
+#include "util/json_text.hpp"
+#include "util/strings.hpp"
 
 namespace imgcls {
 namespace fs = std::filesystem;
@@ -79,7 +80,7 @@ std::string csv_text(const std::vector<Prediction>& preds, const std::vector<std
   return os.str();
 }
 
-std::string json_text(const std::vector<Prediction>& preds, const std::vector<std::string>& names) {
+std::string predictions_json(const std::vector<Prediction>& preds, const std::vector<std::string>& names) {
   auto all = nlohmann::json::array();
   for (const auto& p : preds) {
     nlohmann::json j;
@@ -89,7 +90,7 @@ std::string json_text(const std::vector<Prediction>& preds, const std::vector<st
       j["top"].push_back({{"class", names[static_cast<std::size_t>(c)]}, {"index", c}, {"probability", pr}});
     all.push_back(j);
   }
-  return all.dump(2) + "\n";
+  return json_text(all, 2) + "\n";
 }
 
 GridTile grid_tile(const cv::Mat& image, const Prediction& p, const std::vector<std::string>& names) {
@@ -122,71 +123,72 @@ void setup_predict(CLI::App& app) {
   cmd->callback([options]() { run_predict(*options); });
 }
 
+namespace {
+
+// The run's validation transforms, ending at the model's input size: a list that leaves the
+// size open (no resize or crop) gets a resize to it, with a warning.
+std::vector<TransformSpec> predict_transforms(const Config& config, int64_t channels, const InputSpec& in) {
+  auto specs = config.data.val_transforms;
+  if (Pipeline(specs, channels).out_size(-1, -1).first > 0) return specs;
+  std::fprintf(stderr, "warning: the run's validation transforms leave the image size open; images are resized to "
+               "the model's %lldx%lld\n", static_cast<long long>(in.height), static_cast<long long>(in.width));
+  TransformSpec resize;
+  resize.name = "resize";
+  resize.size = {in.height, in.width};
+  const auto last = !specs.empty() && specs.back().name == "normalize" ? specs.end() - 1 : specs.end();
+  specs.insert(last, resize);
+  return specs;
+}
+
+}  // namespace
+
 int run_predict(const PredictOptions& options) {
   const auto run = open_trained_run(options.run, {});
   auto model = load_trained_model(run);
   const auto device = pick_device(run.config);
   model->to(device);
   const auto files = input_files(options.inputs);
-  const auto channels = input_channels(run.config.data);
-  const Pipeline pipeline(run.config.data.val_transforms, channels);
   const auto& in = run.input;
   const int64_t k = std::min<int64_t>(options.top_k, in.num_classes);
-  const int64_t batch_size = std::max<int64_t>(1, run.config.data.batch_size);
-  const int64_t sample = in.channels * in.height * in.width;
+  // The files as a dataset, through the evaluation path eval and the trainer use.
+  auto config = run.config;
+  config.data.on_bad_image = "skip";  // an unreadable file is reported and skipped
+  config.data.val_transforms = predict_transforms(run.config, input_channels(run.config.data), in);
+  Dataset ds;
+  ds.paths = files;
+  ds.channels = input_channels(run.config.data);
+  ds.class_names = run.class_names;
+  std::vector<int64_t> labels;
+  for (const auto& path : files) labels.push_back(folder_label(path, run.class_names));
+  ds.labels = at::zeros({static_cast<int64_t>(files.size())}, at::kLong);  // the loader's; ours are `labels`
+  const Pipeline pipeline(config.data.val_transforms, ds.channels);
+  BadImageLog bad([](const std::string& m) { std::fprintf(stderr, "warning: %s (skipped)\n", m.c_str()); });
+  const auto batches = make_eval_batches(config, ds, pipeline, in.height, in.width, device, &bad);
 
   std::vector<Prediction> preds;
   std::vector<GridTile> tiles;
-  int64_t unreadable = 0;
-  bool warned_size = false;
-  c10::NoGradGuard no_grad;
-  for (std::size_t start = 0; start < files.size();) {
-    auto batch = at::empty({batch_size, in.channels, in.height, in.width}, at::kFloat);
-    std::vector<Prediction> pending;
-    std::vector<cv::Mat> originals;
-    for (; start < files.size() && static_cast<int64_t>(pending.size()) < batch_size; ++start) {
-      const auto& path = files[start];
-      cv::Mat img;
-      try {
-        img = decode_image(path, channels);
-      } catch (const BadImageError& e) {
-        std::fprintf(stderr, "warning: %s (skipped)\n", e.what());
-        ++unreadable;
-        continue;
-      }
-      Rng rng(0);  // validation transforms are deterministic
-      auto x = pipeline.apply(img, rng);
-      if (x.rows != in.height || x.cols != in.width) {
-        if (!warned_size)
-          std::fprintf(stderr, "warning: %s: %dx%d after the run's validation transforms; resized to the model's "
-                       "%lldx%lld\n", path.c_str(), x.rows, x.cols, static_cast<long long>(in.height),
-                       static_cast<long long>(in.width));
-        warned_size = true;
-        cv::resize(x, x, {static_cast<int>(in.width), static_cast<int>(in.height)}, 0, 0, cv::INTER_LINEAR);
-      }
-      pipeline.to_tensor(x, batch.data_ptr<float>() + static_cast<int64_t>(pending.size()) * sample);
-      pending.push_back(Prediction{path, folder_label(path, run.class_names), {}});
-      if (!options.grid.empty() && static_cast<int64_t>(tiles.size() + originals.size()) < options.grid_max)
-        originals.push_back(img);
-    }
-    if (pending.empty()) continue;
-    const auto n = static_cast<int64_t>(pending.size());
-    const auto probs = at::softmax(model->forward(batch.narrow(0, 0, n).to(device)).to(at::kFloat), 1).to(at::kCPU);
-    const auto [values, indices] = probs.topk(k, 1);
-    const auto top_p = values.accessor<float, 2>();
-    const auto top_c = indices.accessor<int64_t, 2>();
-    for (int64_t i = 0; i < n; ++i) {
-      auto& p = pending[static_cast<std::size_t>(i)];
-      for (int64_t j = 0; j < k; ++j) p.top.emplace_back(top_c[i][j], static_cast<double>(top_p[i][j]));
-      if (static_cast<std::size_t>(i) < originals.size())
-        tiles.push_back(grid_tile(originals[static_cast<std::size_t>(i)], p, run.class_names));
-      preds.push_back(std::move(p));
-    }
-  }
+  for_each_logits(*model, *batches, device, effective_amp(config, device), config.train.channels_last,
+                  [&](const Batch& batch, const at::Tensor& logits) {
+                    const auto [values, indices] = at::softmax(logits, 1).topk(k, 1);
+                    const auto top_p = values.cpu(), top_c = indices.cpu();
+                    const auto p_acc = top_p.accessor<float, 2>();
+                    const auto c_acc = top_c.accessor<int64_t, 2>();
+                    for (std::size_t i = 0; i < batch.indices.size(); ++i) {
+                      const auto index = static_cast<std::size_t>(batch.indices[i]);
+                      Prediction p{files[index], labels[index], {}};
+                      for (int64_t j = 0; j < k; ++j)
+                        p.top.emplace_back(c_acc[static_cast<int64_t>(i)][j],
+                                           static_cast<double>(p_acc[static_cast<int64_t>(i)][j]));
+                      if (!options.grid.empty() && static_cast<int64_t>(tiles.size()) < options.grid_max)
+                        tiles.push_back(grid_tile(decode_image(p.path, ds.channels), p, run.class_names));
+                      preds.push_back(std::move(p));
+                    }
+                  });
+  const auto unreadable = bad.count();
   if (preds.empty())
     throw DataError("predict: no readable images among " + std::to_string(files.size()) + " file(s)");
 
-  const auto text = options.format == "json" ? json_text(preds, run.class_names) : csv_text(preds, run.class_names, k);
+  const auto text = options.format == "json" ? predictions_json(preds, run.class_names) : csv_text(preds, run.class_names, k);
   if (options.out.empty())
     std::fputs(text.c_str(), stdout);
   else

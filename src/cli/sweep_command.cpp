@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "util/json_text.hpp"
 #include "imgcls/errors.hpp"
 #include "imgcls/io/atomic_file.hpp"
 #include "sweep/leaderboard.hpp"
@@ -54,7 +55,7 @@ void write_outcomes(const SweepSpec& spec, const std::string& dir, const std::ve
   j["trials"] = nlohmann::json::array();
   for (std::size_t i = 0; i < spec.trials.size(); ++i)
     j["trials"].push_back({{"name", spec.trials[i].name}, {"status", outcomes[i].status}, {"error", outcomes[i].error}});
-  write_file_atomic(dir + "/sweep.json", j.dump(2) + "\n");
+  write_file_atomic(dir + "/sweep.json", json_text(j, 2) + "\n");
 }
 
 std::string shell_quote(const std::string& s) {

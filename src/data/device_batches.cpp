@@ -1,5 +1,7 @@
 #include "data/device_batches.hpp"
 
+#include "data/batch_count.hpp"
+
 #include <ATen/ATen.h>
 
 #include <cmath>
@@ -78,10 +80,7 @@ struct DeviceBatches::State {
 
   State(LoaderOptions o, c10::Device d) : options(o), device(d) {}
 
-  int64_t num_batches() const {
-    const auto b = options.batch_size;
-    return options.drop_last ? size / b : (size + b - 1) / b;
-  }
+  int64_t num_batches() const { return batch_count(size, options.batch_size, options.drop_last); }
 
   // Row and column of the source image for every output row and column of one sample
   // (-1: a constant-padded pixel), drawing the sample's random parameters exactly as the CPU

@@ -1,5 +1,7 @@
 #include "data/loader.hpp"
 
+#include "data/batch_count.hpp"
+
 #include <ATen/ATen.h>
 
 #include <condition_variable>
@@ -76,10 +78,7 @@ struct Loader::State {
   State(const Dataset& d, const Pipeline& p, LoaderOptions o, BadImageLog* log)
       : dataset(d), pipeline(p), options(o), bad_images(log) {}
 
-  int64_t num_batches() const {
-    const auto n = dataset.size(), b = options.batch_size;
-    return options.drop_last ? n / b : (n + b - 1) / b;
-  }
+  int64_t num_batches() const { return batch_count(dataset.size(), options.batch_size, options.drop_last); }
 
   at::TensorOptions float_options() const {
     auto o = at::TensorOptions().dtype(at::kFloat);

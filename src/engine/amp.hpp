@@ -8,11 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace torch {
-namespace optim {
-class Optimizer;
-}
-}  // namespace torch
+#include "engine/torch_fwd.hpp"
 
 namespace imgcls {
 

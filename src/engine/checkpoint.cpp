@@ -13,17 +13,13 @@
 
 #include "imgcls/errors.hpp"
 #include "imgcls/io/atomic_file.hpp"
+#include "util/error_text.hpp"
+#include "util/strings.hpp"
 
 namespace imgcls {
 namespace {
 
 constexpr int64_t kMetricColumns = 8;
-
-std::string shape_text(at::IntArrayRef sizes) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
-  return s + "]";
-}
 
 at::Tensor doubles(const std::vector<double>& v) {
   return v.empty() ? at::empty({0}, at::kDouble) : at::tensor(at::ArrayRef<double>(v), at::kDouble);
@@ -61,7 +57,7 @@ void check_fits(const torch::nn::Module& module, torch::serialize::InputArchive&
       throw TrainError(path + ": checkpoint does not fit the model: no '" + prefix + key + "'");
     if (stored.sizes() != expected.sizes())
       throw TrainError(path + ": checkpoint does not fit the model: '" + prefix + key + "' has shape " +
-                       shape_text(stored.sizes()) + ", the model expects " + shape_text(expected.sizes()));
+                       shape_text(stored.sizes().vec()) + ", the model expects " + shape_text(expected.sizes().vec()));
   };
   for (const auto& p : module.named_parameters(/*recurse=*/false)) check(p.key(), p.value(), false);
   for (const auto& b : module.named_buffers(/*recurse=*/false)) check(b.key(), b.value(), true);
@@ -120,30 +116,68 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model, co
   write_file_atomic(path, data);
 }
 
+namespace {
+
+// A tensor of `dtype` with exactly `count` values (count < 0: any multiple of -count), so a
+// corrupt or foreign file is an error rather than an out-of-bounds read.
+at::Tensor read_sized(torch::serialize::InputArchive& archive, const std::string& key, at::ScalarType dtype,
+                      int64_t count, const std::string& path) {
+  const auto t = read_tensor(archive, key, path);
+  const bool size_ok = count >= 0 ? t.numel() == count : t.numel() % -count == 0;
+  if (t.scalar_type() != dtype || !size_ok)
+    throw TrainError(path + ": not a valid imgcls checkpoint: '" + key + "' holds " + std::to_string(t.numel()) + " " +
+                     std::string(c10::toString(t.scalar_type())) + " values, expected " +
+                     (count >= 0 ? std::to_string(count) : "a multiple of " + std::to_string(-count)) + " " +
+                     std::string(c10::toString(dtype)));
+  return t.contiguous();
+}
+
+// Everything but the model, optimizer and generators.
+TrainProgress read_progress(torch::serialize::InputArchive& archive, const std::string& path) {
+  at::Tensor version;
+  if (!archive.try_read("format_version", version) || version.numel() != 1)
+    throw TrainError(path + ": not an imgcls checkpoint (no format_version)");
+  const auto v = version.to(at::kLong).item<int64_t>();
+  if (v != kCheckpointFormatVersion)
+    throw TrainError(path + ": checkpoint format version " + std::to_string(v) + ", this imgcls reads version " +
+                     std::to_string(kCheckpointFormatVersion));
+  TrainProgress p;
+  c10::IValue hash;
+  if (archive.try_read("config_hash", hash) && hash.isString()) p.config_hash = hash.toStringRef();
+  const auto counters = read_sized(archive, "counters", at::kLong, 7, path);
+  const auto c = counters.data_ptr<int64_t>();
+  p.epoch = c[0], p.step = c[1], p.global_step = c[2], p.correct = c[3], p.seen = c[4], p.skipped = c[5];
+  p.best_epoch = c[6];
+  if (p.epoch < 0 || p.step < 0 || p.best_epoch < 0 || p.best_epoch > p.epoch)
+    throw TrainError(path + ": not a valid imgcls checkpoint: epoch " + std::to_string(p.epoch) + ", step " +
+                     std::to_string(p.step) + ", best epoch " + std::to_string(p.best_epoch));
+  const auto sums = to_vector(read_sized(archive, "sums", at::kDouble, 2, path));
+  p.loss_sum = sums[0], p.best_metric = sums[1];
+  p.schedule_state = to_vector(read_sized(archive, "schedule_state", at::kDouble, -1, path));
+  p.early_stopping_state = to_vector(read_sized(archive, "early_stopping_state", at::kDouble, -1, path));
+  p.scaler_state = to_vector(read_sized(archive, "scaler_state", at::kDouble, -1, path));
+  p.history = history_rows(read_sized(archive, "history", at::kDouble, -kMetricColumns, path));
+  return p;
+}
+
+}  // namespace
+
+TrainProgress read_progress(const std::string& path) {
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    return read_progress(archive, path);
+  } catch (const c10::Error& e) {
+    throw TrainError(path + ": cannot load checkpoint: " + error_line(e));
+  }
+}
+
 TrainProgress load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                               bool restore_rng) {
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path);
-    at::Tensor version;
-    if (!archive.try_read("format_version", version))
-      throw TrainError(path + ": not an imgcls checkpoint (no format_version)");
-    if (version.item<int64_t>() != kCheckpointFormatVersion)
-      throw TrainError(path + ": checkpoint format version " + std::to_string(version.item<int64_t>()) +
-                       ", this imgcls reads version " + std::to_string(kCheckpointFormatVersion));
-    TrainProgress p;
-    c10::IValue hash;
-    if (archive.try_read("config_hash", hash) && hash.isString()) p.config_hash = hash.toStringRef();
-    const auto counters = read_tensor(archive, "counters", path);
-    const auto c = counters.data_ptr<int64_t>();
-    p.epoch = c[0], p.step = c[1], p.global_step = c[2], p.correct = c[3], p.seen = c[4], p.skipped = c[5];
-    p.best_epoch = c[6];
-    const auto sums = to_vector(read_tensor(archive, "sums", path));
-    p.loss_sum = sums.at(0), p.best_metric = sums.at(1);
-    p.schedule_state = to_vector(read_tensor(archive, "schedule_state", path));
-    p.early_stopping_state = to_vector(read_tensor(archive, "early_stopping_state", path));
-    p.scaler_state = to_vector(read_tensor(archive, "scaler_state", path));
-    p.history = history_rows(read_tensor(archive, "history", path));
+    auto p = read_progress(archive, path);
 
     torch::serialize::InputArchive model_archive;
     if (!archive.try_read("model", model_archive)) throw TrainError(path + ": no model weights in the checkpoint");
@@ -167,10 +201,7 @@ TrainProgress load_checkpoint(const std::string& path, torch::nn::Module& model,
     }
     return p;
   } catch (const c10::Error& e) {
-    // LibTorch's message carries a C++ stack trace; keep its first line only.
-    std::string msg = e.what_without_backtrace();
-    msg = msg.substr(0, msg.find('\n'));
-    throw TrainError(path + ": cannot load checkpoint: " + msg);
+    throw TrainError(path + ": cannot load checkpoint: " + error_line(e));
   }
 }
 

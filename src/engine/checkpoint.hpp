@@ -8,16 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/torch_fwd.hpp"
 #include "imgcls/engine/trainer.hpp"
-
-namespace torch {
-namespace nn {
-class Module;
-}
-namespace optim {
-class Optimizer;
-}
-}  // namespace torch
 
 namespace imgcls {
 
@@ -44,6 +36,10 @@ struct TrainProgress {
 // be written.
 void save_checkpoint(const std::string& path, const torch::nn::Module& model, const torch::optim::Optimizer* optimizer,
                      const TrainProgress& progress);
+
+// The progress a checkpoint records (no model, optimizer or generators). Throws TrainError
+// naming the file when it is unreadable, of another version, or its fields have wrong sizes.
+TrainProgress read_progress(const std::string& path);
 
 // Loads the model (and the optimizer state, and the generator states when `restore_rng`).
 // Throws TrainError naming the file when it is unreadable, of another format version, or

@@ -6,7 +6,10 @@
 
 #include <limits>
 
+#include "data/device_batches.hpp"
 #include "engine/amp.hpp"
+#include "engine/device.hpp"
+#include "imgcls/config/config.hpp"
 #include "models/classifier.hpp"
 
 namespace imgcls {
@@ -18,29 +21,38 @@ double SplitPredictions::loss() const { return count ? loss_sum / static_cast<do
 double SplitPredictions::accuracy() const { return count ? static_cast<double>(correct) / static_cast<double>(count) : kNaN; }
 double SplitPredictions::top5() const { return count ? static_cast<double>(top5_correct) / static_cast<double>(count) : kNaN; }
 
-SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes, c10::Device device,
-                               const std::string& amp, bool channels_last) {
-  SplitPredictions out(num_classes);
+void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device device, const std::string& amp,
+                     bool channels_last, const std::function<void(const Batch&, const at::Tensor&)>& each) {
   batches.start_epoch(0);
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
+  for (Batch batch; batches.next(batch);) {
+    if (batch.labels.size(0) == 0) continue;
+    auto images = batch.images.to(device, /*non_blocking=*/true);
+    if (channels_last) images = images.contiguous(at::MemoryFormat::ChannelsLast);
+    batch.labels = batch.labels.to(device, true);
+    at::Tensor logits;
+    {
+      AutocastScope autocast(amp);
+      logits = model.forward(images).to(at::kFloat);
+    }
+    each(batch, logits);
+  }
+  model.train(was_training);
+}
+
+SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes, c10::Device device,
+                               const std::string& amp, bool channels_last) {
+  SplitPredictions out(num_classes);
   const auto classes = static_cast<int64_t>(num_classes);
   const auto k = std::min<int64_t>(5, classes);
   const auto on_device = at::TensorOptions().device(device);
   auto loss_sum = at::zeros({}, on_device.dtype(at::kDouble));
   auto confusion = at::zeros({classes * classes}, on_device.dtype(at::kLong));
   auto top5 = at::zeros({}, on_device.dtype(at::kLong));
-  for (Batch batch; batches.next(batch);) {
-    if (batch.labels.size(0) == 0) continue;
-    auto images = batch.images.to(device, /*non_blocking=*/true);
-    if (channels_last) images = images.contiguous(at::MemoryFormat::ChannelsLast);
-    const auto labels = batch.labels.to(device, true);
-    at::Tensor logits;
-    {
-      AutocastScope autocast(amp);
-      logits = model.forward(images).to(at::kFloat);
-    }
+  for_each_logits(model, batches, device, amp, channels_last, [&](const Batch& batch, const at::Tensor& logits) {
+    const auto& labels = batch.labels;
     loss_sum += torch::nn::functional::cross_entropy(
                     logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                     .to(at::kDouble);
@@ -50,8 +62,7 @@ SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std:
     confusion.index_add_(0, cells, at::ones_like(cells));
     top5 += topk.eq(labels.unsqueeze(1)).sum();
     out.count += labels.size(0);
-  }
-  model.train(was_training);
+  });
   out.loss_sum = loss_sum.item<double>();
   out.top5_correct = top5.item<int64_t>();
   const auto counts = confusion.cpu();
@@ -62,6 +73,22 @@ SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std:
       if (t == p) out.correct += c[t * classes + p];
     }
   return out;
+}
+
+std::unique_ptr<BatchSource> make_eval_batches(const Config& config, const Dataset& split, const Pipeline& val_pipeline,
+                                               int64_t height, int64_t width, c10::Device device,
+                                               BadImageLog* bad_images) {
+  auto options = loader_options(config, /*train=*/false);
+  options.pin_memory = device.is_cuda();
+  options.height = height, options.width = width;
+  const bool on_device = use_device_batches(config.data.device_resident, device, split, config.data.val_transforms,
+                                            config.where("data.device_resident"));
+  return make_batch_source(split, config.data.val_transforms, val_pipeline, options, device, on_device, bad_images);
+}
+
+SplitPredictions evaluate_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes,
+                                const Config& config, c10::Device device) {
+  return predict_split(model, batches, num_classes, device, effective_amp(config, device), config.train.channels_last);
 }
 
 }  // namespace imgcls

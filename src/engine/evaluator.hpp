@@ -7,6 +7,8 @@
 #include <c10/core/Device.h>
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "data/loader.hpp"
@@ -28,10 +30,31 @@ struct SplitPredictions {
   double top5() const;
 };
 
+// Runs `model` (in eval mode, restored after, no gradients) over one epoch (0) of `batches`
+// and hands each non-empty batch with its float logits (on `device`) to `each`. `amp` as
+// train.amp ("none" on CPU). predict_split and `imgcls predict` are built on it.
+void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device device, const std::string& amp,
+                     bool channels_last, const std::function<void(const Batch&, const at::Tensor&)>& each);
+
 // Runs `model` (put in eval mode, restored after) over one epoch (0) of `batches`, which
 // must be unshuffled to match indices to files; `num_classes` sizes the confusion matrix.
 // `amp` as train.amp ("none" on CPU).
 SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes, c10::Device device,
                                const std::string& amp, bool channels_last = false);
+
+struct Config;
+class Pipeline;
+
+// The batches of one split for evaluation, made as the trainer's validation and test passes,
+// `imgcls eval` and `imgcls bench` all make them: the config's validation transforms through
+// `val_pipeline`, in order, of the model's input size, made on `device` when
+// data.device_resident allows it. `split` and `val_pipeline` must outlive the source.
+std::unique_ptr<BatchSource> make_eval_batches(const Config& config, const Dataset& split, const Pipeline& val_pipeline,
+                                               int64_t height, int64_t width, c10::Device device,
+                                               BadImageLog* bad_images);
+
+// predict_split with the config's amp (on CUDA) and memory format.
+SplitPredictions evaluate_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes,
+                                const Config& config, c10::Device device);
 
 }  // namespace imgcls

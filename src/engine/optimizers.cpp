@@ -6,6 +6,7 @@
 #include <torch/optim/sgd.h>
 
 #include "imgcls/config/config.hpp"
+#include "models/classifier.hpp"
 
 namespace imgcls {
 
@@ -47,6 +48,13 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& o
     optimizer->add_param_group(torch::optim::OptimizerParamGroup(groups[i].params, std::move(options)));
   }
   return optimizer;
+}
+
+std::vector<ParamGroup> param_groups(ClassifierImpl& model, const OptimizerConfig& config) {
+  auto split = split_parameters(model);
+  if (split.head.empty() || split.backbone.empty() || config.backbone_lr_scale == 1.0)
+    return {ParamGroup{model.parameters(), 1.0}};
+  return {ParamGroup{split.head, 1.0}, ParamGroup{split.backbone, config.backbone_lr_scale}};
 }
 
 void set_lr(torch::optim::Optimizer& optimizer, double lr, const std::vector<double>& scales) {

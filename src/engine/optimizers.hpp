@@ -7,11 +7,7 @@
 #include <memory>
 #include <vector>
 
-namespace torch {
-namespace optim {
-class Optimizer;
-}
-}  // namespace torch
+#include "engine/torch_fwd.hpp"
 
 namespace imgcls {
 
@@ -25,6 +21,12 @@ struct ParamGroup {
 };
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& config, std::vector<ParamGroup> groups);
+
+class ClassifierImpl;
+// The parameter groups optimizer.* asks for: the whole model at lr x 1, or, with
+// optimizer.backbone_lr_scale != 1 and a model that has a backbone, the head at x 1 and the
+// backbone at x backbone_lr_scale.
+std::vector<ParamGroup> param_groups(ClassifierImpl& model, const OptimizerConfig& config);
 
 // Sets group i's learning rate to lr x its lr_scale (`scales` in make_optimizer's group order).
 void set_lr(torch::optim::Optimizer& optimizer, double lr, const std::vector<double>& scales = {});

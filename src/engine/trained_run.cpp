@@ -6,6 +6,7 @@
 
 #include "data/splits.hpp"
 #include "engine/checkpoint.hpp"
+#include "engine/checkpoint_policy.hpp"
 #include "imgcls/errors.hpp"
 
 namespace imgcls {
@@ -22,6 +23,10 @@ std::pair<std::string, std::string> run_and_checkpoint(const std::string& target
   if (!fs::is_directory(target)) throw UsageError(target + ": no such run directory or checkpoint");
   if (!fs::exists(fs::path(target) / "config.yaml")) throw UsageError(target + ": not a run directory (no config.yaml)");
   const auto dir = fs::path(target) / "checkpoints";
+  if (which == "best") {
+    const auto best = CheckpointPolicy::best_checkpoint(RunPaths{target});
+    if (!best.empty()) return {target, best};
+  }
   if (fs::exists(dir / (which + ".pt"))) return {target, (dir / (which + ".pt")).string()};
   if (which == "best" && fs::exists(dir / "last.pt")) return {target, (dir / "last.pt").string()};
   throw UsageError(target + ": has no checkpoints/" + which + ".pt" + (which == "best" ? " or last.pt" : "") +

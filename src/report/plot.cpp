@@ -147,9 +147,57 @@ cv::Mat draw_training_curves(const std::string& title, const std::vector<double>
   return out;
 }
 
+namespace {
+
+// Many classes: the row-normalised shares as an image of at most kConfusionSide pixels a side
+// (blocks of classes averaged when there are more classes than pixels), axes numbered by
+// class index, no per-cell text. 1,000 classes make a ~2 MB PNG instead of a ~4 GB image.
+constexpr int kConfusionSide = 1000;
+
+cv::Mat draw_confusion_summary(const ConfusionMatrix& cm, const std::string& title) {
+  const int k = static_cast<int>(cm.size());
+  cv::Mat share(k, k, CV_32F);
+  for (int t = 0; t < k; ++t) {
+    int64_t row_total = 0;
+    for (auto v : cm.counts[static_cast<std::size_t>(t)]) row_total += v;
+    for (int p = 0; p < k; ++p)
+      share.at<float>(t, p) = row_total ? static_cast<float>(cm.counts[static_cast<std::size_t>(t)][static_cast<std::size_t>(p)]) /
+                                              static_cast<float>(row_total)
+                                        : 0.f;
+  }
+  const int side = std::min(kConfusionSide, std::max(k, 400));
+  cv::resize(share, share, {side, side}, 0, 0, k > side ? cv::INTER_AREA : cv::INTER_NEAREST);
+  const int left = 70, top = 60;
+  const int width = std::max(left + side + 30, text_size(title, 0.6).width + 40), height = top + side + 60;
+  cv::Mat img(height, width, CV_8UC3, kWhite);
+  text(img, title, {(width - text_size(title, 0.6).width) / 2, 26}, 0.6, kBlack);
+  for (int y = 0; y < side; ++y)
+    for (int x = 0; x < side; ++x) {
+      const double v = std::clamp(static_cast<double>(share.at<float>(y, x)), 0.0, 1.0);
+      img.at<cv::Vec3b>(top + y, left + x) = cv::Vec3b(static_cast<uchar>(255 - v * (255 - 107)),
+                                                       static_cast<uchar>(255 - v * (255 - 48)),
+                                                       static_cast<uchar>(255 - v * (255 - 8)));
+    }
+  cv::rectangle(img, cv::Rect(left - 1, top - 1, side + 2, side + 2), kGrey, 1);
+  for (int i = 0; i <= 4; ++i) {  // class index ticks on both axes
+    const int cls = i * (k - 1) / 4, at = static_cast<int>((cls + 0.5) * side / k);
+    const auto label = std::to_string(cls);
+    text(img, label, {left + at - text_size(label, 0.4).width / 2, top + side + 16}, 0.4, kBlack);
+    text(img, label, {left - 8 - text_size(label, 0.4).width, top + at + 4}, 0.4, kBlack);
+  }
+  text(img, "predicted class", {left + side / 2 - 50, top - 8}, 0.45, kBlack);
+  text(img, "true", {4, top - 8}, 0.45, kBlack);
+  text(img, std::to_string(k) + " classes; shading: share of the true class's row", {left, top + side + 40}, 0.4,
+       kBlack);
+  return img;
+}
+
+}  // namespace
+
 cv::Mat draw_confusion(const ConfusionMatrix& cm, const std::vector<std::string>& class_names,
                        const std::string& title) {
   const int k = static_cast<int>(cm.size());
+  if (k > kConfusionMaxLabelled) return draw_confusion_summary(cm, title);
   std::vector<std::string> names;
   for (int i = 0; i < k; ++i) {
     std::string n = i < static_cast<int>(class_names.size()) ? class_names[static_cast<std::size_t>(i)] : std::to_string(i);

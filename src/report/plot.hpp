@@ -34,7 +34,9 @@ cv::Mat draw_training_curves(const std::string& title, const std::vector<double>
                              const std::vector<double>& train_acc, const std::vector<double>& val_acc);
 
 // Heat map: rows true class, columns predicted, cells shaded by the row-normalised share and
-// labelled with the count.
+// labelled with the count. Over kConfusionMaxLabelled classes, a summary view instead: the
+// shares alone in an image of at most ~1,100 pixels a side, axes numbered by class index.
+constexpr int kConfusionMaxLabelled = 60;
 cv::Mat draw_confusion(const ConfusionMatrix& cm, const std::vector<std::string>& class_names,
                        const std::string& title);
 

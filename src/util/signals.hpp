@@ -7,7 +7,7 @@ namespace imgcls {
 
 class StopSignals {
  public:
-  StopSignals();   // installs the handlers
+  StopSignals();   // installs the handlers; clears a stop recorded before
   ~StopSignals();  // restores the previous ones
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;

@@ -6,11 +6,8 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <random>
-#include <thread>
 
 #include "data/splits.hpp"
 #include "engine/checkpoint.hpp"
@@ -39,10 +36,14 @@ train: {epochs: 6}
 output: {keep_last: 2}
 )";
 
-pid_t spawn(const std::vector<std::string>& args) {
+// Runs imgcls with `args`; `kill_at` sets IMGCLS_TEST_KILL_AT (the test hook that stops the
+// process at an exact point, util/kill_point.hpp).
+pid_t spawn(const std::vector<std::string>& args, const std::string& kill_at = "") {
   const pid_t pid = ::fork();
   if (pid == 0) {
     if (!::freopen("/dev/null", "w", stdout) || !::freopen("/dev/null", "w", stderr)) ::_exit(126);
+    if (kill_at.empty()) ::unsetenv("IMGCLS_TEST_KILL_AT");
+    else ::setenv("IMGCLS_TEST_KILL_AT", kill_at.c_str(), 1);
     std::vector<char*> argv;
     argv.push_back(const_cast<char*>(kBinary.c_str()));
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -86,37 +87,46 @@ std::vector<at::Tensor> weights_of(const std::string& checkpoint) {
   return model->parameters();
 }
 
-TEST(Resume, KilledAtRandomMomentsThenResumedIsBitForBitTheSame) {
+// The lines of train.log that say where a (resumed) run starts.
+std::vector<std::string> resume_lines(const std::string& run) {
+  std::istringstream in(test::read_text(run + "/train.log"));
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);)
+    if (line.find("resuming:") != std::string::npos) out.push_back(line.substr(line.find("resuming:")));
+  return out;
+}
+
+TEST(Resume, KilledAtExactMomentsThenResumedIsBitForBitTheSame) {
   if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   test::TempDir dir;
   test::write_text(dir / "c.yaml", kConfig);
-
-  const auto t0 = std::chrono::steady_clock::now();
   ASSERT_EQ(wait_exit(spawn({"train", dir / "c.yaml", "--out", dir / "straight"})), 0);
-  const double full_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  // The same run, killed with SIGKILL at random moments and resumed each time.
-  std::mt19937 rng(20261123);
+  // The same run, killed (SIGKILL: no cleanup) at exact points, resumed after each.
   const auto run = dir / "killed";
-  int kills = 0;
-  pid_t pid = spawn({"train", dir / "c.yaml", "--out", run});
-  for (int attempt = 0; attempt < 12 && kills < 4; ++attempt) {
-    std::this_thread::sleep_for(std::chrono::duration<double>(
-        std::uniform_real_distribution<double>(0.2, std::max(0.5, full_seconds * 0.6))(rng)));
-    if (::kill(pid, SIGKILL) == 0) ++kills;
-    const int code = wait_exit(pid);
-    if (code == 0 && status_of(run) == "completed") break;
-    // Killed before the run directory existed: start it again, otherwise resume it.
-    pid = fs::exists(run + "/config.yaml") ? spawn({"train", "--resume", run})
-                                           : spawn({"train", dir / "c.yaml", "--out", run});
-  }
-  if (status_of(run) != "completed") {
-    int code = wait_exit(pid);
-    for (int i = 0; i < 3 && status_of(run) != "completed"; ++i) code = wait_exit(spawn({"train", "--resume", run}));
-    ASSERT_EQ(code, 0);
-  }
-  EXPECT_GE(kills, 2);
+  // 1. Between epoch 1's pending best.pt and its last.pt: no last.pt yet, nothing to resume.
+  ASSERT_EQ(wait_exit(spawn({"train", dir / "c.yaml", "--out", run}, "1:best-pending")), 128 + SIGKILL);
+  EXPECT_FALSE(fs::exists(run + "/checkpoints/last.pt"));
+  EXPECT_TRUE(fs::exists(run + "/checkpoints/best.pending-1.pt"));
+  // 2. Resumed (from scratch: the pending file is dropped), killed after epoch 2's last.pt,
+  //    before its best.pt was renamed into place.
+  ASSERT_EQ(wait_exit(spawn({"train", "--resume", run}, "2:last-written")), 128 + SIGKILL);
+  EXPECT_FALSE(fs::exists(run + "/checkpoints/best.pending-1.pt"));
+  ASSERT_TRUE(fs::exists(run + "/checkpoints/best.pending-2.pt")) << "epoch 2 did not improve: pick another epoch";
+  EXPECT_EQ(read_progress(run + "/checkpoints/last.pt").best_epoch, 2);
+  EXPECT_EQ(read_progress(run + "/checkpoints/best.pt").epoch, 1);
+  // eval (which must not change a run) already reads the best weights from the pending file.
+  const auto eval = test::run(kBinary + " eval " + run + " --split val");
+  EXPECT_EQ(eval.exit_code, 0) << eval.output;
+  EXPECT_NE(eval.output.find("best.pending-2.pt"), std::string::npos) << eval.output;
+  // 3. Resumed (the rename is finished), killed in the middle of epoch 4.
+  ASSERT_EQ(wait_exit(spawn({"train", "--resume", run}, "4:37")), 128 + SIGKILL);
+  EXPECT_FALSE(fs::exists(run + "/checkpoints/best.pending-2.pt"));
+  EXPECT_EQ(read_progress(run + "/checkpoints/last.pt").epoch, 3);
+  // 4. Resumed to the end.
+  ASSERT_EQ(wait_exit(spawn({"train", "--resume", run})), 0);
   ASSERT_EQ(status_of(run), "completed");
+  EXPECT_EQ(resume_lines(run), (std::vector<std::string>{"resuming:  after epoch 2", "resuming:  after epoch 3"}));
 
   EXPECT_EQ(metrics_without_timing(run), metrics_without_timing(dir / "straight"));
   const auto a = weights_of(dir / "straight/checkpoints/last.pt");
@@ -126,30 +136,35 @@ TEST(Resume, KilledAtRandomMomentsThenResumedIsBitForBitTheSame) {
   const auto sa = nlohmann::json::parse(test::read_text(dir / "straight/summary.json"));
   const auto sb = nlohmann::json::parse(test::read_text(run + "/summary.json"));
   EXPECT_EQ(sa["test_acc"], sb["test_acc"]);
+  EXPECT_EQ(sa["best_epoch"], sb["best_epoch"]);
+  // best.pt is the epoch summary.json names, and the test line reports that epoch.
+  EXPECT_EQ(read_progress(run + "/checkpoints/best.pt").epoch, sb["best_epoch"].get<int64_t>());
+  EXPECT_NE(test::read_text(run + "/train.log").find("test (best epoch " + sb["best_epoch"].dump() + ")"),
+            std::string::npos);
   // keep_last: 2 keeps the last two epoch checkpoints only.
   EXPECT_TRUE(fs::exists(run + "/checkpoints/epoch-6.pt"));
   EXPECT_TRUE(fs::exists(run + "/checkpoints/epoch-5.pt"));
   EXPECT_FALSE(fs::exists(run + "/checkpoints/epoch-4.pt"));
 }
 
-TEST(Resume, SigintMidEpochThenResumeFinishesTheRun) {
+TEST(Resume, SigintMidEpochThenResumeStartsMidEpochAndFinishes) {
   if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   test::TempDir dir;
   test::write_text(dir / "c.yaml", kConfig);
   const auto run = dir / "run";
-  const pid_t pid = spawn({"train", dir / "c.yaml", "--out", run, "train.epochs=30"});
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(run + "/checkpoints/last.pt") && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // into the next epoch
-  ::kill(pid, SIGINT);
-  ASSERT_EQ(wait_exit(pid), 130);
+  // SIGINT (as Ctrl-C) after step 10 of epoch 2: the step finishes, last.pt saves the exact state.
+  ASSERT_EQ(wait_exit(spawn({"train", dir / "c.yaml", "--out", run, "train.epochs=30"}, "2:10:INT")), 130);
   EXPECT_EQ(status_of(run), "interrupted");
+  EXPECT_NE(test::read_text(run + "/train.log").find("interrupted by SIGINT at epoch 2 step 10/75"), std::string::npos)
+      << test::read_text(run + "/train.log");
   EXPECT_NE(test::read_text(run + "/train.log").find("imgcls train --resume " + run), std::string::npos);
+  const auto at = read_progress(run + "/checkpoints/last.pt");
+  EXPECT_EQ(at.epoch, 1);
+  EXPECT_EQ(at.step, 10);
 
   const auto r = test::run(kBinary + " train --resume " + run + " train.epochs=8");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("resuming:  after epoch"), std::string::npos) << r.output;
+  EXPECT_EQ(resume_lines(run), std::vector<std::string>{"resuming:  after epoch 1 and 10 batches"});
   EXPECT_EQ(status_of(run), "completed");
   const auto s = nlohmann::json::parse(test::read_text(run + "/summary.json"));
   EXPECT_EQ(s["epochs_run"], 8);
@@ -174,13 +189,44 @@ TEST(Resume, SigintMidEpochThenResumeFinishesTheRun) {
   const auto changed = test::run(kBinary + " train --resume " + run + " optimizer.lr=0.1");
   EXPECT_EQ(changed.exit_code, 2) << changed.output;
   // A config.yaml edited by hand no longer matches the checkpoint.
-  test::write_text(run + "/config.yaml", test::read_text(run + "/config.yaml") + "");
   auto text = test::read_text(run + "/config.yaml");
   text.replace(text.find("lr: 0.001"), 9, "lr: 0.002");
   test::write_text(run + "/config.yaml", text);
   const auto edited = test::run(kBinary + " train --resume " + run + " train.epochs=9");
   EXPECT_EQ(edited.exit_code, 4) << edited.output;
   EXPECT_NE(edited.output.find("was written for a different config"), std::string::npos) << edited.output;
+}
+
+// Whatever fails inside training (LibTorch, the standard library, a JSON parser), the run
+// ends with status failed, one line on stderr and in train.log, exit 4, and last.pt intact.
+TEST(Resume, EveryKindOfFailureIsRecordedAndResumable) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  test::write_text(dir / "c.yaml", kConfig);
+  const std::vector<std::pair<std::string, std::string>> kinds = {
+      {"throw-c10", "epoch 2 step 5: LibTorch: IMGCLS_TEST_KILL_AT: throw-c10"},
+      {"throw-logic", "epoch 2 step 5: IMGCLS_TEST_KILL_AT: throw-logic"},
+      {"throw-filesystem", "epoch 2 step 5: filesystem error: IMGCLS_TEST_KILL_AT: throw-filesystem"},
+      {"throw-json", "epoch 2 step 5: [json.exception.parse_error"},
+      {"throw-bad_alloc", "epoch 2 step 5: std::bad_alloc"}};
+  for (const auto& [kind, expected] : kinds) {
+    SCOPED_TRACE(kind);
+    const auto run = dir / kind;
+    const auto r = test::run("IMGCLS_TEST_KILL_AT=2:5:" + kind + " " + kBinary + " train " + dir / "c.yaml" +
+                             " train.epochs=2 data.limit=600 --out " + run);
+    EXPECT_EQ(r.exit_code, 4) << r.output;
+    EXPECT_NE(r.output.find("imgcls: error: " + expected), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("terminate called"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("Exception raised from"), std::string::npos) << r.output;  // no LibTorch backtrace
+    const auto s = nlohmann::json::parse(test::read_text(run + "/summary.json"));
+    EXPECT_EQ(s["status"], "failed");
+    EXPECT_NE(s["error"].get<std::string>().find(expected), std::string::npos) << s.dump();
+    EXPECT_NE(test::read_text(run + "/train.log").find("error: " + expected), std::string::npos);
+    EXPECT_EQ(read_progress(run + "/checkpoints/last.pt").epoch, 1);
+  }
+  const auto resumed = test::run(kBinary + " train --resume " + dir / "throw-c10");
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(status_of(dir / "throw-c10"), "completed");
 }
 
 TEST(Resume, BadResumeTargetsAreUsageErrors) {

@@ -32,6 +32,14 @@ struct EpochMetrics {
   double images_per_second = 0;  // training images / seconds spent in training steps
 };
 
+// A column of EpochMetrics by its metrics.csv name: epoch, lr, train_loss, train_acc, val_loss,
+// val_acc, epoch_seconds, images_per_second. Throws std::invalid_argument for another name.
+double metric_value(const EpochMetrics& m, const std::string& name);
+
+// The metric a run monitors for `monitor` (train.early_stopping.monitor, scheduler.monitor):
+// with no validation split, val_* falls back to its train_* counterpart.
+std::string effective_monitor(const std::string& monitor, bool have_val);
+
 struct EvalMetrics {
   double loss = 0;
   double accuracy = 0;

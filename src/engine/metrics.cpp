@@ -1,0 +1,25 @@
+// The EpochMetrics helpers of imgcls/engine/trainer.hpp that need no LibTorch.
+#include <stdexcept>
+
+#include "imgcls/engine/trainer.hpp"
+
+namespace imgcls {
+
+double metric_value(const EpochMetrics& m, const std::string& name) {
+  if (name == "epoch") return static_cast<double>(m.epoch);
+  if (name == "lr") return m.lr;
+  if (name == "train_loss") return m.train_loss;
+  if (name == "train_acc") return m.train_acc;
+  if (name == "val_loss") return m.val_loss;
+  if (name == "val_acc") return m.val_acc;
+  if (name == "epoch_seconds") return m.epoch_seconds;
+  if (name == "images_per_second") return m.images_per_second;
+  throw std::invalid_argument("no metric named '" + name + "'");
+}
+
+std::string effective_monitor(const std::string& monitor, bool have_val) {
+  if (have_val || monitor.rfind("val_", 0) != 0) return monitor;
+  return "train_" + monitor.substr(4);
+}
+
+}  // namespace imgcls

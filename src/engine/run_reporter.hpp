@@ -1,0 +1,66 @@
+// Everything a run tells the world: the console lines and live progress bar (util/console),
+// train.log, metrics.csv / metrics.jsonl / curves.png / TensorBoard (engine/run_files) and
+// summary.json, whose `status` is written for every way a run ends:
+//   running       after each epoch
+//   completed     all epochs and the test evaluation done
+//   stopped_early early stopping ended it
+//   interrupted   SIGINT/SIGTERM; checkpoints/last.pt holds the exact state
+//   failed        any error; `error` holds its one line, train.log too
+//
+// As a TrainHook it draws the progress bar (terminals only), prints a line every
+// train.log_every steps and warns about skipped batches.
+//
+//   RunReporter report(paths, config, quiet);
+//   report.set_facts(json);                  // what summary.json says of the setup
+//   hooks.push_back(&report);
+//   report.epoch_done(metrics, history, improved);
+//   report.finish(summary, "completed");
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/train_hooks.hpp"
+#include "imgcls/config/config.hpp"
+#include "imgcls/engine/trainer.hpp"
+#include "io/run_dir.hpp"
+#include "util/console.hpp"
+
+namespace imgcls {
+
+class RunReporter final : public TrainHook {
+ public:
+  // Opens train.log (appending: a resumed run keeps its history). Throws IoError.
+  RunReporter(RunPaths paths, const Config& config, bool quiet);
+
+  Console& console() { return *console_; }
+  void info(const std::string& line) { console_->info(line); }
+  void warn(const std::string& line) { console_->warn(line); }
+
+  // The static part of summary.json (setup, data, versions); merged into every write.
+  void set_facts(nlohmann::json facts) { facts_ = std::move(facts); }
+  // Rewrites the per-epoch files from `history` (all epochs so far) and prints the epoch line.
+  void epoch_done(const EpochMetrics& metrics, const std::vector<EpochMetrics>& history, bool improved);
+  // Rewrites the per-epoch files only (a resumed run drops rows written after its checkpoint).
+  void write_history(const std::vector<EpochMetrics>& history) const;
+  // summary.json with `status`; `error` (failed runs) is also logged to train.log.
+  void finish(const RunSummary& summary, int64_t skipped_batches, const std::string& status,
+              const std::string& error = "");
+
+  void on_epoch_start(int64_t epoch) override;
+  void after_step(const StepInfo& step) override;
+
+ private:
+  RunPaths paths_;
+  const Config& config_;
+  std::unique_ptr<Console> console_;
+  nlohmann::json facts_;
+  std::chrono::steady_clock::time_point epoch_start_, last_draw_;
+  int64_t epoch_images_ = 0;
+};
+
+}  // namespace imgcls

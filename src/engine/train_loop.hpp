@@ -1,0 +1,103 @@
+// The training numerics, apart from files and the console.
+//
+// TrainStep is one optimisation step's pieces: forward and loss under autocast, the scaled
+// backward pass, and the end of an accumulation group (unscale, after_backward hooks,
+// clipping, optimizer step, scaler update). `imgcls bench step` times exactly these.
+//
+// TrainLoop is one epoch over a DeviceFeed: batches weighted so that an accumulated group's
+// gradient is that of the group's mean loss, the learning rate set per epoch or per step,
+// the non-finite-loss policy, the running sums (EpochMeter), and the hooks' extension points
+// (engine/train_hooks.hpp). It writes no file and prints nothing: it reports through hooks
+// and returns what the epoch did; the trainer saves and reports.
+//
+//   TrainStep step(*model, *optimizer, scaler, StepSettings{...}, hooks);
+//   TrainLoop loop(step, *optimizer, schedule, lr_scales, LoopSettings{...}, hooks, device);
+//   auto r = loop.run(feed, epoch, progress);   // r.stop_signal != 0: interrupted mid-epoch
+#pragma once
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/torch_fwd.hpp"
+#include "engine/train_hooks.hpp"
+
+namespace imgcls {
+
+class ClassifierImpl;
+class DeviceFeed;
+class GradScaler;
+class LrSchedule;
+struct TrainProgress;
+
+struct StepSettings {
+  std::string amp = "none";  // autocast dtype on CUDA: none | bf16 | fp16
+  bool channels_last = false;
+  double label_smoothing = 0;
+  double grad_clip_norm = 0;  // 0: no clipping
+};
+
+class TrainStep {
+ public:
+  // Everything passed must outlive the step.
+  TrainStep(ClassifierImpl& model, torch::optim::Optimizer& optimizer, GradScaler& scaler, StepSettings settings,
+            std::vector<TrainHook*> hooks = {});
+
+  // The forward pass and the batch's mean cross-entropy (against inputs.targets when defined).
+  void forward(StepInputs& inputs, at::Tensor& logits, at::Tensor& loss) const;
+  // Adds the gradient of loss x weight (scaled for fp16).
+  void backward(const at::Tensor& loss, double weight) const;
+  // The end of an accumulation group: unscale, after_backward hooks, clip, optimizer step
+  // (skipped when fp16 gradients overflowed), scaler update, zero_grad.
+  void finish_group(int64_t epoch, int64_t step) const;
+  void zero_grad() const;
+  ClassifierImpl& model() const { return model_; }
+
+ private:
+  ClassifierImpl& model_;
+  torch::optim::Optimizer& optimizer_;
+  GradScaler& scaler_;
+  StepSettings settings_;
+  std::vector<TrainHook*> hooks_;
+};
+
+struct LoopSettings {
+  int64_t grad_accum_steps = 1;
+  int64_t batch_size = 1;
+  int64_t train_size = 0;     // images in the training split
+  bool skip_nonfinite = false;  // train.on_nan: skip_batch
+};
+
+// What one call of TrainLoop::run did.
+struct EpochRun {
+  double lr_at_start = 0;  // the schedule's lr at the epoch's first step
+  int64_t images = 0;      // trained in this call (a resumed epoch: since the resume)
+  double seconds = 0;      // from the first batch's making to the last step
+  int stop_signal = 0;     // non-zero: a hook asked to stop; progress.step says where
+};
+
+class TrainLoop {
+ public:
+  TrainLoop(const TrainStep& step, torch::optim::Optimizer& optimizer, const LrSchedule& schedule,
+            std::vector<double> lr_scales, LoopSettings settings, std::vector<TrainHook*> hooks, c10::Device device);
+
+  // Trains epoch `epoch` (1-based) from batch progress.step (a resumed run) to its end, or
+  // until a hook asks to stop after an optimizer step. Updates progress: step, global_step,
+  // loss_sum / correct / seen (settled), skipped. Throws TrainError for a non-finite loss
+  // unless skip_nonfinite; progress then holds the last good step.
+  EpochRun run(DeviceFeed& feed, int64_t epoch, TrainProgress& progress);
+
+ private:
+  const TrainStep& step_;
+  torch::optim::Optimizer& optimizer_;
+  const LrSchedule& schedule_;
+  std::vector<double> lr_scales_;
+  LoopSettings settings_;
+  std::vector<TrainHook*> hooks_;
+  c10::Device device_;
+};
+
+}  // namespace imgcls

@@ -1,0 +1,99 @@
+// Trainer's private state, shared by its two source files: trainer_setup.cpp (building a run
+// from its config, resuming, describing it) and trainer.cpp (running it). See trainer.cpp for
+// how the engine's pieces fit together.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+#include <c10/util/Exception.h>
+#include <torch/optim/optimizer.h>
+
+#include <chrono>
+#include <limits>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "data/loader.hpp"
+#include "data/transforms.hpp"
+#include "engine/amp.hpp"
+#include "engine/builtin_hooks.hpp"
+#include "engine/checkpoint.hpp"
+#include "engine/checkpoint_policy.hpp"
+#include "engine/device_feed.hpp"
+#include "engine/lr_schedule.hpp"
+#include "engine/run_reporter.hpp"
+#include "engine/train_loop.hpp"
+#include "imgcls/engine/trainer.hpp"
+#include "imgcls/errors.hpp"
+#include "io/run_dir.hpp"
+#include "models/classifier.hpp"
+#include "util/error_text.hpp"
+#include "util/runtime_info.hpp"
+
+namespace imgcls {
+
+using TrainerClock = std::chrono::steady_clock;
+constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
+
+inline double seconds_since(TrainerClock::time_point t) {
+  return std::chrono::duration<double>(TrainerClock::now() - t).count();
+}
+
+struct Trainer::Impl {
+  Config config;
+  TrainerOptions options;
+  RunPaths paths;
+  RuntimeInfo runtime;
+  at::Device device{at::kCPU};
+  DataSplits data;
+  std::unique_ptr<Pipeline> train_pipeline, val_pipeline;
+  std::unique_ptr<BadImageLog> bad_images;
+  std::unique_ptr<BatchSource> train_batches;  // kept across epochs: a Loader's threads stay up
+  std::unique_ptr<DeviceFeed> train_feed;
+  std::unique_ptr<BatchSource> val_batches, test_batches;  // made at the first evaluation
+  std::shared_ptr<ClassifierImpl> model;
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  std::vector<double> lr_scales;  // per parameter group: head 1, backbone optimizer.backbone_lr_scale
+  std::unique_ptr<LrSchedule> schedule;
+  std::unique_ptr<EarlyStopping> early_stopping;
+  std::unique_ptr<GradScaler> scaler;
+  std::unique_ptr<RunReporter> reporter;
+  std::unique_ptr<CheckpointPolicy> checkpoints;
+  std::unique_ptr<TrainStep> step;
+  std::unique_ptr<TrainLoop> loop;
+  StopOnSignal stop_on_signal;
+  KillPointHook kill_point_hook;
+  std::unique_ptr<UnfreezeBackbone> unfreeze;
+  std::vector<TrainHook*> hooks;  // the loop's extension points, called in this order
+  TrainProgress progress;
+  std::string monitor;  // the metric that picks best.pt and drives early stopping
+  TrainerClock::time_point started = TrainerClock::now();
+  double seconds_before = 0;  // total_seconds of the run before this process (resume)
+  bool already_finished = false;
+
+  bool have_val() const { return data.val.size() > 0; }
+  void save(const std::string& path) {
+    progress.schedule_state = schedule->state();
+    progress.early_stopping_state = early_stopping->state();
+    progress.scaler_state = scaler->state();
+    save_checkpoint(path, *model, optimizer.get(), progress);
+  }
+  void build_training();
+  void restore();
+  nlohmann::json facts() const;
+  void end_epoch(const EpochMetrics& metrics, RunSummary& s);
+  void finish(RunSummary& s, const std::string& status, const std::string& error = "") {
+    s.total_seconds = seconds_before + seconds_since(started);
+    reporter->finish(s, progress.skipped, status, error);
+  }
+  // The one line a failure leaves on stderr, in train.log and in summary.json.
+  std::string failure_line(const std::exception& e) const {
+    if (dynamic_cast<const Error*>(&e)) return e.what();
+    return "epoch " + std::to_string(progress.epoch + 1) + " step " + std::to_string(progress.step) + ": " +
+           (dynamic_cast<const c10::Error*>(&e) ? "LibTorch: " : "") + error_line(e);
+  }
+};
+
+}  // namespace imgcls
