@@ -21,6 +21,7 @@
 #include "report/classification_report.hpp"
 #include "report/plot.hpp"
 #include "util/json_text.hpp"
+#include "util/strings.hpp"
 
 namespace imgcls {
 namespace fs = std::filesystem;
@@ -87,7 +88,7 @@ int run_eval(const EvalOptions& options) {
   char head[256];
   std::snprintf(head, sizeof head, "%s split, %lld images, checkpoint %s\nloss %.4f  top-1 %.4f", split.c_str(),
                 static_cast<long long>(p.count), fs::path(checkpoint).filename().c_str(), p.loss(), p.accuracy());
-  std::string text = std::string(head) + (have_top5 ? "  top-5 " + std::to_string(p.top5()).substr(0, 6) : "") +
+  std::string text = std::string(head) + (have_top5 ? "  top-5 " + fixed(p.top5(), 4) : "") +
                      "\n\n" + report_text(report);
   write_file_atomic((out / "report.json").string(), json_text(j, 2) + "\n");
   write_file_atomic((out / "report.txt").string(), text);

@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "imgcls/errors.hpp"
+#include "util/error_text.hpp"
 #include "util/runtime_info.hpp"
 
 namespace imgcls {
@@ -57,11 +58,10 @@ int imgcls_main(int argc, char** argv) {
     std::cerr << "imgcls: error: " << e.what() << "\n";
     return static_cast<int>(e.exit_code());
   } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
-    std::cerr << "imgcls: error: LibTorch: " << msg.substr(0, msg.find('\n')) << "\n";
+    std::cerr << "imgcls: error: LibTorch: " << error_line(e) << "\n";
     return static_cast<int>(ExitCode::kTraining);
   } catch (const std::exception& e) {
-    std::cerr << "imgcls: error: " << e.what() << "\n";
+    std::cerr << "imgcls: error: " << error_line(e) << "\n";
     return static_cast<int>(ExitCode::kTraining);
   }
 }

@@ -7,15 +7,10 @@
 #include "data/splits.hpp"
 #include "imgcls/config/config.hpp"
 #include "models/classifier.hpp"
+#include "util/strings.hpp"
 
 namespace imgcls {
 namespace {
-
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 std::string thousands(int64_t v) {
   auto s = std::to_string(v);

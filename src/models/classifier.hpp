@@ -78,7 +78,7 @@ class LayerShapeError : public ConfigError {
 };
 
 // "CxHxW" of a batch shape (the batch dimension left out).
-std::string shape_text(const at::IntArrayRef& shape);
+std::string sample_shape_text(const at::IntArrayRef& shape);
 
 // Runs a zero input of `in`'s shape (batch 1) through `layers` and returns the output shape
 // (e.g. to size the flatten of a classifier); throws LayerShapeError naming "<prefix>.<i>"

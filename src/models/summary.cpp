@@ -5,6 +5,7 @@
 
 #include "imgcls/errors.hpp"
 #include "models/classifier.hpp"
+#include "util/error_text.hpp"
 
 namespace imgcls {
 namespace {
@@ -28,7 +29,7 @@ std::vector<LayerRow> summarize(ClassifierImpl& model, const InputSpec& input) {
   return rows;
 }
 
-std::string shape_text(const at::IntArrayRef& shape) {
+std::string sample_shape_text(const at::IntArrayRef& shape) {
   std::string s;
   for (std::size_t i = 1; i < shape.size(); ++i) s += (i > 1 ? "x" : "") + std::to_string(shape[i]);
   return s;
@@ -48,10 +49,9 @@ std::vector<int64_t> probe_shape(torch::nn::Sequential& layers, const InputSpec&
     try {
       x = layers->begin()[static_cast<std::ptrdiff_t>(i)].forward(x);
     } catch (const c10::Error& e) {
-      const std::string msg = e.what_without_backtrace();
       layers->train(was_training);
-      throw LayerShapeError(prefix + "." + std::to_string(i), type_name(*layers->ptr(i)), shape_text(x.sizes()),
-                            msg.substr(0, msg.find('\n')));
+      throw LayerShapeError(prefix + "." + std::to_string(i), type_name(*layers->ptr(i)), sample_shape_text(x.sizes()),
+                            error_line(e));
     }
   }
   layers->train(was_training);
@@ -70,9 +70,8 @@ std::vector<LayerRow> ClassifierImpl::layer_rows(const InputSpec& input) {
       try {
         x = seq->begin()[static_cast<std::ptrdiff_t>(i)].forward(x);
       } catch (const c10::Error& e) {
-        const std::string msg = e.what_without_backtrace();
-        throw LayerShapeError(child.key() + "." + std::to_string(i), type_name(layer), shape_text(x.sizes()),
-                              msg.substr(0, msg.find('\n')));
+        throw LayerShapeError(child.key() + "." + std::to_string(i), type_name(layer), sample_shape_text(x.sizes()),
+                              error_line(e));
       }
       rows.push_back(LayerRow{child.key() + "." + std::to_string(i), type_name(layer), x.sizes().vec(),
                               count_parameters(layer)});

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "imgcls/errors.hpp"
+#include "util/error_text.hpp"
 
 namespace imgcls {
 namespace {
@@ -36,8 +37,7 @@ TorchscriptClassifierImpl::TorchscriptClassifierImpl(const std::string& path, co
   try {
     backbone_ = std::make_unique<torch::jit::Module>(torch::jit::load(path, c10::nullopt, extra));
   } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
-    throw ConfigError("model.path: '" + path + "' is not a TorchScript file (" + msg.substr(0, msg.find('\n')) + ")");
+    throw ConfigError("model.path: '" + path + "' is not a TorchScript file (" + error_line(e) + ")");
   }
   info_.metadata_json = extra[kMetadataFile];
   if (!info_.metadata_json.empty()) {
@@ -65,10 +65,8 @@ TorchscriptClassifierImpl::TorchscriptClassifierImpl(const std::string& path, co
     torch::NoGradGuard no_grad;
     out = backbone_->forward({at::zeros({2, in.channels, in.height, in.width})}).toTensor();
   } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
     throw ConfigError("model.path: '" + path + "' fails on a " + std::to_string(in.channels) + "x" +
-                      std::to_string(in.height) + "x" + std::to_string(in.width) + " input: " +
-                      msg.substr(0, msg.find('\n')));
+                      std::to_string(in.height) + "x" + std::to_string(in.width) + " input: " + error_line(e));
   }
   if (out.dim() != 2 || out.size(0) != 2)
     throw ConfigError("model.path: '" + path + "' outputs shape " + c10::str(out.sizes()) +
@@ -108,10 +106,9 @@ std::vector<LayerRow> TorchscriptClassifierImpl::layer_rows(const InputSpec& inp
   try {
     features = backbone_->forward({at::zeros({1, input.channels, input.height, input.width})}).toTensor();
   } catch (const std::exception& e) {
-    const std::string msg = e.what();
     throw LayerShapeError("backbone", "TorchScript", std::to_string(input.channels) + "x" + std::to_string(input.height) +
                                                          "x" + std::to_string(input.width),
-                          msg.substr(0, msg.find('\n')));
+                          error_line(e));
   }
   int64_t backbone_params = 0;
   for (const auto& p : backbone_->parameters()) backbone_params += p.numel();

@@ -147,13 +147,14 @@ TEST(Resume, KilledAtExactMomentsThenResumedIsBitForBitTheSame) {
   EXPECT_FALSE(fs::exists(run + "/checkpoints/epoch-4.pt"));
 }
 
-TEST(Resume, SigintMidEpochThenResumeStartsMidEpochAndFinishes) {
+TEST(Resume, SigintMidEpochThenResumeStartsMidEpochAndIsBitForBitTheSame) {
   if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   test::TempDir dir;
   test::write_text(dir / "c.yaml", kConfig);
+  ASSERT_EQ(wait_exit(spawn({"train", dir / "c.yaml", "--out", dir / "straight"})), 0);
   const auto run = dir / "run";
   // SIGINT (as Ctrl-C) after step 10 of epoch 2: the step finishes, last.pt saves the exact state.
-  ASSERT_EQ(wait_exit(spawn({"train", dir / "c.yaml", "--out", run, "train.epochs=30"}, "2:10:INT")), 130);
+  ASSERT_EQ(wait_exit(spawn({"train", dir / "c.yaml", "--out", run}, "2:10:INT")), 130);
   EXPECT_EQ(status_of(run), "interrupted");
   EXPECT_NE(test::read_text(run + "/train.log").find("interrupted by SIGINT at epoch 2 step 10/75"), std::string::npos)
       << test::read_text(run + "/train.log");
@@ -162,13 +163,21 @@ TEST(Resume, SigintMidEpochThenResumeStartsMidEpochAndFinishes) {
   EXPECT_EQ(at.epoch, 1);
   EXPECT_EQ(at.step, 10);
 
-  const auto r = test::run(kBinary + " train --resume " + run + " train.epochs=8");
+  const auto r = test::run(kBinary + " train --resume " + run);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(resume_lines(run), std::vector<std::string>{"resuming:  after epoch 1 and 10 batches"});
   EXPECT_EQ(status_of(run), "completed");
+  // The same numbers and weights as the run never interrupted; one row per epoch.
+  EXPECT_EQ(metrics_without_timing(run), metrics_without_timing(dir / "straight"));
+  const auto a = weights_of(dir / "straight/checkpoints/last.pt");
+  const auto b = weights_of(run + "/checkpoints/last.pt");
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
+
+  // Extending the run: only train.epochs changes.
+  const auto longer = test::run(kBinary + " train --resume " + run + " train.epochs=8");
+  ASSERT_EQ(longer.exit_code, 0) << longer.output;
   const auto s = nlohmann::json::parse(test::read_text(run + "/summary.json"));
   EXPECT_EQ(s["epochs_run"], 8);
-  // One row per epoch, none duplicated.
   std::istringstream rows(test::read_text(run + "/metrics.csv"));
   std::string line;
   std::getline(rows, line);
