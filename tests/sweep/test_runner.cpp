@@ -26,12 +26,16 @@ SweepSpec two_trials() {
   return spec;
 }
 
-// A stand-in for the imgcls binary: a trial that runs until it is signalled.
-std::string sleeping_trial(const test::TempDir& dir) {
-  const auto path = dir / "fake-imgcls";
-  test::write_text(path, "#!/bin/sh\nexec sleep 20\n");
-  ::chmod(path.c_str(), 0755);
-  return path;
+// Runs two trials at a time in dir/sweep with a stand-in for the imgcls binary: a trial that
+// runs (20 s) until it is signalled.
+RunnerOptions sleeping_trials(const test::TempDir& dir) {
+  RunnerOptions o;
+  o.binary = dir / "fake-imgcls";
+  test::write_text(o.binary, "#!/bin/sh\nexec sleep 20\n");
+  ::chmod(o.binary.c_str(), 0755);
+  o.sweep_dir = dir / "sweep";
+  o.jobs = 2;
+  return o;
 }
 
 // True when this process has no child left, running or unreaped.
@@ -42,10 +46,7 @@ bool no_children() {
 
 TEST(SweepRunner, AThrowingChangeCallbackStopsAndReapsTheRunningTrials) {
   test::TempDir dir;
-  RunnerOptions o;
-  o.binary = sleeping_trial(dir);
-  o.sweep_dir = dir / "sweep";
-  o.jobs = 2;
+  auto o = sleeping_trials(dir);
   o.on_change = [](const std::vector<TrialOutcome>&) { throw IoError("leaderboard.csv: disk full"); };
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(test::message_of<IoError>([&] { run_trials(two_trials(), o); }), "leaderboard.csv: disk full");
@@ -56,10 +57,7 @@ TEST(SweepRunner, AThrowingChangeCallbackStopsAndReapsTheRunningTrials) {
 
 TEST(SweepRunner, ATrialThatCannotStartStopsTheOnesAlreadyRunning) {
   test::TempDir dir;
-  RunnerOptions o;
-  o.binary = sleeping_trial(dir);
-  o.sweep_dir = dir / "sweep";
-  o.jobs = 2;
+  const auto o = sleeping_trials(dir);
   // The second trial's log cannot be opened (it is a folder): its spawn fails.
   fs::create_directories(dir / "sweep/logs/b.log");
   const auto e = test::message_of<IoError>([&] { run_trials(two_trials(), o); });
