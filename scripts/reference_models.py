@@ -15,6 +15,8 @@ rounding). The seeds' own classes differ only where noted:
 Use:
   python scripts/reference_models.py describe FILE        # rebuild, load, print the module
   python scripts/reference_models.py compare FILE IO.pt   # logits vs imgcls's (IO.pt: input, logits)
+  python scripts/reference_models.py counts               # the parameter counts tests/models/ hold
+(with the project's Python: ~/.cache/imgcls/venv-torch2.11.0/bin/python)
 
   from reference_models import load
   model, meta = load("model.pt")       # meta: FILE.json (input shape, classes, normalize)
@@ -245,6 +247,38 @@ def load(path):
     return model.eval(), meta
 
 
+# imgcls's model.* defaults (include/imgcls/config/config.hpp), for `counts`.
+MODEL_DEFAULTS = {"hidden": [256], "activation": "relu", "dropout": 0.0, "hidden_size": 32, "pooling": "avg",
+                  "widths": [128, 256, 512], "blocks": 2, "stem_channels": 64}
+
+# (model.* keys, input C x H x W, classes): the cases of tests/models/test_models.cpp and
+# test_basic_cnn.cpp, whose expected counts are what `counts` prints.
+COUNT_CASES = [
+    ({"name": "basic_cnn"}, (1, 28, 28), 10),
+    ({"name": "complex_cnn"}, (1, 28, 28), 10),
+    ({"name": "cifar10_cnn"}, (3, 32, 32), 10),
+    ({"name": "cifar_cnn", "pooling": "avg", "hidden_size": 32}, (3, 32, 32), 3),
+    ({"name": "cifar_cnn", "pooling": "max"}, (3, 32, 32), 3),
+    ({"name": "cifar_cnn", "pooling": "stride"}, (3, 32, 32), 3),
+    ({"name": "residual_cnn"}, (3, 224, 224), 5),
+    ({"name": "mlp", "hidden": [1024, 512, 256, 128]}, (1, 28, 28), 10),
+    ({"name": "mlp", "hidden": [256]}, (1, 28, 28), 10),
+    ({"name": "mlp", "hidden": [512, 256]}, (1, 28, 28), 10),
+    ({"name": "vgg_cnn", "widths": [32, 64], "blocks": 1, "hidden": [256], "dropout": 0.3}, (1, 28, 28), 10),
+    ({"name": "baseline_cnn"}, (3, 224, 224), 5),
+]
+
+
+def counts():
+    """Prints the parameter count of each reference module in COUNT_CASES."""
+    for keys, shape, k in COUNT_CASES:
+        meta = {"model": {**MODEL_DEFAULTS, **keys}, "input": list(shape), "num_classes": k}
+        n = sum(p.numel() for p in build(meta).parameters())
+        options = ", ".join(f"{key}: {value}" for key, value in keys.items())
+        print(f"{{{options}}} on {'x'.join(map(str, shape))}, {k} classes: {n}")
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -254,7 +288,10 @@ def main():
     c.add_argument("file")
     c.add_argument("io", help="a torch.load-able dict with 'input' (N x C x H x W) and imgcls's 'logits'")
     c.add_argument("--atol", type=float, default=1e-4)
+    sub.add_parser("counts", help="parameter counts of the reference modules for the tests' model configs")
     args = p.parse_args()
+    if args.command == "counts":
+        return counts()
 
     model, meta = load(args.file)
     if args.command == "describe":

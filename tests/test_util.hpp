@@ -1,16 +1,25 @@
-// Shared test helpers: a temporary directory per test, file writing, running the binary.
+// Shared test helpers: a temporary directory per test, reading and writing files, the
+// message of an expected error, running a command (to its end, or in the background with a
+// bounded wait). Every test file uses these instead of its own copies.
 #pragma once
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace imgcls::test {
 
@@ -57,6 +66,34 @@ inline std::string read_text(const std::string& path) {
   return s.str();
 }
 
+// The lines of `text`, without their '\n'.
+inline std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// RUN_DIR/metrics.csv without its timing columns (epoch_seconds, images_per_second, found
+// by name in the header): what two runs of the same config must agree on exactly.
+inline std::string metrics_without_timing(const std::string& run_dir) {
+  std::istringstream in(read_text(run_dir + "/metrics.csv"));
+  std::string out;
+  std::vector<bool> keep;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    if (!line.empty() && line.back() == ',') cells.emplace_back();
+    if (keep.empty())
+      for (const auto& name : cells) keep.push_back(name != "epoch_seconds" && name != "images_per_second");
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      if (i >= keep.size() || keep[i]) out += cells[i] + ",";
+    out += "\n";
+  }
+  return out;
+}
+
 struct CommandResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr together
@@ -72,6 +109,53 @@ inline CommandResult run(const std::string& command) {
   const int status = ::pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+// A command started in the background with its stdout and stderr in `output_path`; the test
+// is its parent, so it can wait for it with a timeout (wait_exit) and send it signals.
+inline pid_t start(const std::string& command, const std::string& output_path) {
+  const std::string line = "exec " + command;  // built before fork: the child only calls exec
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const int fd = ::open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, STDOUT_FILENO);
+      ::dup2(fd, STDERR_FILENO);
+    }
+    ::execl("/bin/sh", "sh", "-c", line.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// The exit code of `pid` (128 + signal when killed) once it ends, or -1 if it is still
+// running after `seconds` (it is then left running: see stop()).
+inline int wait_exit(pid_t pid, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  for (;;) {
+    int status = 0;
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (r < 0 && errno != EINTR) return -1;
+    if (std::chrono::steady_clock::now() > deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+// Ends a process start() began and that may still run: SIGKILL, then reaps it.
+inline void stop(pid_t pid) {
+  if (::kill(pid, SIGKILL) == 0) ::waitpid(pid, nullptr, 0);
+}
+
+// Polls `ready` every 20 ms for up to `seconds`; returns its last answer.
+inline bool wait_until(const std::function<bool()>& ready, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() > deadline) return ready();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 inline const char* kFashionMnistRoot = "/usr/share/datasets/fashion-mnist";

@@ -85,9 +85,12 @@ struct SweepOptions {
   std::string out;   // "" = sweeps/<name>
   std::string emit;  // "slurm"
   bool collect = false;
+  bool restart_changed = false;  // restart trials whose settings changed since they ran
 };
-// `imgcls sweep SWEEP.yaml [--jobs N] [--dry-run] [--out DIR] [--emit slurm] [--collect]`.
-// Throws TrainError (exit 4) when a trial failed, InterruptedError when stopped by a signal.
+// `imgcls sweep SWEEP.yaml [--jobs N] [--dry-run] [--out DIR] [--emit slurm] [--collect]
+// [--restart-changed]`. Throws TrainError (exit 4) when a trial failed, InterruptedError when
+// stopped by a signal, ConfigError (exit 2) when a finished or resumable trial ran with other
+// settings than the sweep now gives it (without --restart-changed).
 void setup_sweep(CLI::App& app);
 int run_sweep(const SweepOptions& options);
 

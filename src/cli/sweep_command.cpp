@@ -1,10 +1,12 @@
 // `imgcls sweep SWEEP.yaml [--jobs N] [--dry-run] [--out DIR] [--emit slurm] [--collect]
-// [KEY=VALUE ...]`: one config, many runs, one leaderboard (see sweep/sweep_spec.hpp for the
+// [--restart-changed] [KEY=VALUE ...]`: one config, many runs, one leaderboard (see sweep/sweep_spec.hpp for the
 // file, sweep/runner.hpp for how trials run and resume).
 //
 // SWEEP_DIR (default sweeps/<name>/): configs/<trial>.yaml, <trial>/ (an ordinary run
 // directory), logs/<trial>.log, sweep.json (each trial's status and error), leaderboard.csv,
-// leaderboard.md, comparison.png; with --emit slurm also trials.txt and sweep.sbatch.
+// leaderboard.md (with the command that made it), comparison.png; with --emit slurm also
+// trials.txt and sweep.sbatch. A re-run refuses to mix results made with other settings
+// (see changed_trials in sweep/runner.hpp) unless --restart-changed.
 #include <CLI/App.hpp>
 #include <CLI/Config.hpp>
 #include <CLI/Formatter.hpp>
@@ -23,7 +25,9 @@
 #include "sweep/leaderboard.hpp"
 #include "sweep/runner.hpp"
 #include "sweep/sweep_spec.hpp"
+#include "util/json_text.hpp"
 #include "util/signals.hpp"
+#include "util/strings.hpp"
 
 namespace imgcls {
 namespace fs = std::filesystem;
@@ -36,21 +40,25 @@ std::string self_path() {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
-std::vector<TrialOutcome> read_outcomes(const SweepSpec& spec, const std::string& dir) {
+// What sweep.json recorded: each trial's outcome and the command of the run that wrote it.
+std::vector<TrialOutcome> read_outcomes(const SweepSpec& spec, const std::string& dir, std::string* command) {
   std::vector<TrialOutcome> out(spec.trials.size());
   std::ifstream in(dir + "/sweep.json");
   if (!in) return out;
   const auto j = nlohmann::json::parse(in, nullptr, false);
   if (!j.is_object() || !j.contains("trials")) return out;
+  if (command && j.contains("command") && j["command"].is_string()) *command = j["command"].get<std::string>();
   for (std::size_t i = 0; i < spec.trials.size(); ++i)
     for (const auto& t : j["trials"])
       if (t.value("name", "") == spec.trials[i].name) out[i] = {t.value("status", ""), t.value("error", "")};
   return out;
 }
 
-void write_outcomes(const SweepSpec& spec, const std::string& dir, const std::vector<TrialOutcome>& outcomes) {
+void write_outcomes(const SweepSpec& spec, const std::string& dir, const std::vector<TrialOutcome>& outcomes,
+                    const std::string& command) {
   nlohmann::json j;
   j["sweep"] = spec.path;
+  j["command"] = command;
   j["base"] = spec.base;
   j["trials"] = nlohmann::json::array();
   for (std::size_t i = 0; i < spec.trials.size(); ++i)
@@ -62,6 +70,21 @@ std::string shell_quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
+}
+
+// `s` as one shell word: as it is when that is safe, else quoted.
+std::string shell_word(const std::string& s) {
+  const bool plain = !s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                       "0123456789_-.,/=:+@%") == std::string::npos;
+  return plain ? s : shell_quote(s);
+}
+
+// The sweep's command line as a user would type it again: what the leaderboard records.
+std::string command_line(const SweepOptions& options, const std::string& dir) {
+  std::string c = "imgcls sweep " + shell_word(options.sweep_path) + " --out " + shell_word(dir);
+  if (options.jobs != 1) c += " --jobs " + std::to_string(options.jobs);
+  for (const auto& o : options.overrides) c += " " + shell_word(o);
+  return c;
 }
 
 // An sbatch array script: task k runs trial k of trials.txt (resuming it if it has a
@@ -105,35 +128,46 @@ void setup_sweep(CLI::App& app) {
   cmd->add_option("--emit", options->emit, "slurm: write an sbatch array script and the trial configs; run nothing")
       ->check(CLI::IsMember({"slurm"}));
   cmd->add_flag("--collect", options->collect, "Only rebuild the leaderboard from the trial folders");
+  cmd->add_flag("--restart-changed", options->restart_changed,
+                "Restart (from scratch) the trials whose resolved config differs from the one they ran with; "
+                "without it such a re-run is refused");
   cmd->callback([options]() { run_sweep(*options); });
 }
 
 int run_sweep(const SweepOptions& options) {
   const auto spec = load_sweep(options.sweep_path, options.overrides);
   const auto dir = options.out.empty() ? "sweeps/" + spec.name : options.out;
+  // Trials whose results were made with other settings than the sweep now gives them.
+  const auto changed = options.collect ? std::vector<ChangedTrial>{} : changed_trials(spec, dir);
   if (options.dry_run) {
     std::printf("%zu trials of %s -> %s/\n", spec.trials.size(), spec.base.c_str(), dir.c_str());
     for (const auto& t : spec.trials) {
       std::string varied = t.variant.empty() ? "" : "variant=" + t.variant;
       for (const auto& [k, v] : t.values) varied += (varied.empty() ? "" : " ") + k + "=" + v;
+      for (const auto& c : changed)
+        if (c.name == t.name) varied += "  (ran with other settings: " + join(c.keys, ", ") + ")";
       std::printf("  %-40s %s\n", t.name.c_str(), varied.c_str());
     }
     return 0;
   }
   if (options.collect) {
-    const auto outcomes = read_outcomes(spec, dir);
+    std::string command;
+    const auto outcomes = read_outcomes(spec, dir, &command);
     const auto rows = collect_results(spec, dir, &outcomes);
-    write_leaderboard(spec, dir, rows);
+    write_leaderboard(spec, dir, rows, command);
     std::printf("%s\nwritten to %s/ (leaderboard.csv, leaderboard.md, comparison.png)\n",
                 leaderboard_markdown(spec, rows).c_str(), dir.c_str());
     return 0;
   }
 
+  // Before configs/ is rewritten: what ran must stay recorded when the re-run is refused.
+  if (!changed.empty() && !options.restart_changed) throw ConfigError(changed_trials_message(changed, dir));
   fs::create_directories(fs::path(dir) / "configs");
   fs::create_directories(fs::path(dir) / "logs");
   for (const auto& t : spec.trials) write_file_atomic(dir + "/configs/" + t.name + ".yaml", to_yaml(t.config));
   const auto binary = self_path();
   if (options.emit == "slurm") {
+    for (const auto& c : changed) fs::remove_all(fs::path(dir) / c.name);  // the array task starts them afresh
     std::string names;
     for (const auto& t : spec.trials) names += t.name + "\n";
     write_file_atomic(dir + "/trials.txt", names);
@@ -148,22 +182,24 @@ int run_sweep(const SweepOptions& options) {
   std::printf("sweep %s: %zu trials, %d at a time -> %s/\n", spec.name.c_str(), spec.trials.size(), options.jobs,
               dir.c_str());
   std::fflush(stdout);
+  const auto command = command_line(options, dir);
   RunnerOptions ro;
   ro.binary = binary;
   ro.sweep_dir = dir;
   ro.jobs = options.jobs;
+  for (const auto& c : changed) ro.restart.insert(c.name);
   ro.on_change = [&](const std::vector<TrialOutcome>& outcomes) {
-    write_outcomes(spec, dir, outcomes);
-    write_leaderboard(spec, dir, collect_results(spec, dir, &outcomes));
+    write_outcomes(spec, dir, outcomes, command);
+    write_leaderboard(spec, dir, collect_results(spec, dir, &outcomes), command);
   };
   ro.log = [](const std::string& line) {
     std::printf("  %s\n", line.c_str());
     std::fflush(stdout);
   };
   const auto outcomes = run_trials(spec, ro);
-  write_outcomes(spec, dir, outcomes);
+  write_outcomes(spec, dir, outcomes, command);
   const auto rows = collect_results(spec, dir, &outcomes);
-  write_leaderboard(spec, dir, rows);
+  write_leaderboard(spec, dir, rows, command);
   std::printf("\n%s\nwritten to %s/ (leaderboard.csv, leaderboard.md, comparison.png)\n",
               leaderboard_markdown(spec, rows).c_str(), dir.c_str());
   int failed = 0, interrupted = 0;

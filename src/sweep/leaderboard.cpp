@@ -35,14 +35,8 @@ bool lower_is_better(const std::string& monitor) { return monitor.find("loss") !
 
 bool finished(const std::string& status) { return status == "completed" || status == "stopped_early"; }
 
-std::string fmt(double v, int decimals = 4) {
-  if (!std::isfinite(v)) return "";
-  std::ostringstream os;
-  os.setf(std::ios::fixed);
-  os.precision(decimals);
-  os << v;
-  return os.str();
-}
+// A table cell: empty when unknown.
+std::string fmt(double v, int decimals = 4) { return std::isfinite(v) ? fixed(v, decimals) : ""; }
 
 }  // namespace
 
@@ -124,7 +118,8 @@ std::string leaderboard_markdown(const SweepSpec& spec, const std::vector<Leader
   return os.str();
 }
 
-void write_leaderboard(const SweepSpec& spec, const std::string& sweep_dir, const std::vector<LeaderboardRow>& rows) {
+void write_leaderboard(const SweepSpec& spec, const std::string& sweep_dir, const std::vector<LeaderboardRow>& rows,
+                       const std::string& command) {
   const std::string monitor = rows.empty() ? "val_acc" : rows.front().monitor;
   std::ostringstream csv;
   csv << "trial" << (spec.has_variants ? ",variant" : "");
@@ -143,7 +138,8 @@ void write_leaderboard(const SweepSpec& spec, const std::string& sweep_dir, cons
   write_file_atomic(sweep_dir + "/leaderboard.csv", csv.str());
   write_file_atomic(sweep_dir + "/leaderboard.md",
                     "# Sweep " + spec.name + "\n\n" + std::to_string(rows.size()) + " trials of `" + spec.base +
-                        "`, sorted by best " + monitor + ".\n\n" + leaderboard_markdown(spec, rows));
+                        "`, sorted by best " + monitor + ".\n\n" +
+                        (command.empty() ? "" : "Command: `" + command + "`\n\n") + leaderboard_markdown(spec, rows));
   ChartSpec chart{spec.name + ": validation accuracy", "epoch", "val acc", {}, true};
   for (const auto& r : rows)
     if (!r.epochs.empty()) chart.series.push_back(Series{r.trial, r.epochs, r.val_acc, false});

@@ -37,7 +37,9 @@ std::vector<LeaderboardRow> collect_results(const SweepSpec& spec, const std::st
                                             const std::vector<TrialOutcome>* outcomes = nullptr);
 
 // leaderboard.csv, leaderboard.md and comparison.png in `sweep_dir`, each written atomically.
-void write_leaderboard(const SweepSpec& spec, const std::string& sweep_dir, const std::vector<LeaderboardRow>& rows);
+// `command` (the sweep's command line, overrides included) is recorded in leaderboard.md.
+void write_leaderboard(const SweepSpec& spec, const std::string& sweep_dir, const std::vector<LeaderboardRow>& rows,
+                       const std::string& command = "");
 
 // The markdown table alone (what leaderboard.md holds below its title).
 std::string leaderboard_markdown(const SweepSpec& spec, const std::vector<LeaderboardRow>& rows);

@@ -43,7 +43,7 @@ TEST(CliImageFolder, TrainsOnAGeneratedFolderAndCountsBadImages) {
   // A truncated JPEG and an empty file: reported, skipped, counted.
   std::vector<unsigned char> jpeg;
   cv::Mat noise(32, 32, CV_8UC3);
-  cv::randu(noise, 0, 255);
+  cv::RNG(11).fill(noise, cv::RNG::UNIFORM, 0, 255);
   cv::imencode(".jpg", noise, jpeg);
   std::ofstream(dir / "train/red/cut.jpg", std::ios::binary)
       .write(reinterpret_cast<const char*>(jpeg.data()), static_cast<std::streamsize>(jpeg.size() / 2));

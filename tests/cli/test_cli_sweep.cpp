@@ -1,10 +1,13 @@
 // `imgcls sweep`: grid and variant expansion and naming, validation before anything runs,
 // trials run two at a time with a failing one among them, the leaderboard, a re-run that
-// skips finished trials and resumes an interrupted one, the slurm script and --collect.
+// skips finished trials and resumes an interrupted one, the slurm script and --collect;
+// SIGINT / SIGTERM end a sweep with trials still queued; a re-run with other settings is
+// refused, or restarts exactly the changed trials.
 #include <gtest/gtest.h>
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -111,9 +114,7 @@ TEST(CliSweep, RunsTwoAtATimeRecordsAFailureResumesAndCollects) {
   const auto first_end = std::min(r.output.find(": finished"), r.output.find(": FAILED"));
   EXPECT_LT(r.output.find("lr-1e30: started"), first_end) << r.output;
   const auto board = test::read_text(out + "/leaderboard.csv");
-  std::vector<std::string> lines;
-  std::istringstream in(board);
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  const auto lines = test::lines_of(board);
   ASSERT_EQ(lines.size(), 4u) << board;
   EXPECT_EQ(lines[0].rfind("trial,optimizer.lr,best_val_acc,best_epoch,test_acc,epochs_run", 0), 0u)
       << lines[0];
@@ -168,18 +169,6 @@ TEST(CliSweep, RunsTwoAtATimeRecordsAFailureResumesAndCollects) {
   EXPECT_NE(test::read_text(dir / "cluster/leaderboard.csv").find("lr-0.003,0.003,"), std::string::npos);
 }
 
-// metrics.csv without its epoch_seconds and images_per_second columns (the last two).
-std::string without_timings(const std::string& path) {
-  std::istringstream in(test::read_text(path));
-  std::string out;
-  for (std::string line; std::getline(in, line);) {
-    auto cut = line.rfind(',');
-    cut = line.rfind(',', cut - 1);
-    out += line.substr(0, cut) + "\n";
-  }
-  return out;
-}
-
 TEST(CliSweep, ResumesAnInterruptedTrialExactly) {
   if (!test::have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
   test::TempDir dir;
@@ -192,24 +181,111 @@ TEST(CliSweep, ResumesAnInterruptedTrialExactly) {
   ASSERT_EQ(ref.exit_code, 0) << ref.output;
 
   // Start the sweep, SIGINT it once the trial has a checkpoint, then run it again.
-  const auto cmd = kBinary + " sweep " + dir / "s.yaml --out " + out + " > " + dir / "first.log 2>&1 & echo $!";
-  const auto pid_text = test::run(cmd).output;
-  const pid_t pid = std::stoi(pid_text);
-  for (int i = 0; i < 600 && !fs::exists(out + "/lr-0.002/checkpoints/last.pt"); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const pid_t pid = test::start(kBinary + " sweep " + dir / "s.yaml --out " + out, dir / "first.log");
+  test::wait_until([&] { return fs::exists(out + "/lr-0.002/checkpoints/last.pt"); }, 30);
   ::kill(pid, SIGINT);
-  for (int i = 0; i < 600 && ::kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const int code = test::wait_exit(pid, 30);
+  if (code < 0) test::stop(pid);
+  EXPECT_EQ(code, 130) << test::read_text(dir / "first.log");
   const auto first = test::read_text(dir / "first.log");
   const auto second = test::run(kBinary + " sweep " + dir / "s.yaml --out " + out);
   ASSERT_EQ(second.exit_code, 0) << first << second.output;
   EXPECT_NE(first.find("lr-0.002: interrupted (resumable)"), std::string::npos) << first;
   EXPECT_NE(second.output.find("lr-0.002: resuming from its last checkpoint"), std::string::npos) << second.output;
   // Exact resume: the same metrics as the uninterrupted reference (timings aside).
-  EXPECT_EQ(without_timings(out + "/lr-0.002/metrics.csv"), without_timings(dir / "ref/lr-0.002/metrics.csv"));
+  EXPECT_EQ(test::metrics_without_timing(out + "/lr-0.002"), test::metrics_without_timing(dir / "ref/lr-0.002"));
   const auto a = nlohmann::json::parse(test::read_text(out + "/lr-0.002/summary.json"));
   const auto b = nlohmann::json::parse(test::read_text(dir / "ref/lr-0.002/summary.json"));
   EXPECT_EQ(a["best_val_acc"], b["best_val_acc"]);
   EXPECT_EQ(a["test_acc"], b["test_acc"]);
+}
+
+TEST(CliSweep, SigintAndSigtermEndASweepWithTrialsStillQueued) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  test::TempDir dir;
+  write_base(dir);
+  // Two trials, one at a time, each far longer than the test: the second is queued when the
+  // signal comes.
+  test::write_text(dir / "s.yaml", "base: base.yaml\nfixed: {train.epochs: 10000}\n"
+                                   "grid: {optimizer.lr: [0.002, 0.001]}\n");
+  const auto out = dir / "out";
+  for (const int sig : {SIGINT, SIGTERM}) {
+    const auto log = dir / ("sweep-" + std::to_string(sig) + ".log");
+    const pid_t pid = test::start(kBinary + " sweep " + dir / "s.yaml --out " + out, log);
+    // The first trial runs (it has saved a checkpoint) before the sweep gets the signal.
+    const bool running = test::wait_until(
+        [&] { return fs::exists(out + "/lr-0.002/checkpoints/last.pt") && test::read_text(log).find("lr-0.002: ") !=
+                                                                                 std::string::npos; },
+        60);
+    if (sig == SIGTERM) std::this_thread::sleep_for(std::chrono::milliseconds(300));  // resumed, training again
+    ::kill(pid, sig);
+    const int code = test::wait_exit(pid, 20);
+    if (code < 0) test::stop(pid);
+    EXPECT_TRUE(running) << test::read_text(log);
+    EXPECT_EQ(code, 128 + sig) << test::read_text(log);
+    const auto text = test::read_text(log);
+    EXPECT_NE(text.find("lr-0.002: interrupted (resumable)"), std::string::npos) << text;
+    EXPECT_EQ(text.find("lr-0.001: started"), std::string::npos) << text;  // no new trial after the signal
+    EXPECT_NE(text.find("run the same command again to resume"), std::string::npos) << text;
+  }
+}
+
+TEST(CliSweep, ARerunWithOtherSettingsIsRefusedOrRestartsTheChangedTrials) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  test::TempDir dir;
+  write_base(dir);
+  test::write_text(dir / "s.yaml", "base: base.yaml\nfixed: {train.epochs: 1}\n"
+                                   "grid: {optimizer.lr: [0.002, 0.001]}\n");
+  const auto out = dir / "out";
+  const auto sweep = kBinary + " sweep " + dir / "s.yaml --out " + out;
+  const auto first = test::run(sweep + " data.limit=200");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(test::read_text(out + "/leaderboard.md").find("data.limit=200`"), std::string::npos)
+      << test::read_text(out + "/leaderboard.md");  // the command, overrides included
+
+  // Another command-line override: refused, in one line naming the trial and the key.
+  const auto configs_before = test::read_text(out + "/configs/lr-0.002.yaml");
+  const auto refused = test::run(sweep + " data.limit=256");
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("imgcls: error: sweep: " + out + ": trial 'lr-0.002' ran with other settings "
+                                "(data.limit: 200 -> 256); trial 'lr-0.001' ran with other settings (data.limit: 200 "
+                                "-> 256)"),
+            std::string::npos)
+      << refused.output;
+  EXPECT_NE(refused.output.find("--restart-changed"), std::string::npos) << refused.output;
+  EXPECT_EQ(std::count(refused.output.begin(), refused.output.end(), '\n'), 1) << refused.output;
+  EXPECT_EQ(test::read_text(out + "/configs/lr-0.002.yaml"), configs_before);  // what ran stays recorded
+  // The sweep file's `fixed` changed for every trial: also refused.
+  test::write_text(dir / "s.yaml", "base: base.yaml\nfixed: {train.epochs: 1, optimizer.weight_decay: 0.1}\n"
+                                   "grid: {optimizer.lr: [0.002, 0.001]}\n");
+  const auto refused2 = test::run(sweep + " data.limit=200");
+  EXPECT_EQ(refused2.exit_code, 2) << refused2.output;
+  EXPECT_NE(refused2.output.find("(optimizer.weight_decay: 0 -> 0.1)"), std::string::npos) << refused2.output;
+  // The dry run says which trials changed.
+  const auto dry = test::run(sweep + " data.limit=200 --dry-run");
+  EXPECT_EQ(dry.exit_code, 0) << dry.output;
+  EXPECT_NE(dry.output.find("ran with other settings: optimizer.weight_decay"), std::string::npos) << dry.output;
+
+  // Only one trial differs (the other one's folder is gone): --restart-changed restarts it
+  // and starts the missing one; nothing is skipped with old settings.
+  test::write_text(dir / "s.yaml", "base: base.yaml\nfixed: {train.epochs: 1}\n"
+                                   "grid: {optimizer.lr: [0.002, 0.001]}\n");
+  fs::remove_all(out + "/lr-0.001");
+  const auto restarted = test::run(sweep + " data.limit=256 --restart-changed");
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.output;
+  EXPECT_NE(restarted.output.find("lr-0.002: restarted (its settings changed)"), std::string::npos)
+      << restarted.output;
+  EXPECT_NE(restarted.output.find("lr-0.001: started"), std::string::npos) << restarted.output;
+  EXPECT_EQ(restarted.output.find("skipped"), std::string::npos) << restarted.output;
+  for (const auto* trial : {"lr-0.002", "lr-0.001"}) {
+    const auto ran = test::read_text(out + "/" + trial + "/config.yaml");
+    EXPECT_NE(ran.find("limit: 256"), std::string::npos) << trial << "\n" << ran;
+  }
+  // The same command again: nothing changed, every trial is skipped; other --jobs do not count.
+  const auto again = test::run(sweep + " data.limit=256 --jobs 2");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("lr-0.002: finished earlier, skipped"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("lr-0.001: finished earlier, skipped"), std::string::npos) << again.output;
 }
 
 }  // namespace

@@ -19,13 +19,6 @@ namespace fs = std::filesystem;
 const std::string kBinary = IMGCLS_BINARY;
 const std::string kConfig = std::string(IMGCLS_SOURCE_DIR) + "/configs/fashion_mnist.yaml";
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 TEST(CliTrain, WritesTheWholeRunDirectory) {
   if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   test::TempDir dir;
@@ -44,7 +37,7 @@ TEST(CliTrain, WritesTheWholeRunDirectory) {
   EXPECT_EQ(resolved.optimizer.lr, 0.001);
 
   // metrics.csv: header + one row per epoch, accuracies as fractions.
-  const auto rows = lines_of(test::read_text(out + "/metrics.csv"));
+  const auto rows = test::lines_of(test::read_text(out + "/metrics.csv"));
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0], "epoch,lr,train_loss,train_acc,val_loss,val_acc,epoch_seconds,images_per_second");
   for (std::size_t i = 1; i < rows.size(); ++i) {
@@ -145,7 +138,7 @@ TEST(CliTrain, SigintAndSigtermStopCleanly) {
     EXPECT_EQ(s["status"], "interrupted");
     EXPECT_GE(s["epochs_run"].get<int>(), 1);
     EXPECT_LT(s["epochs_run"].get<int>(), 50);
-    EXPECT_GE(lines_of(test::read_text(out + "/metrics.csv")).size(), 2u);
+    EXPECT_GE(test::lines_of(test::read_text(out + "/metrics.csv")).size(), 2u);
     EXPECT_NE(test::read_text(out + "/train.log").find("interrupted by"), std::string::npos);
   }
 }

@@ -29,13 +29,7 @@ train:
 // The message of the ConfigError that parse_config throws, or "" if it does not throw.
 std::string config_error(const std::string& text, const std::string& origin = "x.yaml",
                          const std::vector<std::string>& overrides = {}) {
-  try {
-    parse_config(text, origin, overrides);
-  } catch (const ConfigError& e) {
-    EXPECT_EQ(e.exit_code(), ExitCode::kUsage);
-    return e.what();
-  }
-  return "";
+  return test::message_of<ConfigError>([&] { parse_config(text, origin, overrides); });
 }
 
 TEST(Config, LoadsYamlAndFillsDefaults) {

@@ -3,17 +3,13 @@
 
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
+#include "test_util.hpp"
 
 namespace imgcls {
 namespace {
 
 std::string error_of(const std::string& text, const std::vector<std::string>& overrides = {}) {
-  try {
-    parse_config(text, "t.yaml", overrides);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return test::message_of<ConfigError>([&] { parse_config(text, "t.yaml", overrides); });
 }
 
 const char* kFlowers = R"(data:

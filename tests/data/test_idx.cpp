@@ -14,13 +14,7 @@ IdxArray images(int n, int h, int w) {
 }
 
 std::string data_error(const std::string& path, int ndim = 0) {
-  try {
-    read_idx(path, ndim);
-  } catch (const DataError& e) {
-    EXPECT_EQ(e.exit_code(), ExitCode::kData);
-    return e.what();
-  }
-  return "";
+  return test::message_of<DataError>([&] { read_idx(path, ndim); });
 }
 
 TEST(Idx, ReadsRawAndGzip) {

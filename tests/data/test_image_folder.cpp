@@ -65,7 +65,7 @@ TEST(ImageFolder, DecodesToRgbOrGray) {
 TEST(ImageFolder, BadImagesAreRecognised) {
   test::TempDir dir;
   cv::Mat photo(64, 64, CV_8UC3);
-  cv::randu(photo, 0, 255);
+  cv::RNG(3).fill(photo, cv::RNG::UNIFORM, 0, 255);
   std::vector<unsigned char> jpeg;
   cv::imencode(".jpg", photo, jpeg);
   EXPECT_NO_THROW(decode_image_bytes(jpeg, "ok.jpg", 3));

@@ -70,7 +70,8 @@ TEST(Transforms, RandomCropIsAWindowOfThePaddedImageAndReproducible) {
   for (uint64_t seed = 0; seed < 200; ++seed) {
     const auto out = run({c}, ramp(4, 4), seed);
     ASSERT_EQ(out.size(), cv::Size(4, 4));
-    // Find the window's offset from where the ramp's (0, 0) landed or from fill pixels.
+    // The window's offset, from the first image pixel in it (a 4x4 window of the 8x8 padded
+    // image always overlaps the image), then every pixel of the window checked against it.
     int top = -1, left = -1;
     for (int y = 0; y < 4 && top < 0; ++y)
       for (int x = 0; x < 4; ++x)
@@ -79,13 +80,17 @@ TEST(Transforms, RandomCropIsAWindowOfThePaddedImageAndReproducible) {
           top = 2 + v / 10 - y, left = 2 + v % 10 - x;
           break;
         }
-    if (top >= 0) {
-      EXPECT_GE(top, 0);
-      EXPECT_LE(top, 4);
-      EXPECT_GE(left, 0);
-      EXPECT_LE(left, 4);
-      tops.insert(top);
-    }
+    ASSERT_GE(top, 0) << "seed " << seed << ": no image pixel in the window";
+    ASSERT_LE(top, 4);
+    ASSERT_GE(left, 0);
+    ASSERT_LE(left, 4);
+    for (int y = 0; y < 4; ++y)
+      for (int x = 0; x < 4; ++x) {
+        const int py = top + y - 2, px = left + x - 2;  // position in the unpadded ramp
+        const int expected = py >= 0 && py < 4 && px >= 0 && px < 4 ? 10 * py + px : 7;
+        EXPECT_EQ(out.at<uint8_t>(y, x), expected) << "seed " << seed << " at (" << y << ", " << x << ")";
+      }
+    tops.insert(top);
     EXPECT_EQ(cv::norm(out, run({c}, ramp(4, 4), seed), cv::NORM_INF), 0);  // same seed, same crop
   }
   EXPECT_EQ(tops.size(), 5u);  // every offset 0..4 occurs
@@ -161,7 +166,7 @@ TEST(Transforms, ColorJitterStaysWithinItsFactors) {
     EXPECT_LE(px[0], 120);
     EXPECT_NEAR(px[1] * 2.0, px[0], 2.0);  // one factor for all channels
   }
-  // Saturation 0 gives grey; contrast 0 gives the mean grey level everywhere.
+  // Saturation 0 gives grey (contrast: the next test).
   j.brightness = {};
   j.saturation = {0, 0};
   const auto grey = run({j}, img).at<cv::Vec3b>(0, 0);
@@ -172,6 +177,33 @@ TEST(Transforms, ColorJitterStaysWithinItsFactors) {
   hue.hue = {0.5, 0.5};
   const auto cyan = run({hue}, cv::Mat(2, 2, CV_8UC3, cv::Scalar(255, 0, 0))).at<cv::Vec3b>(0, 0);
   EXPECT_EQ(cyan, cv::Vec3b(0, 255, 255));
+}
+
+TEST(Transforms, ColorJitterContrastBlendsWithTheGrayscaleMean) {
+  // torchvision 0.26's ColorJitter(contrast=(c, c)) on these pixels, printed by
+  // scripts/dev/transforms_reference.py: each pixel blended with the mean of the image's
+  // grayscale (105.17 here), c * pixel + (1 - c) * mean, clamped to 0..255. torchvision
+  // truncates to uint8 where OpenCV rounds, hence a tolerance of one level.
+  const std::vector<cv::Vec3b> pixels = {{10, 200, 30}, {250, 250, 250}, {0, 0, 0},
+                                         {120, 60, 90}, {33, 66, 99},    {200, 100, 5}};  // RGB, 2 x 3
+  const std::vector<std::pair<double, std::vector<cv::Vec3b>>> expected = {
+      {0.0, {{105, 105, 105}, {105, 105, 105}, {105, 105, 105}, {105, 105, 105}, {105, 105, 105}, {105, 105, 105}}},
+      {0.5, {{57, 152, 67}, {177, 177, 177}, {52, 52, 52}, {112, 82, 97}, {69, 85, 102}, {152, 102, 55}}},
+      {1.7, {{0, 255, 0}, {255, 255, 255}, {0, 0, 0}, {130, 28, 79}, {0, 38, 94}, {255, 96, 0}}},
+  };
+  cv::Mat img(2, 3, CV_8UC3);
+  for (int i = 0; i < 6; ++i) img.at<cv::Vec3b>(i / 3, i % 3) = pixels[static_cast<std::size_t>(i)];
+  for (const auto& [c, want] : expected) {
+    auto j = spec("color_jitter");
+    j.contrast = {c, c};
+    for (uint64_t seed : {1, 2, 3}) {  // the random order of the jitter's parts does not matter with one part
+      const auto out = run({j}, img, seed);
+      for (int i = 0; i < 6; ++i)
+        for (int ch = 0; ch < 3; ++ch)
+          EXPECT_NEAR(out.at<cv::Vec3b>(i / 3, i % 3)[ch], want[static_cast<std::size_t>(i)][ch], 1)
+              << "contrast " << c << ", pixel " << i << ", channel " << ch;
+    }
+  }
 }
 
 TEST(Transforms, GrayscaleAndNormalizeToTensor) {

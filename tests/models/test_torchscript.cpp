@@ -24,6 +24,7 @@ std::shared_ptr<ClassifierImpl> build(const std::string& model_yaml) {
 }
 
 TEST(Torchscript, LoadsMetadataAndSizesTheHead) {
+  torch::manual_seed(0);
   auto model = build("{name: torchscript, path: '" + kFixture + "'}");
   auto* ts = dynamic_cast<TorchscriptClassifierImpl*>(model.get());
   ASSERT_NE(ts, nullptr);
@@ -52,6 +53,7 @@ std::vector<std::pair<at::Tensor, at::Tensor>> one_step(ClassifierImpl& model) {
   for (const auto& k : keys) before.push_back(named(k));
   torch::optim::SGD opt(model.parameters(), torch::optim::SGDOptions(0.5));
   model.train();
+  torch::manual_seed(0);
   const auto loss = torch::nn::functional::cross_entropy(model.forward(torch::randn({8, 1, 28, 28})),
                                                          torch::randint(0, 10, {8}, torch::kLong));
   loss.backward();
@@ -79,12 +81,7 @@ TEST(Torchscript, BadFilesAreConfigErrorsAtTheirKey) {
   test::TempDir dir;
   test::write_text(dir / "junk.pt", "not a model");
   const auto error = [&](const std::string& yaml) -> std::string {
-    try {
-      build(yaml);
-    } catch (const ConfigError& e) {
-      return e.what();
-    }
-    return "";
+    return test::message_of<ConfigError>([&] { build(yaml); });
   };
   EXPECT_EQ(error("{name: torchscript, path: " + dir / "none.pt" + "}"),
             "t.yaml:2: model.path: '" + dir / "none.pt" + "' does not exist");

@@ -87,19 +87,35 @@ namespace imgcls {
 namespace {
 
 TEST(TensorBoard, Crc32cAndRecordFramingFollowTfRecord) {
-  // The CRC-32C check value, and TFRecord's masking of it.
+  // Published CRC-32C values: the CRC catalogue's check value ("123456789") and the test
+  // vectors of RFC 3720 (iSCSI), appendix B.4.
+  const std::string zeros(32, '\0'), ones(32, '\xff');
+  std::string ascending(32, '\0');
+  for (int i = 0; i < 32; ++i) ascending[static_cast<std::size_t>(i)] = static_cast<char>(i);
   EXPECT_EQ(crc32c("123456789", 9), 0xE3069283u);
+  EXPECT_EQ(crc32c(zeros.data(), 32), 0x8A9136AAu);
+  EXPECT_EQ(crc32c(ones.data(), 32), 0x62A8AB43u);
+  EXPECT_EQ(crc32c(ascending.data(), 32), 0x46DD794Eu);
   EXPECT_EQ(crc32c("", 0), 0u);
-  const uint32_t c = 0xE3069283u;
-  EXPECT_EQ(masked_crc32c("123456789", 9), ((c >> 15) | (c << 17)) + 0xa282ead8u);
+  // TFRecord's mask, ((crc >> 15) | (crc << 17)) + 0xa282ead8, as TensorBoard's own writer
+  // computes it (values printed by
+  //   ~/.cache/imgcls/venv-torch2.11.0/bin/python -c "from tensorboard.compat.tensorflow_stub.pywrap_tensorflow
+  //   import masked_crc32c as m; print([hex(m(b)) for b in (b'123456789', bytes(32), b'\xff' * 32,
+  //   bytes(range(32)), b'abc', (3).to_bytes(8, 'little'))])").
+  EXPECT_EQ(masked_crc32c("123456789", 9), 0xC78AB0E5u);
+  EXPECT_EQ(masked_crc32c(zeros.data(), 32), 0x0FD7FFFAu);
+  EXPECT_EQ(masked_crc32c(ones.data(), 32), 0xF909B029u);
+  EXPECT_EQ(masked_crc32c(ascending.data(), 32), 0x951F7892u);
   // length (8 bytes LE) + masked crc of the length + data + masked crc of the data.
   const auto record = tf_record("abc");
   ASSERT_EQ(record.size(), 8u + 4u + 3u + 4u);
-  EXPECT_EQ(record[0], 3);
+  EXPECT_EQ(record.substr(0, 8), std::string("\x03\0\0\0\0\0\0\0", 8));
   EXPECT_EQ(record.substr(12, 3), "abc");
-  uint32_t data_crc = 0;
+  uint32_t length_crc = 0, data_crc = 0;
+  std::memcpy(&length_crc, record.data() + 8, 4);
   std::memcpy(&data_crc, record.data() + 15, 4);
-  EXPECT_EQ(data_crc, masked_crc32c("abc", 3));
+  EXPECT_EQ(length_crc, 0x0E4999B0u);
+  EXPECT_EQ(data_crc, 0x21F1576Eu);
 }
 
 TEST(TensorBoard, EventFileStartsWithTheFileVersionEvent) {
