@@ -7,6 +7,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 
 #include "engine/run_files.hpp"
 #include "imgcls/errors.hpp"
@@ -22,13 +23,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 double number(const nlohmann::json& j, const char* key) {
   return j.contains(key) && j[key].is_number() ? j[key].get<double>() : kNaN;
-}
-
-double metric(const EpochMetrics& m, const std::string& name) {
-  if (name == "val_loss") return m.val_loss;
-  if (name == "train_acc") return m.train_acc;
-  if (name == "train_loss") return m.train_loss;
-  return m.val_acc;
 }
 
 bool lower_is_better(const std::string& monitor) { return monitor.find("loss") != std::string::npos; }
@@ -75,10 +69,12 @@ std::vector<LeaderboardRow> collect_results(const SweepSpec& spec, const std::st
         for (const auto& m : read_metrics_csv((dir / "metrics.csv").string())) {
           r.epochs.push_back(static_cast<double>(m.epoch));
           r.val_acc.push_back(m.val_acc);
-          if (m.epoch == r.best_epoch) r.best_monitored = metric(m, r.monitor);
+          if (m.epoch == r.best_epoch) r.best_monitored = metric_value(m, r.monitor);
         }
       } catch (const Error&) {
         // A half-written run: the row shows what summary.json says.
+      } catch (const std::invalid_argument&) {
+        // A summary.json whose monitor is no metric: the monitored column stays empty.
       }
     }
     rows.push_back(std::move(r));
