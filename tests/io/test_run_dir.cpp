@@ -31,19 +31,21 @@ TEST(RunDir, RunsStartedTogetherNeverShareADirectory) {
   test::TempDir dir;
   InDirectory in(dir.path());
   const auto config = parse_config("name: same\ndata: {dataset: mnist}\nmodel: {name: basic_cnn}\n", "c.yaml");
-  constexpr int kRuns = 16;
-  std::vector<std::string> made(kRuns);
-  std::atomic<int> ready{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kRuns; ++i)
-    threads.emplace_back([&, i] {
-      ++ready;
-      while (ready.load() < kRuns) std::this_thread::yield();  // start together
-      made[static_cast<std::size_t>(i)] = create_run_dir(config, "").dir;
-    });
-  for (auto& t : threads) t.join();
+  constexpr int kRuns = 16, kRounds = 10;
+  std::vector<std::string> made(kRuns * kRounds);
+  for (int round = 0; round < kRounds; ++round) {
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kRuns; ++i)
+      threads.emplace_back([&, i] {
+        ++ready;
+        while (ready.load() < kRuns) std::this_thread::yield();  // start together
+        made[static_cast<std::size_t>(round * kRuns + i)] = create_run_dir(config, "").dir;
+      });
+    for (auto& t : threads) t.join();
+  }
   const std::set<std::string> distinct(made.begin(), made.end());
-  EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kRuns));
+  EXPECT_EQ(distinct.size(), made.size());
   for (const auto& d : made) {
     EXPECT_EQ(d.rfind("runs/same-", 0), 0u) << d;
     EXPECT_TRUE(std::filesystem::is_directory(d + "/checkpoints")) << d;

@@ -67,7 +67,7 @@ TEST(Console, WarningsFromWorkersNeverJoinTheProgressBar) {
   test::TempDir dir;
   PtyStdout pty;
   if (!pty.ok()) GTEST_SKIP() << "no pseudo-terminal available";
-  constexpr int kThreads = 4, kWarnings = 300, kRedraws = 3000;
+  constexpr int kThreads = 4, kWarnings = 1000, kRedraws = 10000;
   {
     Console console(dir / "train.log");
     ASSERT_TRUE(console.interactive());
