@@ -5,7 +5,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
-IMGCLS_TESTS="${IMGCLS_TESTS:-OFF}" "$root/scripts/build.sh"
+# A first build leaves the tests out (faster); a configured build folder keeps its setting.
+[[ -z "${IMGCLS_TESTS:-}" && ! -f "${IMGCLS_BUILD_DIR:-$root/build}/CMakeCache.txt" ]] && export IMGCLS_TESTS=OFF
+"$root/scripts/build.sh"
 cd "$root"
 out="runs/quickstart-$(date +%Y%m%d-%H%M%S)"
 ./build/imgcls train configs/fashion_mnist.yaml --out "$out" "$@"

@@ -32,6 +32,9 @@ int64_t check_transform_list(const Config& c, const std::string& key, const std:
 
 void check_data(Config& c) {
   auto& d = c.data;
+  if (d.workers > kMaxLoaderWorkers)
+    fail(c.where("data.workers"), "data.workers",
+         "at most " + std::to_string(kMaxLoaderWorkers) + " loader threads, got " + std::to_string(d.workers));
   if (d.channels != 1 && d.channels != 3) fail(c.where("data.channels"), "data.channels", "expected 1 or 3, got '" + std::to_string(d.channels) + "'");
   const bool folder = d.dataset == "image_folder";
   const auto folder_only = [&](const char* key, bool given) {

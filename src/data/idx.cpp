@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <limits>
 
 #include "imgcls/errors.hpp"
 #include "util/strings.hpp"
@@ -72,10 +73,20 @@ IdxArray read_idx(const std::string& path, int expected_ndim) {
   if (bytes.size() < header) throw DataError(path + ": truncated IDX header");
 
   IdxArray array;
+  for (int d = 0; d < ndim; ++d) array.dims.push_back(read_be32(bytes.data() + 4 + 4 * d));
+  std::string dims_text;
+  for (const auto size : array.dims) dims_text += (dims_text.empty() ? "" : " x ") + std::to_string(size);
+  // Each dimension is below 2^32, so a product that would pass 2^64 is caught before it wraps
+  // (4 x 2^31 x 2^31 would otherwise wrap to 0 and "match" an empty payload).
   uint64_t total = 1;
-  for (int d = 0; d < ndim; ++d) {
-    const auto size = read_be32(bytes.data() + 4 + 4 * d);
-    array.dims.push_back(size);
+  for (std::size_t d = 0; d < array.dims.size(); ++d) {
+    const auto size = static_cast<uint64_t>(array.dims[d]);
+    if (size == 0)
+      throw DataError(path + ": IDX header: dimension " + std::to_string(d + 1) + " of " + std::to_string(ndim) +
+                      " is zero (" + dims_text + ")");
+    if (total > std::numeric_limits<uint64_t>::max() / size)
+      throw DataError(path + ": IDX header: dimensions " + dims_text +
+                      " are too large (their product overflows 64 bits)");
     total *= size;
   }
   const auto payload = bytes.size() - header;

@@ -4,13 +4,16 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <exception>
 #include <map>
 #include <opencv2/core.hpp>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
+#include "config/checks.hpp"
 #include "data/image_folder.hpp"
 #include "data/transforms.hpp"
 #include "imgcls/config/config.hpp"
@@ -43,7 +46,9 @@ LoaderOptions loader_options(const Config& config, bool train) {
   o.batch_size = train ? d.batch_size : std::max<int64_t>(d.batch_size, 256);
   o.shuffle = train;
   o.drop_last = train && d.drop_last;
-  o.workers = d.workers >= 0 ? d.workers : std::max<int64_t>(1, static_cast<int64_t>(std::thread::hardware_concurrency()));
+  o.workers = d.workers >= 0 ? d.workers
+                             : std::clamp<int64_t>(static_cast<int64_t>(std::thread::hardware_concurrency()), 1,
+                                                   kMaxLoaderWorkers);
   o.prefetch = d.prefetch;
   o.seed = static_cast<uint64_t>(config.seed);
   o.skip_bad_images = d.on_bad_image == "skip";
@@ -209,18 +214,36 @@ Loader::Loader(const Dataset& dataset, const Pipeline& pipeline, LoaderOptions o
   if (options.prefetch < 1) throw std::invalid_argument("Loader: prefetch must be >= 1");
   if ((dataset.in_memory() && !dataset.images.is_contiguous()) || (dataset.size() && !dataset.labels.is_contiguous()))
     throw std::invalid_argument("Loader: the dataset's tensors must be contiguous");
+  // The vectorised path copies the tensor's rows as they are: check their size here, once,
+  // as the transform path checks each batch.
+  if (dataset.in_memory() && !pipeline.has_image_transforms() && options.height > 0 &&
+      (dataset.images.size(2) != options.height || dataset.images.size(3) != options.width))
+    throw DataError("the dataset's images are " + std::to_string(dataset.images.size(2)) + "x" +
+                    std::to_string(dataset.images.size(3)) + " but the model takes " + std::to_string(options.height) +
+                    "x" + std::to_string(options.width) + " (all splits of a dataset must have one image size)");
   if (options.workers > 0) cv::setNumThreads(0);
-  for (int64_t i = 0; i < options.workers; ++i) state_->threads.emplace_back([s = state_.get()] { s->worker(); });
+  try {
+    for (int64_t i = 0; i < options.workers; ++i) state_->threads.emplace_back([s = state_.get()] { s->worker(); });
+  } catch (const std::system_error& e) {
+    // A joinable std::thread destroyed during unwinding would call std::terminate.
+    const auto started = state_->threads.size();
+    stop_workers();
+    throw TrainError("data.workers: could not start loader thread " + std::to_string(started + 1) + " of " +
+                     std::to_string(options.workers) + ": " + e.what() + " (lower data.workers)");
+  }
 }
 
-Loader::~Loader() {
+void Loader::stop_workers() {
   {
     std::lock_guard<std::mutex> lock(state_->mutex);
     state_->stopping = true;
   }
   state_->work_ready.notify_all();
   for (auto& t : state_->threads) t.join();
+  state_->threads.clear();
 }
+
+Loader::~Loader() { stop_workers(); }
 
 int64_t Loader::num_batches() const { return state_->num_batches(); }
 

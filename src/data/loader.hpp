@@ -95,7 +95,9 @@ class BatchSource {
 
 class Loader final : public BatchSource {
  public:
-  // `dataset` and `pipeline` must outlive the loader.
+  // `dataset` and `pipeline` must outlive the loader. Throws DataError when an in-memory
+  // dataset batched without image transforms does not have the expected height x width, and
+  // TrainError (after joining the threads it started) when a worker thread cannot be started.
   Loader(const Dataset& dataset, const Pipeline& pipeline, LoaderOptions options, BadImageLog* bad_images = nullptr);
   ~Loader() override;
   Loader(const Loader&) = delete;
@@ -108,6 +110,8 @@ class Loader final : public BatchSource {
   Batch make_batch(int64_t i) const;
 
  private:
+  void stop_workers();
+
   struct State;
   std::unique_ptr<State> state_;
 };

@@ -30,7 +30,10 @@ std::string default_mnist_root(const std::string& dataset) {
   return dataset == "fashion_mnist" ? "/usr/share/datasets/fashion-mnist" : "data/mnist";
 }
 
-Dataset load_mnist(const std::string& dataset, const std::string& root, bool train) {
+namespace {
+
+// One split, and the images file it came from (for messages).
+Dataset load_split(const std::string& dataset, const std::string& root, bool train, std::string* images_file) {
   const std::string prefix = train ? "train" : "t10k";
   const auto images_base = prefix + "-images-idx3-ubyte";
   const auto labels_base = prefix + "-labels-idx1-ubyte";
@@ -43,6 +46,7 @@ Dataset load_mnist(const std::string& dataset, const std::string& root, bool tra
     throw DataError(root + ": missing " + (images_path.empty() ? images_base : labels_base) + "[.gz] (" + dataset +
                     " expects train- and t10k- images-idx3-ubyte and labels-idx1-ubyte, raw or .gz)");
   }
+  if (images_file) *images_file = images_path;
   auto images = read_idx(images_path, 3);
   auto labels = read_idx(labels_path, 1);
   if (images.count() != labels.count())
@@ -65,6 +69,25 @@ Dataset load_mnist(const std::string& dataset, const std::string& root, bool tra
   ds.class_names = names;
   ds.channels = 1;
   return ds;
+}
+
+}  // namespace
+
+Dataset load_mnist(const std::string& dataset, const std::string& root, bool train) {
+  return load_split(dataset, root, train, nullptr);
+}
+
+std::pair<Dataset, Dataset> load_mnist_train_test(const std::string& dataset, const std::string& root) {
+  std::string train_file, test_file;
+  auto train = load_split(dataset, root, true, &train_file);
+  auto test = load_split(dataset, root, false, &test_file);
+  const auto size_text = [](const Dataset& d) {
+    return std::to_string(d.images.size(2)) + "x" + std::to_string(d.images.size(3));
+  };
+  if (train.images.size(2) != test.images.size(2) || train.images.size(3) != test.images.size(3))
+    throw DataError(test_file + ": images are " + size_text(test) + " but " + train_file + "'s are " +
+                    size_text(train) + " (the train and t10k files must be of one dataset)");
+  return {std::move(train), std::move(test)};
 }
 
 }  // namespace imgcls

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "data/dataset.hpp"
 
@@ -16,6 +17,9 @@ std::string default_mnist_root(const std::string& dataset);
 // Throws DataError naming the files it expected, or what is wrong with them.
 Dataset load_mnist(const std::string& dataset, const std::string& root, bool train);
 
-
+// Loads the train and t10k splits (train first) and checks that their images have one size,
+// so a mismatch is a DataError naming both files at load time, not a shape error at the final
+// test evaluation.
+std::pair<Dataset, Dataset> load_mnist_train_test(const std::string& dataset, const std::string& root);
 
 }  // namespace imgcls

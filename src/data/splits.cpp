@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
+#include <tuple>
+#include <utility>
 
 #include "config/checks.hpp"
 #include "data/cifar.hpp"
@@ -23,11 +25,13 @@ std::string default_root(const std::string& dataset) {
 bool is_folder(const Config& c) { return c.data.dataset == "image_folder"; }
 std::string folder_train_root(const Config& c) { return c.data.train_root.empty() ? c.data.root : c.data.train_root; }
 
-Dataset load(const Config& c, bool train) {
+// The train and test splits of a dataset in a single-file format (MNIST family, CIFAR).
+std::pair<Dataset, Dataset> load(const Config& c) {
   const auto root = c.data.root.empty() ? default_root(c.data.dataset) : c.data.root;
-  if (c.data.dataset == "cifar10" || c.data.dataset == "cifar100")
-    return load_cifar(c.data.dataset, root, train, c.data.label);
-  return load_mnist(c.data.dataset, root, train);
+  if (c.data.dataset == "cifar10" || c.data.dataset == "cifar100")  // fixed 32x32 records
+    return {load_cifar(c.data.dataset, root, true, c.data.label),
+            load_cifar(c.data.dataset, root, false, c.data.label)};
+  return load_mnist_train_test(c.data.dataset, root);
 }
 
 // The model's input size: what the validation transforms make of the training images. When
@@ -100,8 +104,7 @@ DataSplits make_splits(const Config& config) {
     if (!d.test_root.empty()) test = scan_image_folder(d.test_root, d.channels, &train.class_names);
     given_val = select_classes(given_val, d.classes, classes_where);
   } else {
-    train = load(config, true);
-    test = load(config, false);
+    std::tie(train, test) = load(config);
   }
   train = select_classes(train, d.classes, classes_where);
   test = select_classes(test, d.classes, classes_where);

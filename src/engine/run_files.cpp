@@ -138,8 +138,20 @@ std::vector<EpochMetrics> read_metrics_csv(const std::string& path) {
         throw IoError(path + ":" + std::to_string(line_no) + ": " + name + ": not a number: '" + cells[i] + "'");
       }
     };
+    // The epoch is a whole number: an empty or fractional cell would be NaN or truncated.
+    const auto epoch_cell = column.at("epoch") < cells.size() ? cells[column.at("epoch")] : std::string();
+    std::size_t used = 0;
+    long long epoch = 0;
+    try {
+      epoch = std::stoll(epoch_cell, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (epoch_cell.empty() || used != epoch_cell.size() || epoch < 0)
+      throw IoError(path + ":" + std::to_string(line_no) + ": epoch: expected a whole number, got '" + epoch_cell +
+                    "'");
     EpochMetrics m;
-    m.epoch = static_cast<int64_t>(get("epoch"));
+    m.epoch = static_cast<int64_t>(epoch);
     m.train_loss = get("train_loss"), m.train_acc = get("train_acc"), m.val_loss = get("val_loss"), m.val_acc = get("val_acc");
     if (column.count("lr")) m.lr = get("lr");
     if (column.count("epoch_seconds")) m.epoch_seconds = get("epoch_seconds");

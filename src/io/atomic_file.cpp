@@ -1,18 +1,36 @@
 #include "imgcls/io/atomic_file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <vector>
 
 #include "imgcls/errors.hpp"
 
 namespace imgcls {
 namespace {
+
+// Temporary names: "<target>.tmp." and six characters from kTempChars, as mkstemp makes them.
+constexpr const char* kTempInfix = ".tmp.";
+constexpr std::size_t kTempSuffixLength = 6;
+constexpr char kTempChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+bool is_temp_name(const std::string& name) {
+  const auto infix = std::strlen(kTempInfix);
+  if (name.size() < 1 + infix + kTempSuffixLength) return false;
+  const auto at = name.size() - kTempSuffixLength - infix;
+  if (name.compare(at, infix, kTempInfix) != 0) return false;
+  for (auto i = at + infix; i < name.size(); ++i)
+    if (name[i] == '\0' || !std::strchr(kTempChars, name[i])) return false;
+  return true;
+}
 
 std::string parent_dir(const std::string& path) {
   const auto slash = path.rfind('/');
@@ -27,14 +45,18 @@ std::string parent_dir(const std::string& path) {
 }  // namespace
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
-  std::vector<char> tmpl(path_.begin(), path_.end());
-  const std::string suffix = ".tmp.XXXXXX";
-  tmpl.insert(tmpl.end(), suffix.begin(), suffix.end());
-  tmpl.push_back('\0');
-  fd_ = ::mkstemp(tmpl.data());
-  if (fd_ < 0) io_fail("cannot create a temporary file next to it", path_);
-  tmp_path_ = tmpl.data();
-  ::fchmod(fd_, 0644);
+  // Not mkstemp: its files are 0600 whatever the umask. open() with 0666 gives the file the
+  // mode a plain ofstream would (0666 & ~umask), and O_EXCL makes the name ours alone.
+  thread_local std::mt19937_64 random(std::random_device{}() ^ (static_cast<uint64_t>(::getpid()) << 32));
+  for (int attempt = 0; fd_ < 0; ++attempt) {
+    std::string name = path_ + kTempInfix;
+    for (std::size_t i = 0; i < kTempSuffixLength; ++i) name += kTempChars[random() % (sizeof kTempChars - 1)];
+    fd_ = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd_ >= 0)
+      tmp_path_ = name;
+    else if (errno != EEXIST || attempt == 100)
+      io_fail("cannot create a temporary file next to it", path_);
+  }
 }
 
 AtomicFile::~AtomicFile() {
@@ -76,6 +98,32 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   AtomicFile file(path);
   file.write(content);
   file.commit();
+}
+
+int remove_stale_temp_files(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) {
+    if (errno == ENOENT) return 0;
+    io_fail("cannot list the folder to remove stale temporary files", dir);
+  }
+  std::vector<std::string> stale;
+  errno = 0;
+  while (const dirent* entry = ::readdir(d)) {
+    const std::string name = entry->d_name;
+    struct stat st {};
+    if (is_temp_name(name) && ::fstatat(::dirfd(d), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+      stale.push_back(name);
+  }
+  ::closedir(d);
+  int removed = 0;
+  for (const auto& name : stale) {
+    const auto file = (dir == "/" ? dir : dir + "/") + name;
+    if (::unlink(file.c_str()) == 0)
+      ++removed;
+    else if (errno != ENOENT)
+      io_fail("cannot remove a stale temporary file", file);
+  }
+  return removed;
 }
 
 }  // namespace imgcls

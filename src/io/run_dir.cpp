@@ -1,5 +1,9 @@
 #include "io/run_dir.hpp"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <system_error>
@@ -53,9 +57,16 @@ RunPaths create_run_dir(const Config& config, const std::string& out) {
     check_out_dir_is_free(out);
     dir = out;
   } else {
+    // mkdir, not exists-then-create: two runs of one name started in the same second must
+    // not share a folder, so the first to create a name owns it and the other takes the next.
     const auto base = fs::path("runs") / (config.name + "-" + timestamp());
+    make_dirs(base.parent_path());
     dir = base;
-    for (int n = 2; fs::exists(dir); ++n) dir = base.string() + "-" + std::to_string(n);
+    for (int n = 2; ::mkdir(dir.c_str(), 0777) != 0; ++n) {
+      if (errno != EEXIST || n > 10000)
+        throw IoError(dir.string() + ": cannot create the run directory: " + std::strerror(errno));
+      dir = base.string() + "-" + std::to_string(n);
+    }
   }
   make_dirs(dir / "checkpoints");
   return RunPaths{dir.string()};

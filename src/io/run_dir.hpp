@@ -24,7 +24,8 @@ struct RunPaths {
   std::string epoch_checkpoint(int64_t epoch) const { return checkpoints() + "/epoch-" + std::to_string(epoch) + ".pt"; }
 };
 
-// Creates the run directory: `out` when given, else runs/<name>-<YYYYmmdd-HHMMSS>[-N].
+// Creates the run directory: `out` when given, else runs/<name>-<YYYYmmdd-HHMMSS>[-N], the
+// first of those names that this call itself creates (runs started together never share one).
 // Refuses (UsageError) an `out` that already holds a run, so earlier results are never
 // overwritten. Throws IoError when the folder cannot be created.
 RunPaths create_run_dir(const Config& config, const std::string& out);

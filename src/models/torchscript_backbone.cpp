@@ -4,10 +4,11 @@
 
 #include <cmath>
 #include <filesystem>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "imgcls/errors.hpp"
+#include "imgcls/io/atomic_file.hpp"
 #include "util/error_text.hpp"
 
 namespace imgcls {
@@ -125,7 +126,11 @@ void TorchscriptClassifierImpl::save_backbone(const std::string& path, const std
   torch::jit::ExtraFilesMap extra{{kMetadataFile, meta.dump()}};
   auto copy = backbone_->clone();
   copy.eval();
-  copy.save(path, extra);
+  // Into memory first, then replaced atomically: a kill mid-write must not leave a truncated
+  // file where the next run's model.path points.
+  std::ostringstream bytes;
+  copy.save(bytes, extra);
+  write_file_atomic(path, bytes.str());
 }
 
 std::string normalisation_mismatch(const BackboneInfo& info, const std::vector<double>& mean,

@@ -56,7 +56,8 @@ class TorchscriptClassifierImpl : public ClassifierImpl {
   void set_frozen(bool frozen);
   bool frozen() const { return frozen_; }
   const BackboneInfo& info() const { return info_; }
-  // Writes the (trained) backbone as TorchScript with its metadata, for the next run.
+  // Writes the (trained) backbone as TorchScript with its metadata, for the next run;
+  // atomically (io/atomic_file.hpp). Throws IoError naming `path` when it cannot be written.
   void save_backbone(const std::string& path, const std::string& note) const;
 
  private:

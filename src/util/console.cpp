@@ -36,17 +36,20 @@ Console::Console(const std::string& log_file, bool quiet) : interactive_(::isatt
 Console::~Console() = default;
 
 void Console::info(const std::string& line) {
-  clear_progress();
+  std::lock_guard<std::mutex> lock(mutex_);
+  clear_progress_locked();
   logger_->info(line);
 }
 
 void Console::warn(const std::string& line) {
-  clear_progress();
+  std::lock_guard<std::mutex> lock(mutex_);
+  clear_progress_locked();
   logger_->info("warning: " + line);
 }
 
 void Console::error(const std::string& line) {
-  clear_progress();
+  std::lock_guard<std::mutex> lock(mutex_);
+  clear_progress_locked();
   // The console copy goes to stderr via main; here only the log file gets it.
   if (!file_sink_) return;
   const std::string text = "error: " + line;
@@ -56,12 +59,18 @@ void Console::error(const std::string& line) {
 
 void Console::progress(const std::string& line) {
   if (!interactive_) return;
+  std::lock_guard<std::mutex> lock(mutex_);
   std::fprintf(stdout, "\r\033[K%s", line.c_str());
   std::fflush(stdout);
   progress_shown_ = true;
 }
 
 void Console::clear_progress() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  clear_progress_locked();
+}
+
+void Console::clear_progress_locked() {
   if (!progress_shown_) return;
   std::fprintf(stdout, "\r\033[K");
   std::fflush(stdout);

@@ -1,8 +1,13 @@
 // What a run prints: lines go to stdout and to the run's train.log; the live progress
 // bar goes to stdout only, and only when stdout is a terminal.
+//
+// Thread-safe: loader workers warn about bad images while the training thread redraws the
+// progress bar; one mutex orders every write and the progress state, so a line never lands
+// on the end of a progress bar.
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace spdlog {
@@ -32,6 +37,9 @@ class Console {
   bool interactive() const { return interactive_; }
 
  private:
+  void clear_progress_locked();
+
+  std::mutex mutex_;
   std::shared_ptr<spdlog::logger> logger_;
   std::shared_ptr<spdlog::sinks::sink> file_sink_;
   bool interactive_ = false;

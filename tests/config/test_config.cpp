@@ -105,6 +105,15 @@ TEST(Config, OutOfRangeValues) {
             "override 'device=gpu': device: expected auto, cpu, cuda or cuda:N, got 'gpu'");
 }
 
+TEST(Config, LoaderWorkersHaveAnUpperBound) {
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"data.workers=65"}),
+            "override 'data.workers=65': data.workers: at most 64 loader threads, got 65");
+  std::string text = kYaml;
+  text.replace(text.find("batch_size: 32"), 14, "workers: 100000");
+  EXPECT_EQ(config_error(text), "x.yaml:5: data.workers: at most 64 loader threads, got 100000");
+  EXPECT_EQ(parse_config(kYaml, "x.yaml", {"data.workers=64"}).data.workers, 64);
+}
+
 TEST(Config, UnknownKeysGetDidYouMean) {
   EXPECT_EQ(config_error(std::string(kYaml) + "optimzer:\n  lr: 0.1\n"),
             "x.yaml:14: optimzer: unknown key; did you mean 'optimizer'?");

@@ -75,6 +75,25 @@ TEST(Idx, WrongNumberOfDimensions) {
             dir / "l" + ": expected an IDX file with 3 dimension(s), got 1 (magic 0x00000801)");
 }
 
+TEST(Idx, DimensionProductThatWouldWrapIsRejected) {
+  test::TempDir dir;
+  // 4 x 2^31 x 2^31 = 2^64 wraps to 0 in 64 bits: an empty payload must not pass as "complete".
+  test::write_text(dir / "w", std::string("\x00\x00\x08\x03\x00\x00\x00\x04\x80\x00\x00\x00\x80\x00\x00\x00", 16));
+  EXPECT_EQ(data_error(dir / "w", 3),
+            dir / "w" +
+                ": IDX header: dimensions 4 x 2147483648 x 2147483648 are too large (their product overflows 64 bits)");
+  write_idx(dir / "w.gz", IdxArray{{4, 2147483648LL, 2147483648LL}, {}});
+  EXPECT_NE(data_error(dir / "w.gz", 3).find("w.gz: IDX header: dimensions 4 x"), std::string::npos);
+}
+
+TEST(Idx, ZeroDimensionIsRejected) {
+  test::TempDir dir;
+  write_idx(dir / "z", IdxArray{{3, 0, 28}, {}});
+  EXPECT_EQ(data_error(dir / "z", 3), dir / "z" + ": IDX header: dimension 2 of 3 is zero (3 x 0 x 28)");
+  write_idx(dir / "e", IdxArray{{0}, {}});
+  EXPECT_EQ(data_error(dir / "e", 1), dir / "e" + ": IDX header: dimension 1 of 1 is zero (0)");
+}
+
 TEST(Idx, MissingFile) { EXPECT_NE(data_error("/nonexistent/x-idx1-ubyte").find("cannot open"), std::string::npos); }
 
 }  // namespace

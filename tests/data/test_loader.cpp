@@ -1,11 +1,14 @@
 // The loader: every sample exactly once per epoch whatever the worker count, the same
 // batches (order and augmentations) for the same seed, drop_last, resuming at a batch, the
 // vectorised normalisation, and bad images skipped or reported.
-#include <gtest/gtest.h>
-
 #include <ATen/ATen.h>
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <numeric>
 #include <opencv2/imgcodecs.hpp>
@@ -13,6 +16,7 @@
 #include "data/image_folder.hpp"
 #include "data/loader.hpp"
 #include "data/transforms.hpp"
+#include "imgcls/errors.hpp"
 #include "test_util.hpp"
 
 namespace imgcls {
@@ -186,6 +190,72 @@ TEST(Loader, ImagesOfDifferentSizesNeedAResize) {
               std::string::npos)
         << e.what();
   }
+}
+
+TEST(Loader, VectorisedPathChecksTheImageSize) {
+  const auto ds = numbered(4, 1, 6);
+  const Pipeline pipeline({normalize(0.5, 0.5)}, 1);
+  LoaderOptions o;
+  o.height = o.width = 5;
+  EXPECT_EQ(test::message_of<DataError>([&] { Loader loader(ds, pipeline, o); }),
+            "the dataset's images are 6x6 but the model takes 5x5 (all splits of a dataset must have one image size)");
+  o.height = o.width = 6;
+  Loader loader(ds, pipeline, o);
+  EXPECT_EQ(epoch_of(loader, 0).size(), 1u);
+}
+
+// A worker thread that cannot start (here: no address space left for its stack) is a
+// TrainError from the constructor, with the threads already started joined, never
+// std::terminate. Run in a child process, whose address space is limited.
+TEST(Loader, FailedThreadStartIsAnErrorNotTerminate) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "sanitizers reserve address space; the limit below would stop them first";
+#endif
+  const auto ds = numbered(8);
+  const Pipeline pipeline({normalize(0.5, 0.5)}, 1);
+  LoaderOptions o;
+  o.workers = 64;
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    // Room for a few thread stacks beyond what the process maps now, not for 64.
+    long pages = 0;
+    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+      if (std::fscanf(f, "%ld", &pages) != 1) pages = 0;
+      std::fclose(f);
+    }
+    const rlim_t limit = static_cast<rlim_t>(pages) * static_cast<rlim_t>(::sysconf(_SC_PAGESIZE)) + (24 << 20);
+    const rlimit rl{limit, limit};
+    if (pages == 0 || ::setrlimit(RLIMIT_AS, &rl) != 0) ::_exit(2);
+    std::string message = "no error";
+    int code = 1;
+    try {
+      Loader loader(ds, pipeline, o);
+    } catch (const TrainError& e) {
+      message = e.what();
+      code = 0;
+    } catch (...) {
+      message = "another exception";
+    }
+    if (::write(fds[1], message.data(), message.size()) < 0) code = 3;
+    ::_exit(code);
+  }
+  ::close(fds[1]);
+  std::string message;
+  char buf[512];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) message.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "the child died of signal " << WTERMSIG(status) << " (std::terminate aborts)";
+  ASSERT_NE(WEXITSTATUS(status), 2) << "could not limit the address space";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << message;
+  EXPECT_EQ(message.rfind("data.workers: could not start loader thread ", 0), 0u) << message;
+  EXPECT_NE(message.find(" of 64: "), std::string::npos) << message;
+  EXPECT_NE(message.find("(lower data.workers)"), std::string::npos) << message;
 }
 
 }  // namespace

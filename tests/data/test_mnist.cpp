@@ -77,6 +77,23 @@ TEST(Mnist, MissingFilesAreNamed) {
   }
 }
 
+TEST(Mnist, TrainAndTestImageSizesAreComparedAtLoad) {
+  test::TempDir dir;
+  write_fake_mnist(dir.path(), 20, 5, false);
+  write_idx(dir / "t10k-images-idx3-ubyte", IdxArray{{5, 32, 32}, std::vector<uint8_t>(5 * 32 * 32, 3)});
+  const auto expected = dir / "t10k-images-idx3-ubyte" + ": images are 32x32 but " + dir / "train-images-idx3-ubyte" +
+                        "'s are 28x28 (the train and t10k files must be of one dataset)";
+  EXPECT_EQ(test::message_of<DataError>([&] { load_mnist_train_test("mnist", dir.path()); }), expected);
+  const auto config = parse_config(
+      "data: {dataset: mnist, root: '" + dir.path() + "', val_split: 0}\nmodel: {name: basic_cnn}\n", "c.yaml");
+  EXPECT_EQ(test::message_of<DataError>([&] { make_splits(config); }), expected);
+  // The same files with one size load.
+  write_fake_mnist(dir.path(), 20, 5, false);
+  const auto [train_split, test_split] = load_mnist_train_test("mnist", dir.path());
+  EXPECT_EQ(train_split.size(), 20);
+  EXPECT_EQ(test_split.size(), 5);
+}
+
 TEST(Mnist, SplitsAreSeededAndDisjoint) {
   test::TempDir dir;
   write_fake_mnist(dir.path(), 100, 10);

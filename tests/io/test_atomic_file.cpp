@@ -1,6 +1,11 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "imgcls/errors.hpp"
 #include "imgcls/io/atomic_file.hpp"
@@ -43,6 +48,51 @@ TEST(AtomicFile, UnwritableFolderIsAnIoError) {
     EXPECT_EQ(e.exit_code(), ExitCode::kTraining);
     EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/x"), std::string::npos);
   }
+}
+
+// The new file has the mode a plain ofstream would give it, whatever the umask.
+TEST(AtomicFile, ModeHonoursTheUmask) {
+  test::TempDir dir;
+  for (const mode_t mask : {mode_t{022}, mode_t{077}, mode_t{002}}) {
+    const mode_t old = ::umask(mask);
+    write_file_atomic(dir / "a", "x");
+    ::umask(old);
+    struct stat st {};
+    ASSERT_EQ(::stat((dir / "a").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0666 & ~mask) << "umask " << std::oct << mask;
+  }
+}
+
+TEST(AtomicFile, StaleTemporaryFilesAreRemovedAndNothingElse) {
+  test::TempDir dir;
+  // What a kill during write_file_atomic leaves: the target's name, ".tmp.", six letters or digits.
+  for (const auto* name : {"last.pt.tmp.a1B2c3", "summary.json.tmp.ZZZZZZ", "x.tmp.000000"})
+    test::write_text(dir / name, "partial");
+  // Names that only look alike, a folder, and the files themselves stay.
+  const std::vector<std::string> kept = {"last.pt",         "summary.json",  ".tmp.abcdef",
+                                         "a.tmp.abcde",     "a.tmp.abcdefg", "a.tmp.abc-ef",
+                                         "a.tmp.abcdef.pt", "a.TMP.abcdef",  "a.tmp.abcdef~"};
+  for (const auto& name : kept) test::write_text(dir / name, "keep");
+  std::filesystem::create_directory(dir / "sub.tmp.abcdef");
+  test::write_text(dir / "sub.tmp.abcdef/y.tmp.abcdef", "in a subfolder");
+  // What AtomicFile itself leaves when the process ends mid-write (no destructor runs).
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto* f = new AtomicFile(dir / "best.pt");
+    f->write("half");
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_EQ(files_in(dir.path()), 3 + kept.size() + 1);
+  EXPECT_EQ(remove_stale_temp_files(dir.path()), 4);
+  for (const auto& name : kept) EXPECT_TRUE(std::filesystem::exists(dir / name)) << name;
+  EXPECT_TRUE(std::filesystem::exists(dir / "sub.tmp.abcdef/y.tmp.abcdef"));
+  EXPECT_EQ(files_in(dir.path()), kept.size());
+  EXPECT_EQ(remove_stale_temp_files(dir.path()), 0);
+  EXPECT_EQ(remove_stale_temp_files(dir / "missing"), 0);
 }
 
 }  // namespace

@@ -63,6 +63,30 @@ std::vector<std::pair<at::Tensor, at::Tensor>> one_step(ClassifierImpl& model) {
   return out;
 }
 
+// The saved backbone replaces its file atomically: it loads back with the same weights, no
+// temporary file stays, and a folder that does not exist is an IoError naming the path (it
+// was LibTorch's own error from a direct write).
+TEST(Torchscript, SavedBackboneIsWrittenAtomically) {
+  test::TempDir dir;
+  auto model = build("{name: torchscript, path: '" + kFixture + "'}");
+  auto* ts = dynamic_cast<TorchscriptClassifierImpl*>(model.get());
+  ASSERT_NE(ts, nullptr);
+  test::write_text(dir / "out.pt", "an older file");
+  ts->save_backbone(dir / "out.pt", "test");
+  auto reloaded = build("{name: torchscript, path: '" + dir / "out.pt" + "'}");
+  EXPECT_TRUE(torch::equal(model->named_parameters()["backbone.conv1.weight"],
+                           reloaded->named_parameters()["backbone.conv1.weight"]));
+  EXPECT_EQ(dynamic_cast<TorchscriptClassifierImpl*>(reloaded.get())->info().weights, "test");
+  int files = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path())) ++files;
+  EXPECT_EQ(files, 1);
+  const auto missing = dir / "no-such-folder/out.pt";
+  EXPECT_EQ(test::message_of<IoError>([&] {
+              ts->save_backbone(missing, "test");
+            }).rfind(missing + ": cannot create a temporary file next to it", 0),
+            0u);
+}
+
 TEST(Torchscript, FrozenBackboneKeepsWeightsAndBatchNormStatistics) {
   auto frozen = build("{name: torchscript, path: '" + kFixture + "', freeze_backbone: true}");
   auto r = one_step(*frozen);

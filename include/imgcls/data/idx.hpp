@@ -4,7 +4,8 @@
 // use), a byte with the number of dimensions, then one big-endian uint32 per dimension,
 // then the data in row-major order. The reader checks every part of that and throws
 // DataError naming the file and what was wrong: a bad magic number, a wrong number of
-// dimensions, a file shorter or longer than its header says, a corrupt gzip stream.
+// dimensions, a dimension of size zero, dimensions whose product overflows 64 bits, a file
+// shorter or longer than its header says, a corrupt gzip stream.
 #pragma once
 
 #include <cstdint>

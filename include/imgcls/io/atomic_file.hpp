@@ -1,7 +1,10 @@
 // Atomic file writes: the new content goes to a temporary file in the same folder, is
 // fsync'ed, renamed over the target, and the folder is fsync'ed. A crash or kill at any
 // moment leaves either the old file or the new one, never a mix. The destructor of an
-// AtomicFile that was not committed removes its temporary file.
+// AtomicFile that was not committed removes its temporary file; a process killed before
+// that leaves it behind, as `<target>.tmp.XXXXXX` (six letters or digits), which
+// remove_stale_temp_files clears. The new file gets the mode a plain ofstream would give it
+// (0666 minus the umask).
 //
 // Throws IoError (exit code 4) naming the path and the system error.
 #pragma once
@@ -31,5 +34,16 @@ class AtomicFile {
 
 // Replaces `path` with `content` atomically.
 void write_file_atomic(const std::string& path, const std::string& content);
+
+// Removes the temporary files AtomicFile leaves in `dir` when the process is killed mid-write
+// (regular files named `<name>.tmp.XXXXXX`, X a letter or digit; nothing else, no
+// subfolders) and returns how many it removed. Call it only while no other process writes in
+// `dir` (a resumed run, on its run directory and checkpoints/), or their writes would fail.
+// A missing `dir` gives 0; a folder that cannot be read or a file that cannot be removed
+// throws IoError.
+//
+//   remove_stale_temp_files(paths.dir);
+//   remove_stale_temp_files(paths.checkpoints());
+int remove_stale_temp_files(const std::string& dir);
 
 }  // namespace imgcls
