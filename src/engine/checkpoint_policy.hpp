@@ -37,8 +37,7 @@ class CheckpointPolicy {
   void save_last(const Writer& write) const { write(paths_.last_checkpoint()); }
 
   // Finishes or drops a commit a kill cut short, given the best epoch last.pt records
-  // (0: none). Also removes temp files an interrupted atomic write left. Returns true when it
-  // changed anything.
+  // (0: none). Returns true when it changed anything.
   static bool recover(const RunPaths& paths, int64_t best_epoch_in_last);
   // The file that holds the best weights, without changing anything: best.pt, or the pending
   // file a kill left when last.pt already names its epoch. "" when neither exists.

@@ -53,6 +53,8 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   m.progress.config_hash = frozen_config_hash(c);
 
   m.paths = m.options.resume ? open_run_dir(m.options.out_dir) : create_run_dir(c, m.options.out_dir);
+  if (m.options.resume)  // what a killed run's atomic writes left behind
+    for (const auto& dir : {m.paths.dir, m.paths.checkpoints(), m.paths.tensorboard()}) remove_stale_temp_files(dir);
   m.reporter = std::make_unique<RunReporter>(m.paths, c, m.options.quiet);
   m.checkpoints = std::make_unique<CheckpointPolicy>(m.paths, c.output.keep_last);
   // From here on the run directory exists: a failure is recorded in it before it propagates.

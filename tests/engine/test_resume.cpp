@@ -163,9 +163,14 @@ TEST(Resume, SigintMidEpochThenResumeStartsMidEpochAndIsBitForBitTheSame) {
   EXPECT_EQ(at.epoch, 1);
   EXPECT_EQ(at.step, 10);
 
+  // Temporary files a kill left in the middle of atomic writes are cleared on resume.
+  test::write_text(run + "/metrics.csv.tmp.a1B2c3", "half");
+  test::write_text(run + "/checkpoints/last.pt.tmp.Zz9Yy8", "half");
   const auto r = test::run(kBinary + " train --resume " + run);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(resume_lines(run), std::vector<std::string>{"resuming:  after epoch 1 and 10 batches"});
+  EXPECT_FALSE(fs::exists(run + "/metrics.csv.tmp.a1B2c3"));
+  EXPECT_FALSE(fs::exists(run + "/checkpoints/last.pt.tmp.Zz9Yy8"));
   EXPECT_EQ(status_of(run), "completed");
   // The same numbers and weights as the run never interrupted; one row per epoch.
   EXPECT_EQ(metrics_without_timing(run), metrics_without_timing(dir / "straight"));
