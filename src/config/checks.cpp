@@ -1,13 +1,9 @@
 #include "config/checks.hpp"
 
-#include "imgcls/errors.hpp"
+#include "config/fail.hpp"
 
 namespace imgcls {
 namespace {
-
-[[noreturn]] void fail(const std::string& where, const std::string& key, const std::string& what) {
-  throw ConfigError(where + ": " + key + ": " + what);
-}
 
 // Checks one transform list on its own (normalize last, channel counts); returns the
 // number of channels it outputs.
