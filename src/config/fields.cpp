@@ -21,10 +21,18 @@ T parse_scalar(const YAML::Node& n, const std::string& expected) {
   }
 }
 
+// A field with only its key and what a valid value is; the maker fills in set and show.
+Field blank(std::string key, std::string expected) {
+  Field f;
+  f.key = std::move(key);
+  f.expected = std::move(expected);
+  return f;
+}
+
 }  // namespace
 
 Field number_field(std::string key, Ref<double> ref, std::string expected, std::function<bool(double)> ok) {
-  Field f{std::move(key), expected, false, nullptr, nullptr, nullptr};
+  auto f = blank(std::move(key), expected);
   f.set = [ref, ok, expected](Config& c, const YAML::Node& n) {
     const auto v = parse_scalar<double>(n, expected);
     if (!std::isfinite(v) || !ok(v)) throw BadValue{expected};
@@ -35,7 +43,7 @@ Field number_field(std::string key, Ref<double> ref, std::string expected, std::
 }
 
 Field int_field(std::string key, Ref<int64_t> ref, int64_t min_value, std::string expected) {
-  Field f{std::move(key), expected, false, nullptr, nullptr, nullptr};
+  auto f = blank(std::move(key), expected);
   f.set = [ref, min_value, expected](Config& c, const YAML::Node& n) {
     const auto v = parse_scalar<int64_t>(n, expected);
     if (v < min_value) throw BadValue{expected};
@@ -46,7 +54,7 @@ Field int_field(std::string key, Ref<int64_t> ref, int64_t min_value, std::strin
 }
 
 Field bool_field(std::string key, Ref<bool> ref) {
-  Field f{std::move(key), "true or false", false, nullptr, nullptr, nullptr};
+  auto f = blank(std::move(key), "true or false");
   f.set = [ref](Config& c, const YAML::Node& n) { ref(c) = parse_scalar<bool>(n, "true or false"); };
   f.show = [ref](Config& c) { return std::string(ref(c) ? "true" : "false"); };
   return f;
@@ -54,7 +62,7 @@ Field bool_field(std::string key, Ref<bool> ref) {
 
 Field string_field(std::string key, Ref<std::string> ref, std::string expected,
                    std::function<bool(const std::string&)> ok) {
-  Field f{std::move(key), expected, false, nullptr, nullptr, nullptr};
+  auto f = blank(std::move(key), expected);
   f.set = [ref, ok, expected](Config& c, const YAML::Node& n) {
     if (n.IsNull() || !n.IsScalar()) throw BadValue{expected};
     const auto v = n.Scalar();
@@ -74,7 +82,7 @@ Field choice_field(std::string key, Ref<std::string> ref, std::vector<std::strin
 
 Field int_list_field(std::string key, Ref<std::vector<int64_t>> ref, int64_t min_value, std::string expected,
                      bool allow_empty) {
-  Field f{std::move(key), expected, false, nullptr, nullptr, nullptr};
+  auto f = blank(std::move(key), expected);
   f.set = [ref, min_value, expected, allow_empty](Config& c, const YAML::Node& n) {
     if (!n.IsSequence() || (n.size() == 0 && !allow_empty)) throw BadValue{expected};
     std::vector<int64_t> values;
@@ -95,7 +103,7 @@ Field int_list_field(std::string key, Ref<std::vector<int64_t>> ref, int64_t min
 
 Field double_list_field(std::string key, Ref<std::vector<double>> ref, std::size_t size, std::string expected,
                         std::function<bool(double)> ok) {
-  Field f{std::move(key), expected, false, nullptr, nullptr, nullptr};
+  auto f = blank(std::move(key), expected);
   f.set = [ref, size, ok, expected](Config& c, const YAML::Node& n) {
     if (!n.IsSequence() || n.size() != size) throw BadValue{expected};
     std::vector<double> values;
@@ -115,7 +123,7 @@ Field double_list_field(std::string key, Ref<std::vector<double>> ref, std::size
 }
 
 Field transforms_field(std::string key, Ref<std::vector<TransformSpec>> ref) {
-  Field f{std::move(key), "a list of transforms", false, nullptr, nullptr, nullptr};
+  auto f = blank(std::move(key), "a list of transforms");
   f.set_at = [ref](Config& c, const YAML::Node& n, const std::function<std::string(int)>& where_at) {
     try {
       ref(c) = parse_transform_list(n, where_at);
@@ -129,7 +137,7 @@ Field transforms_field(std::string key, Ref<std::vector<TransformSpec>> ref) {
 
 Field workers_field(std::string key, Ref<int64_t> ref) {
   const std::string expected = "auto (one per core) or a non-negative integer (0 = in the training thread)";
-  Field f{std::move(key), expected, false, nullptr, nullptr, nullptr};
+  auto f = blank(std::move(key), expected);
   f.set = [ref, expected](Config& c, const YAML::Node& n) {
     if (n.IsScalar() && n.Scalar() == "auto") {
       ref(c) = -1;
@@ -145,6 +153,11 @@ Field workers_field(std::string key, Ref<int64_t> ref) {
 
 Field required(Field f) {
   f.required = true;
+  return f;
+}
+
+Field resumable(Field f) {
+  f.resumable = true;
   return f;
 }
 

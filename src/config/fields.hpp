@@ -33,6 +33,10 @@ struct Field {
   std::string key;
   std::string expected;  // "a positive number", "one of adam, sgd"
   bool required = false;
+  // May change on resume: the key does not change the numbers a run gives (train.epochs,
+  // device, data.workers, ...), so `train --resume` overrides may set it. Every other key
+  // goes into frozen_config_hash and must stay as the run started.
+  bool resumable = false;
   std::function<void(Config&, const YAML::Node&)> set;  // throws BadValue
   std::function<std::string(Config&)> show;             // value as YAML scalar (or flow list) text
   // For values with parts on their own lines (transform lists): like set, with where_at(line)
@@ -68,5 +72,7 @@ Field workers_field(std::string key, Ref<int64_t> ref);
 
 // `f` marked as a key every config must give.
 Field required(Field f);
+// `f` marked as one a resumed run may change (Field::resumable).
+Field resumable(Field f);
 
 }  // namespace imgcls

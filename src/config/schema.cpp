@@ -18,13 +18,16 @@ const std::vector<Field>& schema() {
     const auto positive = [](double v) { return v > 0; };
     const auto non_negative = [](double v) { return v >= 0; };
     std::vector<Field> f;
-    f.push_back(string_field("name", IMGCLS_REF(name), "a name of letters, digits, '.', '_' or '-'",
-                             [](const std::string& v) { return std::regex_match(v, std::regex("[A-Za-z0-9._-]+")); }));
+    f.push_back(resumable(
+        string_field("name", IMGCLS_REF(name), "a name of letters, digits, '.', '_' or '-'",
+                     [](const std::string& v) { return std::regex_match(v, std::regex("[A-Za-z0-9._-]+")); })));
     f.push_back(int_field("seed", IMGCLS_REF(seed), 0, "a non-negative integer"));
-    f.push_back(string_field("device", IMGCLS_REF(device), "auto, cpu, cuda or cuda:N", [](const std::string& v) {
-      return std::regex_match(v, std::regex("auto|cpu|cuda(:[0-9]+)?"));
-    }));
-    f.push_back(int_field("threads", IMGCLS_REF(threads), 0, "a non-negative integer (0 = LibTorch's default)"));
+    f.push_back(
+        resumable(string_field("device", IMGCLS_REF(device), "auto, cpu, cuda or cuda:N", [](const std::string& v) {
+          return std::regex_match(v, std::regex("auto|cpu|cuda(:[0-9]+)?"));
+        })));
+    f.push_back(
+        resumable(int_field("threads", IMGCLS_REF(threads), 0, "a non-negative integer (0 = LibTorch's default)")));
     f.push_back(required(choice_field("data.dataset", IMGCLS_REF(data.dataset),
                                       {"fashion_mnist", "mnist", "cifar10", "cifar100", "image_folder"})));
     const auto any_path = [](const std::string&) { return true; };
@@ -46,10 +49,11 @@ const std::vector<Field>& schema() {
     f.push_back(int_field("data.limit", IMGCLS_REF(data.limit), 0, "a non-negative integer (0 = all images)"));
     f.push_back(transforms_field("data.train_transforms", IMGCLS_REF(data.train_transforms)));
     f.push_back(transforms_field("data.val_transforms", IMGCLS_REF(data.val_transforms)));
-    f.push_back(workers_field("data.workers", IMGCLS_REF(data.workers)));
-    f.push_back(int_field("data.prefetch", IMGCLS_REF(data.prefetch), 1, "a positive integer (batches)"));
+    f.push_back(resumable(workers_field("data.workers", IMGCLS_REF(data.workers))));
+    f.push_back(resumable(int_field("data.prefetch", IMGCLS_REF(data.prefetch), 1, "a positive integer (batches)")));
     f.push_back(bool_field("data.drop_last", IMGCLS_REF(data.drop_last)));
-    f.push_back(choice_field("data.device_resident", IMGCLS_REF(data.device_resident), {"auto", "true", "false"}));
+    f.push_back(
+        resumable(choice_field("data.device_resident", IMGCLS_REF(data.device_resident), {"auto", "true", "false"})));
     f.push_back(required(choice_field("model.name", IMGCLS_REF(model.name),
                                       {"basic_cnn", "baseline_cnn", "cifar10_cnn", "cifar_cnn", "complex_cnn", "mlp",
                                        "residual_cnn", "torchscript", "vgg_cnn"})));
@@ -124,9 +128,9 @@ const std::vector<Field>& schema() {
     f.push_back(number_field("scheduler.warmup_start_factor", IMGCLS_REF(scheduler.warmup_start_factor),
                              "a number in (0, 1]", [](double v) { return v > 0 && v <= 1; }));
 
-    f.push_back(int_field("train.epochs", IMGCLS_REF(train.epochs), 1, "a positive integer"));
-    f.push_back(
-        int_field("train.log_every", IMGCLS_REF(train.log_every), 0, "a non-negative integer (0 = once per epoch)"));
+    f.push_back(resumable(int_field("train.epochs", IMGCLS_REF(train.epochs), 1, "a positive integer")));
+    f.push_back(resumable(
+        int_field("train.log_every", IMGCLS_REF(train.log_every), 0, "a non-negative integer (0 = once per epoch)")));
     f.push_back(choice_field("train.early_stopping.monitor", IMGCLS_REF(train.early_stopping.monitor),
                              {"val_acc", "val_loss", "train_acc", "train_loss"}));
     f.push_back(
@@ -147,7 +151,7 @@ const std::vector<Field>& schema() {
     f.push_back(choice_field("train.on_nan", IMGCLS_REF(train.on_nan), {"stop", "skip_batch"}));
     f.push_back(int_field("output.keep_last", IMGCLS_REF(output.keep_last), 0,
                           "a non-negative integer (0 = keep no epoch-N.pt)"));
-    f.push_back(bool_field("logging.tensorboard", IMGCLS_REF(logging.tensorboard)));
+    f.push_back(resumable(bool_field("logging.tensorboard", IMGCLS_REF(logging.tensorboard))));
     return f;
   }();
   return fields;
