@@ -7,9 +7,21 @@
 #include <regex>
 #include <set>
 
+#include "models/model_table.hpp"
 #include "util/strings.hpp"
 
 namespace imgcls {
+
+namespace {
+
+// model.name's choices: the model table's names, in its order.
+std::vector<std::string> table_model_names() {
+  std::vector<std::string> names;
+  for (const auto& m : model_table()) names.push_back(m.name);
+  return names;
+}
+
+}  // namespace
 
 #define IMGCLS_REF(member) [](Config& c) -> decltype(auto) { return (c.member); }
 
@@ -54,9 +66,7 @@ const std::vector<Field>& schema() {
     f.push_back(bool_field("data.drop_last", IMGCLS_REF(data.drop_last)));
     f.push_back(
         resumable(choice_field("data.device_resident", IMGCLS_REF(data.device_resident), {"auto", "true", "false"})));
-    f.push_back(required(choice_field("model.name", IMGCLS_REF(model.name),
-                                      {"basic_cnn", "baseline_cnn", "cifar10_cnn", "cifar_cnn", "complex_cnn", "mlp",
-                                       "residual_cnn", "torchscript", "vgg_cnn"})));
+    f.push_back(required(choice_field("model.name", IMGCLS_REF(model.name), table_model_names())));
     f.push_back(choice_field("model.init", IMGCLS_REF(model.init), {"default", "kaiming", "xavier"}));
     f.push_back(int_list_field("model.hidden", IMGCLS_REF(model.hidden), 1,
                                "a non-empty list of positive integers, e.g. [512, 256]"));
