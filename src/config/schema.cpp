@@ -7,6 +7,7 @@
 #include <regex>
 #include <set>
 
+#include "data/dataset_table.hpp"
 #include "models/model_table.hpp"
 #include "util/strings.hpp"
 
@@ -40,8 +41,7 @@ const std::vector<Field>& schema() {
         })));
     f.push_back(
         resumable(int_field("threads", IMGCLS_REF(threads), 0, "a non-negative integer (0 = LibTorch's default)")));
-    f.push_back(required(choice_field("data.dataset", IMGCLS_REF(data.dataset),
-                                      {"fashion_mnist", "mnist", "cifar10", "cifar100", "image_folder"})));
+    f.push_back(required(choice_field("data.dataset", IMGCLS_REF(data.dataset), dataset_names())));
     const auto any_path = [](const std::string&) { return true; };
     f.push_back(string_field("data.root", IMGCLS_REF(data.root), "a path", any_path));
     f.push_back(string_field("data.train_root", IMGCLS_REF(data.train_root), "a path", any_path));

@@ -6,6 +6,7 @@
 
 #include "config/checks.hpp"
 #include "data/cifar.hpp"
+#include "data/dataset_table.hpp"
 #include "data/image_folder.hpp"
 #include "data/mnist.hpp"
 #include "data/transforms.hpp"
@@ -15,12 +16,9 @@
 namespace imgcls {
 namespace {
 
-std::string default_root(const std::string& dataset) {
-  if (dataset == "fashion_mnist" || dataset == "mnist") return default_mnist_root(dataset);
-  return "data/" + dataset;
-}
+std::string default_root(const std::string& dataset) { return dataset_info(dataset).default_root; }
 
-bool is_folder(const Config& c) { return c.data.dataset == "image_folder"; }
+bool is_folder(const Config& c) { return dataset_info(c.data.dataset).format == DatasetFormat::kImageFolder; }
 std::string folder_train_root(const Config& c) { return c.data.train_root.empty() ? c.data.root : c.data.train_root; }
 
 Dataset load(const Config& c, bool train) {
@@ -48,11 +46,9 @@ std::pair<int64_t, int64_t> input_size(const Config& c, const Dataset& train) {
 DataShape data_shape(const Config& config) {
   const auto& d = config.data;
   const Pipeline val(d.val_transforms, input_channels(d));
-  DataShape shape{val.out_channels(), 28, 28, 10};
-  if (d.dataset == "cifar10" || d.dataset == "cifar100") {
-    shape.height = shape.width = 32;
-    shape.num_classes = d.dataset == "cifar10" ? 10 : d.label == "coarse" ? 20 : 100;
-  }
+  const auto& info = dataset_info(d.dataset);
+  DataShape shape{val.out_channels(), info.height, info.width,
+                  d.label == "coarse" && info.coarse_classes > 0 ? info.coarse_classes : info.classes};
   if (is_folder(config)) {
     const auto fixed = val.out_size(-1, -1);
     if (fixed.first > 0) {

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <set>
 
+#include "config/checks.hpp"
+#include "data/dataset_table.hpp"
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
 #include "sweep/sweep_spec.hpp"
@@ -209,6 +211,34 @@ TEST(Config, ReadmeResumeKeysAreTheSchemas) {
   }
   const auto keys = resumable_keys();
   EXPECT_EQ(listed, std::set<std::string>(keys.begin(), keys.end()));
+}
+
+TEST(Config, DatasetTableGivesChoicesChannelsAndLabels) {
+  EXPECT_EQ(dataset_names(),
+            (std::vector<std::string>{"fashion_mnist", "mnist", "cifar10", "cifar100", "image_folder"}));
+  EXPECT_EQ(config_error("data: {dataset: svhn}\nmodel: {name: mlp}\n"),
+            "x.yaml:1: data.dataset: expected one of fashion_mnist, mnist, cifar10, cifar100, image_folder, got 'svhn'");
+  const auto channels = [](const std::string& data) {
+    return input_channels(parse_config("data: " + data + "\nmodel: {name: mlp}\n", "x.yaml").data);
+  };
+  EXPECT_EQ(channels("{dataset: mnist}"), 1);
+  EXPECT_EQ(channels("{dataset: cifar100}"), 3);
+  EXPECT_EQ(channels("{dataset: image_folder, root: r, channels: 1}"), 1);
+  EXPECT_EQ(config_error("data: {dataset: cifar10, label: coarse}\nmodel: {name: mlp}\n"),
+            "x.yaml:1: data.label: coarse labels exist only for cifar100");
+  // Each row is complete for its format.
+  for (const auto& d : dataset_table()) {
+    if (d.format == DatasetFormat::kImageFolder) continue;
+    EXPECT_GT(d.channels * d.height * d.width * d.classes, 0) << d.name;
+    EXPECT_FALSE(d.default_root.empty()) << d.name;
+    if (d.format == DatasetFormat::kIdx) {
+      EXPECT_EQ(static_cast<int64_t>(d.class_names.size()), d.classes) << d.name;
+    }
+    if (d.format == DatasetFormat::kCifar) {
+      EXPECT_FALSE(d.train_files.empty() || d.test_files.empty() || d.fine_names_file.empty()) << d.name;
+      EXPECT_EQ(d.coarse_classes > 0, !d.coarse_names_file.empty()) << d.name;
+    }
+  }
 }
 
 TEST(Config, ShippedConfigsLoad) {
