@@ -49,9 +49,7 @@ int run_train(const TrainOptions& options) {
                      "`imgcls train` made");
   const auto original = load_config(config_path);
   auto config = load_config(config_path, overrides);
-  if (frozen_config_hash(config) != frozen_config_hash(original))
-    throw ConfigError("--resume: only train.epochs, train.log_every, logging.tensorboard, name, device, threads and "
-                      "data.workers/prefetch may change when resuming; the overrides change other keys");
+  check_resume_changes(original, config);
   Trainer trainer(std::move(config), TrainerOptions{options.resume_dir, options.quiet, true});
   trainer.train();
   return 0;

@@ -1,13 +1,11 @@
 #include "config/checks.hpp"
 
-#include "imgcls/errors.hpp"
+#include "config/fail.hpp"
+#include "data/dataset_table.hpp"
+#include "util/strings.hpp"
 
 namespace imgcls {
 namespace {
-
-[[noreturn]] void fail(const std::string& where, const std::string& key, const std::string& what) {
-  throw ConfigError(where + ": " + key + ": " + what);
-}
 
 // Checks one transform list on its own (normalize last, channel counts); returns the
 // number of channels it outputs.
@@ -36,7 +34,7 @@ void check_data(Config& c) {
     fail(c.where("data.workers"), "data.workers",
          "at most " + std::to_string(kMaxLoaderWorkers) + " loader threads, got " + std::to_string(d.workers));
   if (d.channels != 1 && d.channels != 3) fail(c.where("data.channels"), "data.channels", "expected 1 or 3, got '" + std::to_string(d.channels) + "'");
-  const bool folder = d.dataset == "image_folder";
+  const bool folder = dataset_info(d.dataset).format == DatasetFormat::kImageFolder;
   const auto folder_only = [&](const char* key, bool given) {
     if (!folder && given)
       fail(c.where(key), key, "is for data.dataset: image_folder only (data.dataset is '" + d.dataset + "')");
@@ -65,8 +63,8 @@ void check_data(Config& c) {
 }  // namespace
 
 int64_t input_channels(const DataConfig& d) {
-  if (d.dataset == "image_folder") return d.channels;
-  return d.dataset == "cifar10" || d.dataset == "cifar100" ? 3 : 1;
+  const auto& info = dataset_info(d.dataset);
+  return info.channels > 0 ? info.channels : d.channels;
 }
 
 void check_combinations(Config& c) {
@@ -87,8 +85,12 @@ void check_combinations(Config& c) {
   if (c.model.name == "torchscript" && c.model.path.empty())
     fail(c.where("model.name"), "model.path", "torchscript needs model.path, a file written by scripts/export_resnet.py "
                                               "or `imgcls export --torchscript`");
-  if (c.data.label == "coarse" && c.data.dataset != "cifar100")
-    fail(c.where("data.label"), "data.label", "coarse labels exist only for cifar100");
+  if (c.data.label == "coarse" && dataset_info(c.data.dataset).coarse_classes == 0) {
+    std::vector<std::string> with_coarse;
+    for (const auto& d : dataset_table())
+      if (d.coarse_classes > 0) with_coarse.push_back(d.name);
+    fail(c.where("data.label"), "data.label", "coarse labels exist only for " + join(with_coarse, ", "));
+  }
 
   check_data(c);
 
@@ -112,7 +114,7 @@ void check_combinations(Config& c) {
 std::vector<TransformSpec> default_transforms(const DataConfig& data, bool train) {
   static_cast<void>(train);  // the defaults do not augment: the seeds' pipelines do not either
   std::vector<TransformSpec> list;
-  if (data.dataset == "image_folder") {
+  if (dataset_info(data.dataset).format == DatasetFormat::kImageFolder) {
     TransformSpec resize;
     resize.name = "resize";
     resize.size = {data.image_size, data.image_size};

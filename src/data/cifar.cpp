@@ -7,13 +7,12 @@
 #include <fstream>
 #include <iterator>
 
+#include "data/dataset_table.hpp"
 #include "imgcls/errors.hpp"
 
 namespace imgcls {
 namespace fs = std::filesystem;
 namespace {
-
-constexpr int64_t kPixels = 3 * 32 * 32;
 
 std::vector<std::string> read_names(const fs::path& path, std::size_t count) {
   std::vector<std::string> names;
@@ -32,15 +31,11 @@ std::vector<std::string> read_names(const fs::path& path, std::size_t count) {
 }  // namespace
 
 Dataset load_cifar(const std::string& dataset, const std::string& root, bool train, const std::string& label) {
-  const bool is100 = dataset == "cifar100";
-  const auto subdir = is100 ? "cifar-100-binary" : "cifar-10-batches-bin";
-  std::vector<std::string> files;
-  if (is100)
-    files = {train ? "train.bin" : "test.bin"};
-  else if (train)
-    files = {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"};
-  else
-    files = {"test_batch.bin"};
+  const auto& info = dataset_info(dataset);
+  const auto& subdir = info.subdir;
+  const auto& files = train ? info.train_files : info.test_files;
+  const bool coarse = label == "coarse" && info.coarse_classes > 0;
+  const int64_t pixels = info.channels * info.height * info.width;
 
   fs::path dir = root;
   if (!fs::exists(dir / files[0]) && fs::exists(fs::path(root) / subdir / files[0])) dir = fs::path(root) / subdir;
@@ -51,10 +46,11 @@ Dataset load_cifar(const std::string& dataset, const std::string& root, bool tra
       throw DataError((dir / f).string() + ": missing (" + dataset + " expects " + all_files + " from the binary " +
                       "version, in data.root or data.root/" + subdir + ")");
 
-  const int64_t label_bytes = is100 ? 2 : 1;
-  const int64_t record = label_bytes + kPixels;
-  const int64_t label_offset = is100 && label == "fine" ? 1 : 0;
-  const int64_t num_classes = !is100 ? 10 : label == "fine" ? 100 : 20;
+  // Records: the coarse label byte first where the dataset has one, then the fine label.
+  const int64_t label_bytes = info.coarse_classes > 0 ? 2 : 1;
+  const int64_t record = label_bytes + pixels;
+  const int64_t label_offset = coarse ? 0 : label_bytes - 1;
+  const int64_t num_classes = coarse ? info.coarse_classes : info.classes;
   std::vector<uint8_t> bytes;
   for (const auto& f : files) {
     const auto path = dir / f;
@@ -74,17 +70,17 @@ Dataset load_cifar(const std::string& dataset, const std::string& root, bool tra
   const int64_t n = static_cast<int64_t>(bytes.size()) / record;
 
   Dataset ds;
-  ds.channels = 3;
-  ds.images = at::empty({n, 3, 32, 32}, at::kByte);
+  ds.channels = info.channels;
+  ds.images = at::empty({n, info.channels, info.height, info.width}, at::kByte);
   ds.labels = at::empty({n}, at::kLong);
   auto* images = ds.images.data_ptr<uint8_t>();
   auto* labels = ds.labels.data_ptr<int64_t>();
   for (int64_t i = 0; i < n; ++i) {
     const uint8_t* rec = bytes.data() + i * record;
     labels[i] = rec[label_offset];
-    std::memcpy(images + i * kPixels, rec + label_bytes, kPixels);
+    std::memcpy(images + i * pixels, rec + label_bytes, static_cast<std::size_t>(pixels));
   }
-  const auto names_file = !is100 ? "batches.meta.txt" : label == "fine" ? "fine_label_names.txt" : "coarse_label_names.txt";
+  const auto& names_file = coarse ? info.coarse_names_file : info.fine_names_file;
   ds.class_names = read_names(dir / names_file, static_cast<std::size_t>(num_classes));
   return ds;
 }

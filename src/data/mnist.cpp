@@ -5,16 +5,13 @@
 #include <cstring>
 #include <filesystem>
 
+#include "data/dataset_table.hpp"
 #include "imgcls/data/idx.hpp"
 #include "imgcls/errors.hpp"
 
 namespace imgcls {
 namespace fs = std::filesystem;
 namespace {
-
-const std::vector<std::string> kFashionNames = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                                "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
-const std::vector<std::string> kDigitNames = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 
 std::string find_file(const std::string& root, const std::string& base) {
   for (const auto& candidate : {base + ".gz", base}) {
@@ -25,10 +22,6 @@ std::string find_file(const std::string& root, const std::string& base) {
 }
 
 }  // namespace
-
-std::string default_mnist_root(const std::string& dataset) {
-  return dataset == "fashion_mnist" ? "/usr/share/datasets/fashion-mnist" : "data/mnist";
-}
 
 namespace {
 
@@ -54,7 +47,7 @@ Dataset load_split(const std::string& dataset, const std::string& root, bool tra
                     std::to_string(labels.count()) + " labels");
   const auto n = images.count();
   const auto h = images.dims[1], w = images.dims[2];
-  const auto names = dataset == "fashion_mnist" ? kFashionNames : kDigitNames;
+  const auto& names = dataset_info(dataset).class_names;
   for (int64_t i = 0; i < n; ++i)
     if (labels.data[i] >= names.size())
       throw DataError(labels_path + ": label " + std::to_string(labels.data[i]) + " at index " + std::to_string(i) +

@@ -8,10 +8,6 @@
 
 namespace imgcls {
 
-// The default folder for `dataset` when data.root is empty: Debian's dataset-fashion-mnist
-// package installs Fashion-MNIST in /usr/share/datasets/fashion-mnist.
-std::string default_mnist_root(const std::string& dataset);
-
 // Loads the train (`train = true`) or t10k split of `dataset` ("mnist" | "fashion_mnist")
 // from `root`, accepting `<prefix>-images-idx3-ubyte[.gz]` and `<prefix>-labels-idx1-ubyte[.gz]`.
 // Throws DataError naming the files it expected, or what is wrong with them.

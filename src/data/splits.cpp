@@ -8,6 +8,7 @@
 
 #include "config/checks.hpp"
 #include "data/cifar.hpp"
+#include "data/dataset_table.hpp"
 #include "data/image_folder.hpp"
 #include "data/mnist.hpp"
 #include "data/transforms.hpp"
@@ -17,18 +18,15 @@
 namespace imgcls {
 namespace {
 
-std::string default_root(const std::string& dataset) {
-  if (dataset == "fashion_mnist" || dataset == "mnist") return default_mnist_root(dataset);
-  return "data/" + dataset;
-}
+std::string default_root(const std::string& dataset) { return dataset_info(dataset).default_root; }
 
-bool is_folder(const Config& c) { return c.data.dataset == "image_folder"; }
+bool is_folder(const Config& c) { return dataset_info(c.data.dataset).format == DatasetFormat::kImageFolder; }
 std::string folder_train_root(const Config& c) { return c.data.train_root.empty() ? c.data.root : c.data.train_root; }
 
 // The train and test splits of a dataset in a single-file format (MNIST family, CIFAR).
 std::pair<Dataset, Dataset> load(const Config& c) {
   const auto root = c.data.root.empty() ? default_root(c.data.dataset) : c.data.root;
-  if (c.data.dataset == "cifar10" || c.data.dataset == "cifar100")  // fixed 32x32 records
+  if (dataset_info(c.data.dataset).format == DatasetFormat::kCifar)
     return {load_cifar(c.data.dataset, root, true, c.data.label),
             load_cifar(c.data.dataset, root, false, c.data.label)};
   return load_mnist_train_test(c.data.dataset, root);
@@ -52,11 +50,9 @@ std::pair<int64_t, int64_t> input_size(const Config& c, const Dataset& train) {
 DataShape data_shape(const Config& config) {
   const auto& d = config.data;
   const Pipeline val(d.val_transforms, input_channels(d));
-  DataShape shape{val.out_channels(), 28, 28, 10};
-  if (d.dataset == "cifar10" || d.dataset == "cifar100") {
-    shape.height = shape.width = 32;
-    shape.num_classes = d.dataset == "cifar10" ? 10 : d.label == "coarse" ? 20 : 100;
-  }
+  const auto& info = dataset_info(d.dataset);
+  DataShape shape{val.out_channels(), info.height, info.width,
+                  d.label == "coarse" && info.coarse_classes > 0 ? info.coarse_classes : info.classes};
   if (is_folder(config)) {
     const auto fixed = val.out_size(-1, -1);
     if (fixed.first > 0) {

@@ -27,25 +27,10 @@
 #include <string>
 #include <vector>
 
+#include "data/rng.hpp"
 #include "imgcls/config/config.hpp"
 
 namespace imgcls {
-
-// SplitMix64-seeded xoshiro256**: small, fast, and the same numbers on every platform.
-class Rng {
- public:
-  explicit Rng(uint64_t seed);
-  uint64_t next();
-  double uniform();                       // [0, 1)
-  double uniform(double lo, double hi);   // [lo, hi)
-  int64_t randint(int64_t lo, int64_t hi);  // [lo, hi), hi > lo
-
- private:
-  uint64_t s_[4];
-};
-
-// The seed of one sample's transforms in one epoch.
-uint64_t sample_seed(uint64_t seed, int64_t epoch, int64_t index);
 
 class Transform;
 

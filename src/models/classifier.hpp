@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "imgcls/errors.hpp"
+#include "models/model_table.hpp"
 
 namespace imgcls {
 
@@ -88,11 +89,9 @@ std::vector<int64_t> probe_shape(torch::nn::Sequential& layers, const InputSpec&
 // The layer table of `imgcls summary`: model.layer_rows(input). Throws LayerShapeError.
 std::vector<LayerRow> summarize(ClassifierImpl& model, const InputSpec& input);
 
-// Names the registry knows, sorted, and a one-line description of each.
-std::vector<std::string> model_names();
-std::string model_description(const std::string& name);
-
-
+// The names the registry has a factory for, sorted: model_names() (models/model_table.hpp,
+// the torch-free list the config schema reads), no more, no fewer.
+std::vector<std::string> model_factory_names();
 
 // The optimizer's parameter groups: [head, backbone] when the model has a head and
 // backbone_lr_scale != 1 (the backbone group at that scale), else one group of everything.

@@ -12,6 +12,7 @@
 #include "models/basic_cnn.hpp"
 #include "models/classifier.hpp"
 #include "models/mlp.hpp"
+#include "models/model_table.hpp"
 #include "models/residual_cnn.hpp"
 #include "models/seed_cnns.hpp"
 #include "models/torchscript_backbone.hpp"
@@ -23,54 +24,25 @@ namespace {
 
 using Factory = std::function<std::shared_ptr<ClassifierImpl>(const ModelConfig&, const InputSpec&)>;
 
-struct Entry {
-  Factory make;
-  std::string description;
-  std::vector<std::string> keys;  // the model.* keys it takes besides name and init
-};
-
-const std::map<std::string, Entry>& registry() {
-  static const std::map<std::string, Entry> entries = {
-      {"basic_cnn",
-       {[](const ModelConfig&, const InputSpec& in) { return BasicCNN(in).ptr(); },
-        "seed 004 BasicCNN: conv16-pool-conv32-pool, fc128", {}}},
-      {"complex_cnn",
-       {[](const ModelConfig&, const InputSpec& in) { return ComplexCNN(in).ptr(); },
-        "seed 004 ComplexCNN: 2x conv32, pool, 2x conv64, pool, fc256", {}}},
-      {"cifar10_cnn",
-       {[](const ModelConfig&, const InputSpec& in) { return ComplexCNN(in).ptr(); },
-        "seed 004 CIFAR10CNN (ComplexCNN's stack on 3x32x32)", {}}},
+// One factory per row of model_table() (models/model_table.cpp: names, descriptions, keys).
+const std::map<std::string, Factory>& factories() {
+  static const std::map<std::string, Factory> entries = {
+      {"basic_cnn", [](const ModelConfig&, const InputSpec& in) { return BasicCNN(in).ptr(); }},
+      {"complex_cnn", [](const ModelConfig&, const InputSpec& in) { return ComplexCNN(in).ptr(); }},
+      {"cifar10_cnn", [](const ModelConfig&, const InputSpec& in) { return ComplexCNN(in).ptr(); }},
       {"cifar_cnn",
-       {[](const ModelConfig& m, const InputSpec& in) { return CifarCNN(in, m.hidden_size, m.pooling).ptr(); },
-        "seed 001 Cifar100_CNN; model.hidden_size, model.pooling: stride|max|avg",
-        {"model.hidden_size", "model.pooling"}}},
-      {"baseline_cnn",
-       {[](const ModelConfig&, const InputSpec& in) { return BaselineCNN(in).ptr(); },
-        "seeds 000/002 baseline: six 3x3 convs, three pools, fc1024-fc512", {}}},
-      {"residual_cnn",
-       {[](const ModelConfig& m, const InputSpec& in) {
-          return ResidualCNN(in, m.widths, m.blocks, m.stem_channels).ptr();
-        },
-        "seed 000 EnhancedCNN: 7x7 stem, residual stages; model.widths, model.blocks, model.stem_channels",
-        {"model.widths", "model.blocks", "model.stem_channels"}}},
-      {"vgg_cnn",
-       {[](const ModelConfig& m, const InputSpec& in) {
-          return VggCNN(in, m.widths, m.blocks, m.hidden, m.dropout).ptr();
-        },
-        "VGG-style: per stage model.blocks x (conv3x3-BN-ReLU) at each of model.widths, max-pool; FC model.hidden "
-        "with model.dropout",
-        {"model.widths", "model.blocks", "model.hidden", "model.dropout"}}},
+       [](const ModelConfig& m, const InputSpec& in) { return CifarCNN(in, m.hidden_size, m.pooling).ptr(); }},
+      {"baseline_cnn", [](const ModelConfig&, const InputSpec& in) { return BaselineCNN(in).ptr(); }},
+      {"residual_cnn", [](const ModelConfig& m,
+                          const InputSpec& in) { return ResidualCNN(in, m.widths, m.blocks, m.stem_channels).ptr(); }},
+      {"vgg_cnn", [](const ModelConfig& m,
+                     const InputSpec& in) { return VggCNN(in, m.widths, m.blocks, m.hidden, m.dropout).ptr(); }},
       {"torchscript",
-       {[](const ModelConfig& m, const InputSpec& in) {
-          return std::make_shared<TorchscriptClassifierImpl>(m.path, in, m.freeze_backbone);
-        },
-        "a TorchScript backbone (scripts/export_resnet.py) + a new linear head; model.path, model.freeze_backbone, "
-        "model.unfreeze_at_epoch",
-        {"model.path", "model.freeze_backbone", "model.unfreeze_at_epoch"}}},
+       [](const ModelConfig& m, const InputSpec& in) {
+         return std::make_shared<TorchscriptClassifierImpl>(m.path, in, m.freeze_backbone);
+       }},
       {"mlp",
-       {[](const ModelConfig& m, const InputSpec& in) { return MLP(in, m.hidden, m.activation, m.dropout).ptr(); },
-        "seed 004 MLPs; model.hidden, model.activation, model.dropout",
-        {"model.hidden", "model.activation", "model.dropout"}}},
+       [](const ModelConfig& m, const InputSpec& in) { return MLP(in, m.hidden, m.activation, m.dropout).ptr(); }},
   };
   return entries;
 }
@@ -129,22 +101,12 @@ int64_t smallest_input(const std::function<std::shared_ptr<ClassifierImpl>(const
 }  // namespace
 
 std::shared_ptr<ClassifierImpl> make_model(const Config& config, const InputSpec& input) {
-  const auto it = registry().find(config.model.name);
-  if (it == registry().end())
+  const auto it = factories().find(config.model.name);
+  if (!find_model(config.model.name) || it == factories().end())
     throw ConfigError(config.where("model.name") + ": model.name: unknown model '" + config.model.name +
                       "' (known: " + join(model_names(), ", ") + ")");
-  // A model.* key the chosen model does not take is an error when it was changed from its
-  // default (a resolved config.yaml lists every key with its default, and must load back).
-  const Config defaults;
-  for (const auto& key : config_keys()) {
-    if (key.rfind("model.", 0) != 0 || key == "model.name" || key == "model.init") continue;
-    const auto& takes = it->second.keys;
-    if (std::find(takes.begin(), takes.end(), key) != takes.end()) continue;
-    if (value_text(config, key) != value_text(defaults, key))
-      throw ConfigError(config.where(key) + ": " + key + ": " + config.model.name + " does not take this key (it takes " +
-                        (takes.empty() ? std::string("none besides model.init") : join(takes, ", ")) + ")");
-  }
-  const auto make = [&](const InputSpec& in) { return it->second.make(config.model, in); };
+  check_model_keys(config);
+  const auto make = [&](const InputSpec& in) { return it->second(config.model, in); };
   try {
     std::shared_ptr<ClassifierImpl> model;
     try {
@@ -172,15 +134,10 @@ std::shared_ptr<ClassifierImpl> make_model(const Config& config, const InputSpec
   }
 }
 
-std::vector<std::string> model_names() {
+std::vector<std::string> model_factory_names() {
   std::vector<std::string> names;
-  for (const auto& [name, entry] : registry()) names.push_back(name);
+  for (const auto& [name, make] : factories()) names.push_back(name);
   return names;
-}
-
-std::string model_description(const std::string& name) {
-  const auto it = registry().find(name);
-  return it == registry().end() ? "" : it->second.description;
 }
 
 }  // namespace imgcls

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/fail.hpp"
 #include "config/transform_specs.hpp"
 #include "imgcls/errors.hpp"
 
@@ -19,8 +20,6 @@ struct Where {
   std::string path;
   std::string at(const YAML::Node& n) const { return path + ":" + std::to_string(n.Mark().line + 1); }
 };
-
-[[noreturn]] void fail(const std::string& where, const std::string& what) { throw ConfigError(where + ": " + what); }
 
 // A mapping's entries in file order; duplicate keys (which yaml-cpp would silently keep the
 // first of) are an error.

@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
-
+#include "config/checks.hpp"
+#include "data/dataset_table.hpp"
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
 #include "sweep/sweep_spec.hpp"
@@ -177,6 +179,75 @@ TEST(Config, NestedSectionsAndFrozenHash) {
   // The hash ignores what a resume may change, and sees the rest.
   EXPECT_EQ(frozen_config_hash(c), frozen_config_hash(parse_config(yaml, "y", {"train.epochs=9", "device=cpu"})));
   EXPECT_NE(frozen_config_hash(c), frozen_config_hash(parse_config(yaml, "y", {"optimizer.lr=0.5"})));
+}
+
+TEST(Config, ResumeMayChangeOnlyTheSchemasResumableKeys) {
+  const std::vector<std::string> expected = {"name",         "device",          "threads",
+                                             "data.workers", "data.prefetch",   "data.device_resident",
+                                             "train.epochs", "train.log_every", "logging.tensorboard"};
+  EXPECT_EQ(resumable_keys(), expected);
+  const auto c = parse_config(kYaml, "x.yaml");
+  const auto resumed =
+      parse_config(kYaml, "x.yaml", {"train.epochs=9", "device=cpu", "data.workers=0", "logging.tensorboard=true"});
+  EXPECT_EQ(frozen_config_hash(c), frozen_config_hash(resumed));
+  EXPECT_NO_THROW(check_resume_changes(c, resumed));
+  // The error names each key changed, its old and new value, and what may change.
+  const auto changed = parse_config(kYaml, "x.yaml", {"train.epochs=9", "optimizer.lr=0.5", "seed=8"});
+  EXPECT_NE(frozen_config_hash(c), frozen_config_hash(changed));
+  try {
+    check_resume_changes(c, changed);
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "--resume: the overrides change seed (7 -> 8), optimizer.lr (0.002 -> 0.5), which a resumed run must "
+              "keep; only name, device, threads, data.workers, data.prefetch, data.device_resident, train.epochs, "
+              "train.log_every, logging.tensorboard may change");
+  }
+}
+
+TEST(Config, ReadmeResumeKeysAreTheSchemas) {
+  // README "Resume, exactly" lists the keys an override may change; it must list the schema's.
+  const auto readme = test::read_text(std::string(IMGCLS_SOURCE_DIR) + "/README.md");
+  const auto begin = readme.find("Overrides may change only");
+  ASSERT_NE(begin, std::string::npos) << "README: the resume section's list of keys is missing";
+  const auto end = readme.find("anything else is refused", begin);
+  ASSERT_NE(end, std::string::npos);
+  std::set<std::string> listed;
+  for (auto open = readme.find('`', begin); open < end; open = readme.find('`', open + 1)) {
+    const auto close = readme.find('`', open + 1);
+    listed.insert(readme.substr(open + 1, close - open - 1));
+    open = close;
+  }
+  const auto keys = resumable_keys();
+  EXPECT_EQ(listed, std::set<std::string>(keys.begin(), keys.end()));
+}
+
+TEST(Config, DatasetTableGivesChoicesChannelsAndLabels) {
+  EXPECT_EQ(dataset_names(),
+            (std::vector<std::string>{"fashion_mnist", "mnist", "cifar10", "cifar100", "image_folder"}));
+  EXPECT_EQ(config_error("data: {dataset: svhn}\nmodel: {name: mlp}\n"),
+            "x.yaml:1: data.dataset: expected one of fashion_mnist, mnist, cifar10, cifar100, image_folder, got 'svhn'");
+  const auto channels = [](const std::string& data) {
+    return input_channels(parse_config("data: " + data + "\nmodel: {name: mlp}\n", "x.yaml").data);
+  };
+  EXPECT_EQ(channels("{dataset: mnist}"), 1);
+  EXPECT_EQ(channels("{dataset: cifar100}"), 3);
+  EXPECT_EQ(channels("{dataset: image_folder, root: r, channels: 1}"), 1);
+  EXPECT_EQ(config_error("data: {dataset: cifar10, label: coarse}\nmodel: {name: mlp}\n"),
+            "x.yaml:1: data.label: coarse labels exist only for cifar100");
+  // Each row is complete for its format.
+  for (const auto& d : dataset_table()) {
+    if (d.format == DatasetFormat::kImageFolder) continue;
+    EXPECT_GT(d.channels * d.height * d.width * d.classes, 0) << d.name;
+    EXPECT_FALSE(d.default_root.empty()) << d.name;
+    if (d.format == DatasetFormat::kIdx) {
+      EXPECT_EQ(static_cast<int64_t>(d.class_names.size()), d.classes) << d.name;
+    }
+    if (d.format == DatasetFormat::kCifar) {
+      EXPECT_FALSE(d.train_files.empty() || d.test_files.empty() || d.fine_names_file.empty()) << d.name;
+      EXPECT_EQ(d.coarse_classes > 0, !d.coarse_names_file.empty()) << d.name;
+    }
+  }
 }
 
 TEST(Config, ShippedConfigsLoad) {

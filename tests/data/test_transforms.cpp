@@ -234,14 +234,5 @@ TEST(Transforms, GrayscaleAndNormalizeToTensor) {
   EXPECT_NEAR(chw[4], 0.0, 1e-6);
 }
 
-TEST(Transforms, SampleSeedsDiffer) {
-  EXPECT_NE(sample_seed(1, 1, 0), sample_seed(1, 1, 1));
-  EXPECT_NE(sample_seed(1, 1, 0), sample_seed(1, 2, 0));
-  EXPECT_NE(sample_seed(1, 1, 0), sample_seed(2, 1, 0));
-  EXPECT_EQ(sample_seed(5, 3, 9), sample_seed(5, 3, 9));
-  Rng a(3), b(3);
-  for (int i = 0; i < 10; ++i) EXPECT_EQ(a.next(), b.next());
-}
-
 }  // namespace
 }  // namespace imgcls

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <set>
+
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
 #include "models/classifier.hpp"
@@ -119,6 +122,28 @@ TEST(Models, KeysTheModelDoesNotTakeAreRejected) {
   EXPECT_THROW(build("{name: mlp, widths: [8]}", {1, 28, 28, 10}), ConfigError);
   // Defaults of other models' keys, as a resolved config.yaml lists them, are fine.
   EXPECT_NO_THROW(build("{name: mlp, pooling: avg, widths: [128, 256, 512]}", {1, 28, 28, 10}));
+}
+
+TEST(Models, EveryTableRowHasAFactoryAndEveryFactoryARow) {
+  // model_table.cpp (torch-free, read by the config schema) and the registry's factories.
+  EXPECT_EQ(model_factory_names(), model_names());
+  EXPECT_EQ(model_names().size(), model_table().size());
+}
+
+TEST(Models, TableKeysAreTheSchemasModelKeys) {
+  // Every key a row names is a schema key, and every model.* key some model takes.
+  const auto keys = config_keys();
+  std::set<std::string> taken;
+  for (const auto& m : model_table())
+    for (const auto& key : m.keys) {
+      EXPECT_NE(std::find(keys.begin(), keys.end(), key), keys.end()) << m.name << ": " << key;
+      taken.insert(key);
+    }
+  for (const auto& key : keys) {
+    if (key.rfind("model.", 0) == 0 && key != "model.name" && key != "model.init") {
+      EXPECT_EQ(taken.count(key), 1u) << key << " is taken by no model";
+    }
+  }
 }
 
 TEST(Models, HeadAndBackboneSplit) {

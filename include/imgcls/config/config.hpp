@@ -183,9 +183,20 @@ std::string to_yaml(const Config& config);
 // ConfigError for a key the schema does not know.
 std::string value_text(const Config& config, const std::string& dotted_key);
 
-// A hash (hex) of the keys a resumed run must not change: everything except train.epochs,
-// train.log_every, name, device and threads.
+// The keys a resumed run may change, in schema order: those that do not change the numbers
+// (train.epochs, device, data.workers, ...; batches and augmentations depend only on the
+// seed). The schema marks them; README "Resume, exactly" lists them.
+std::vector<std::string> resumable_keys();
+
+// A hash (hex) of every key a resumed run must not change (all but resumable_keys()).
 std::string frozen_config_hash(const Config& config);
+
+// Throws ConfigError when `resumed` (the run's config.yaml with the --resume overrides) differs
+// from `original` in a key that is not in resumable_keys(), naming each such key with its old
+// and new value:
+//   --resume: the overrides change optimizer.lr (0.001 -> 0.1), which a resumed run must
+//   keep; only name, device, ... may change
+void check_resume_changes(const Config& original, const Config& resumed);
 
 // The transforms a dataset gets when the config gives none: image_folder resizes to
 // data.image_size; every dataset is normalised with mean 0.5, std 0.5 per channel (the seeds'

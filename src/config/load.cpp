@@ -1,0 +1,146 @@
+// Loading: the YAML (or JSON) tree flattened into dotted keys with their lines, checked
+// against the schema (unknown keys with a "did you mean", duplicates, sections), overrides
+// applied on top, then each field parses its own value and the cross-key checks run.
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "config/checks.hpp"
+#include "config/fail.hpp"
+#include "config/schema.hpp"
+#include "config/transform_specs.hpp"
+#include "imgcls/config/config.hpp"
+#include "imgcls/errors.hpp"
+#include "util/strings.hpp"
+
+namespace imgcls {
+namespace {
+
+struct Leaf {
+  YAML::Node node;
+  std::string where;  // "file:line" or "override '...'"
+};
+
+void flatten(const YAML::Node& map, const std::string& prefix, const std::string& origin,
+             std::map<std::string, Leaf>& out) {
+  std::map<std::string, int> seen;  // key -> line, to catch duplicates yaml-cpp would hide
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const int line = it->first.Mark().line + 1;
+    const auto where = origin + ":" + std::to_string(line);
+    if (!it->first.IsScalar()) throw ConfigError(where + ": keys must be plain names");
+    const auto name = it->first.Scalar();
+    const auto key = prefix.empty() ? name : prefix + "." + name;
+    if (auto [pos, inserted] = seen.emplace(name, line); !inserted)
+      fail(where, key, "duplicate key (first given at line " + std::to_string(pos->second) + ")");
+    if (find_field(key)) {
+      out[key] = Leaf{it->second, where};
+    } else if (is_section(key)) {
+      if (it->second.IsNull()) continue;  // an empty section: all defaults
+      if (!it->second.IsMap()) fail(where, key, "expected a mapping of keys, got '" + yaml_text(it->second) + "'");
+      flatten(it->second, key, origin, out);
+    } else {
+      fail(where, key, "unknown key" + did_you_mean(key));
+    }
+  }
+}
+
+void apply_override(const std::string& text, std::map<std::string, Leaf>& leaves) {
+  const auto where = "override '" + text + "'";
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError(where + ": expected KEY=VALUE with a dotted key, e.g. optimizer.lr=0.01");
+  const auto key = text.substr(0, eq);
+  if (!find_field(key)) {
+    if (is_section(key)) fail(where, key, "is a section; override one of its keys, e.g. " + key + ".<key>=...");
+    fail(where, key, "unknown key" + did_you_mean(key));
+  }
+  YAML::Node value;
+  try {
+    value = YAML::Load(text.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    fail(where, key, "cannot parse the value: " + e.msg);
+  }
+  const auto raw = trim(text.substr(eq + 1));
+  if (raw == "null" || raw == "~") {  // back to the default, as if the config did not set it
+    leaves.erase(key);
+    return;
+  }
+  leaves[key] = Leaf{value, where};
+}
+
+YAML::Node parse_document(const std::string& text, const std::string& origin) {
+  if (ends_with(to_lower(origin), ".json")) {
+    // nlohmann checks strict JSON syntax (with line and column); yaml-cpp then gives the
+    // tree with line numbers for every key (JSON is valid YAML 1.2 flow style).
+    try {
+      const auto checked = nlohmann::json::parse(text);
+      static_cast<void>(checked);
+    } catch (const nlohmann::json::parse_error& e) {
+      std::string msg = e.what();
+      const auto colon = msg.find("] ");
+      throw ConfigError(origin + ": invalid JSON: " + (colon == std::string::npos ? msg : msg.substr(colon + 2)));
+    }
+  }
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                      ": invalid YAML: " + e.msg);
+  }
+}
+
+}  // namespace
+
+std::string Config::where(const std::string& dotted_key) const {
+  const auto it = origins.find(dotted_key);
+  return it == origins.end() ? std::string("default") : it->second;
+}
+
+Config parse_config(const std::string& text, const std::string& origin, const std::vector<std::string>& overrides) {
+  const auto doc = parse_document(text, origin);
+  if (doc.IsNull()) throw ConfigError(origin + ": the config is empty; it needs at least data.dataset and model.name");
+  if (!doc.IsMap()) throw ConfigError(origin + ":1: expected a mapping of keys at the top level");
+
+  std::map<std::string, Leaf> leaves;
+  flatten(doc, "", origin, leaves);
+  for (const auto& o : overrides) apply_override(o, leaves);
+
+  Config config;
+  for (const auto& field : schema()) {
+    const auto it = leaves.find(field.key);
+    if (it == leaves.end()) {
+      if (field.required) fail(origin, field.key, "required key is missing (expected " + field.expected + ")");
+      continue;
+    }
+    // A line inside the value is only meaningful for the config file itself (an override's
+    // value is parsed from the command line).
+    const auto& where = it->second.where;
+    const bool in_file = starts_with(where, origin + ":");
+    const auto where_at = [&](int line) { return in_file ? origin + ":" + std::to_string(line) : where; };
+    try {
+      if (field.set_at)
+        field.set_at(config, it->second.node, where_at);
+      else
+        field.set(config, it->second.node);
+    } catch (const BadValue& bad) {
+      fail(bad.line > 0 ? where_at(bad.line) : where, field.key + bad.subkey,
+           "expected " + bad.expected + ", got '" + (bad.got.empty() ? yaml_text(it->second.node) : bad.got) + "'");
+    }
+    config.origins[field.key] = it->second.where;
+  }
+  check_combinations(config);
+  return config;
+}
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open the config file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path, overrides);
+}
+
+}  // namespace imgcls

@@ -1,0 +1,70 @@
+#include "models/model_table.hpp"
+
+#include <algorithm>
+
+#include "imgcls/errors.hpp"
+#include "util/strings.hpp"
+
+namespace imgcls {
+
+const std::vector<ModelInfo>& model_table() {
+  static const std::vector<ModelInfo> models = {
+      {"basic_cnn", "seed 004 BasicCNN: conv16-pool-conv32-pool, fc128", {}},
+      {"baseline_cnn", "seeds 000/002 baseline: six 3x3 convs, three pools, fc1024-fc512", {}},
+      {"cifar10_cnn", "seed 004 CIFAR10CNN (ComplexCNN's stack on 3x32x32)", {}},
+      {"cifar_cnn",
+       "seed 001 Cifar100_CNN; model.hidden_size, model.pooling: stride|max|avg",
+       {"model.hidden_size", "model.pooling"}},
+      {"complex_cnn", "seed 004 ComplexCNN: 2x conv32, pool, 2x conv64, pool, fc256", {}},
+      {"mlp",
+       "seed 004 MLPs; model.hidden, model.activation, model.dropout",
+       {"model.hidden", "model.activation", "model.dropout"}},
+      {"residual_cnn",
+       "seed 000 EnhancedCNN: 7x7 stem, residual stages; model.widths, model.blocks, model.stem_channels",
+       {"model.widths", "model.blocks", "model.stem_channels"}},
+      {"torchscript",
+       "a TorchScript backbone (scripts/export_resnet.py) + a new linear head; model.path, model.freeze_backbone, "
+       "model.unfreeze_at_epoch",
+       {"model.path", "model.freeze_backbone", "model.unfreeze_at_epoch"}},
+      {"vgg_cnn",
+       "VGG-style: per stage model.blocks x (conv3x3-BN-ReLU) at each of model.widths, max-pool; FC model.hidden "
+       "with model.dropout",
+       {"model.widths", "model.blocks", "model.hidden", "model.dropout"}},
+  };
+  return models;
+}
+
+const ModelInfo* find_model(const std::string& name) {
+  for (const auto& m : model_table())
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+std::vector<std::string> model_names() {
+  std::vector<std::string> names;
+  for (const auto& m : model_table()) names.push_back(m.name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string model_description(const std::string& name) {
+  const auto* m = find_model(name);
+  return m ? m->description : "";
+}
+
+void check_model_keys(const Config& config) {
+  const auto* info = find_model(config.model.name);
+  if (!info) return;
+  const auto& takes = info->keys;
+  const Config defaults;
+  for (const auto& key : config_keys()) {
+    if (!starts_with(key, "model.") || key == "model.name" || key == "model.init") continue;
+    if (std::find(takes.begin(), takes.end(), key) != takes.end()) continue;
+    if (value_text(config, key) != value_text(defaults, key))
+      throw ConfigError(config.where(key) + ": " + key + ": " + config.model.name +
+                        " does not take this key (it takes " +
+                        (takes.empty() ? std::string("none besides model.init") : join(takes, ", ")) + ")");
+  }
+}
+
+}  // namespace imgcls
