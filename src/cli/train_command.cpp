@@ -18,7 +18,7 @@ void setup_train(CLI::App& app) {
                   "Dotted overrides applied after loading, e.g. optimizer.lr=0.01 train.epochs=2");
   cmd->add_option("-o,--out", options->out_dir, "Run directory (default: runs/<name>-<timestamp>)");
   cmd->add_option("-r,--resume", options->resume_dir,
-                  "Continue RUN_DIR exactly from its checkpoints/last.pt (overrides may change train.epochs)");
+                  "Continue RUN_DIR exactly from its checkpoints/last.pt (overrides may change train.epochs, see README)");
   cmd->add_flag("-q,--quiet", options->quiet, "Print nothing but errors (train.log still gets everything)");
   cmd->footer(
       "The run directory gets config.yaml, metrics.csv, summary.json, train.log and checkpoints/{last,best}.pt.\n"

@@ -9,6 +9,7 @@
 
 #include "imgcls/errors.hpp"
 #include "imgcls/io/atomic_file.hpp"
+#include "util/strings.hpp"
 
 namespace imgcls {
 namespace {
@@ -43,10 +44,8 @@ double nice_step(double range, int n) {
 }
 
 std::string tick_label(double v, double step) {
-  char buf[32];
   const int decimals = step >= 1 ? 0 : static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
-  std::snprintf(buf, sizeof buf, "%.*f", std::min(decimals, 6), std::abs(v) < step * 1e-6 ? 0.0 : v);
-  return buf;
+  return fixed(std::abs(v) < step * 1e-6 ? 0.0 : v, std::min(decimals, 6));
 }
 
 }  // namespace

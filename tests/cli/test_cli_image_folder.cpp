@@ -116,7 +116,9 @@ TEST(CliImageFolder, TrainsOnAGeneratedFolderAndCountsBadImages) {
     double sum = 0;
     for (std::size_t i = 0; i < 3; ++i) {
       sum += p["top"][i]["probability"].get<double>();
-      if (i > 0) EXPECT_GE(p["top"][i - 1]["probability"].get<double>(), p["top"][i]["probability"].get<double>());
+      if (i > 0) {
+        EXPECT_GE(p["top"][i - 1]["probability"].get<double>(), p["top"][i]["probability"].get<double>());
+      }
     }
     EXPECT_NEAR(sum, 1.0, 1e-5);  // all three classes
     EXPECT_EQ(p["label"], fs::path(p["path"].get<std::string>()).parent_path().filename().string());

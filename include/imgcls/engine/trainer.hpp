@@ -5,11 +5,14 @@
 //   RunSummary s = trainer.train();   // all epochs, best checkpoint, test evaluation
 //
 // Throws DataError (dataset), ConfigError (values the data contradicts), TrainError
-// (non-finite loss, unusable checkpoint), IoError (run directory), and InterruptedError
-// after SIGINT/SIGTERM once checkpoints/last.pt holds the exact state to resume from.
+// (non-finite loss, unusable checkpoint, and any other failure during training, LibTorch's
+// included, as one line "epoch E step S: ..."), IoError (run directory), and InterruptedError
+// after SIGINT/SIGTERM once checkpoints/last.pt holds the exact state to resume from. Once the
+// run directory exists, every failure is also recorded there (summary.json status failed with
+// its error, train.log).
 //
-// Resume (TrainerOptions::resume): the config must be the run's own (config.yaml, with only
-// train.epochs, train.log_every, name, device or threads changed); training continues from
+// Resume (TrainerOptions::resume): the config must be the run's own (config.yaml, changed in
+// resumable_keys() only, imgcls/config/config.hpp); training continues from
 // checkpoints/last.pt with the same model, optimizer, scheduler, early-stopping and random
 // generator states, so on CPU it gives the same numbers as a run never interrupted.
 #pragma once
