@@ -81,8 +81,23 @@ std::vector<std::string> image_folder_classes(const std::string& root) {
   return classes;
 }
 
+std::vector<std::string> training_classes(const std::string& root) {
+  auto classes = image_folder_classes(root);
+  if (classes.size() == 1) {
+    const auto only = (fs::path(root) / classes.front()).string();
+    std::string hint;
+    std::error_code ec;
+    if (fs::is_directory(only, ec) && sub_folders(only).size() >= 2)
+      hint = "; its " + std::to_string(sub_folders(only).size()) + " sub-folders look like the classes: use " + only +
+             " as the data root";
+    throw DataError(root + ": only one class folder ('" + classes.front() +
+                    "'), and a classifier needs two or more classes" + hint);
+  }
+  return classes;
+}
+
 Dataset scan_image_folder(const std::string& root, int64_t channels, const std::vector<std::string>* classes) {
-  const auto found = image_folder_classes(root);
+  const auto found = classes ? image_folder_classes(root) : training_classes(root);
   Dataset ds;
   ds.channels = channels;
   ds.class_names = classes ? *classes : found;

@@ -20,7 +20,8 @@ namespace imgcls {
 // Lists `root`. With `classes`, the sub-folders must be among those names and take their
 // index in that list (a validation or test folder labelled like the training folder);
 // otherwise the sorted sub-folders are the classes. Throws DataError for a missing root, a
-// root without class folders, an empty class folder, or an unknown class folder.
+// root without class folders, an empty class folder, or an unknown class folder; without
+// `classes`, for a root with one class folder alone (training_classes).
 Dataset scan_image_folder(const std::string& root, int64_t channels,
                           const std::vector<std::string>* classes = nullptr);
 
@@ -33,6 +34,11 @@ std::vector<std::string> list_images(const std::string& dir);
 
 // Only the class names of `root` (no files listed): what a model needs to be built.
 std::vector<std::string> image_folder_classes(const std::string& root);
+
+// image_folder_classes for the folder that defines a run's classes: one class folder alone is a
+// DataError that names it and, when its own sub-folders look like classes (the usual
+// root/flower_photos/<class>/ layout), suggests it as the root.
+std::vector<std::string> training_classes(const std::string& root);
 
 // An image file that cannot be used: empty, undecodable, or a truncated JPEG.
 class BadImageError : public DataError {

@@ -56,7 +56,7 @@ DataShape data_shape(const Config& config) {
   if (is_folder(config)) {
     const auto fixed = val.out_size(-1, -1);
     if (fixed.first > 0) {
-      shape.num_classes = static_cast<int64_t>(image_folder_classes(folder_train_root(config)).size());
+      shape.num_classes = static_cast<int64_t>(training_classes(folder_train_root(config)).size());
       shape.height = fixed.first, shape.width = fixed.second;
     } else {
       const auto train = scan_image_folder(folder_train_root(config), d.channels);

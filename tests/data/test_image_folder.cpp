@@ -104,6 +104,28 @@ TEST(ImageFolder, FolderErrorsNameThePath) {
             dir / "c" + ": class folder 'c' is not one of the training classes (a)");
 }
 
+// tf_flowers unpacks to root/flower_photos/<class>/: pointing data.root at root would train
+// one class to 100%. One class folder is an error that suggests the folder below.
+TEST(ImageFolder, OneClassFolderIsAnErrorThatSuggestsTheFolderBelow) {
+  test::TempDir dir;
+  png(dir / "flower_photos/daisy/1.png");
+  png(dir / "flower_photos/tulips/1.png");
+  test::write_text(dir / "LICENSE.txt", "not a folder");
+  EXPECT_EQ(data_error([&] { scan_image_folder(dir.path(), 3); }),
+            dir.path() + ": only one class folder ('flower_photos'), and a classifier needs two or more classes; "
+                         "its 2 sub-folders look like the classes: use " + dir / "flower_photos" + " as the data root");
+  EXPECT_EQ(data_error([&] { training_classes(dir.path()); }), data_error([&] { scan_image_folder(dir.path(), 3); }));
+  EXPECT_EQ(scan_image_folder(dir / "flower_photos", 3).class_names, (std::vector<std::string>{"daisy", "tulips"}));
+  // Without class-like sub-folders there is no suggestion.
+  png(dir / "one/only/1.png");
+  EXPECT_EQ(data_error([&] { scan_image_folder(dir / "one", 3); }),
+            dir / "one" + ": only one class folder ('only'), and a classifier needs two or more classes");
+  // A validation or test folder labelled by the training classes may hold just one of them.
+  const std::vector<std::string> train_classes = {"daisy", "tulips"};
+  png(dir / "val/daisy/2.png");
+  EXPECT_EQ(scan_image_folder(dir / "val", 3, &train_classes).size(), 1);
+}
+
 TEST(ImageFolder, SplitsFromPreSplitFoldersAndClassSubsets) {
   test::TempDir dir;
   for (const auto* cls : {"cat", "dog", "fox"})
