@@ -97,7 +97,7 @@ std::vector<std::string> training_classes(const std::string& root) {
 }
 
 Dataset scan_image_folder(const std::string& root, int64_t channels, const std::vector<std::string>* classes) {
-  const auto found = classes ? image_folder_classes(root) : training_classes(root);
+  const auto found = image_folder_classes(root);
   Dataset ds;
   ds.channels = channels;
   ds.class_names = classes ? *classes : found;

@@ -20,8 +20,8 @@ namespace imgcls {
 // Lists `root`. With `classes`, the sub-folders must be among those names and take their
 // index in that list (a validation or test folder labelled like the training folder);
 // otherwise the sorted sub-folders are the classes. Throws DataError for a missing root, a
-// root without class folders, an empty class folder, or an unknown class folder; without
-// `classes`, for a root with one class folder alone (training_classes).
+// root without class folders, an empty class folder, or an unknown class folder. A run's
+// training folder is listed with training_classes() first (at least two classes).
 Dataset scan_image_folder(const std::string& root, int64_t channels,
                           const std::vector<std::string>* classes = nullptr);
 

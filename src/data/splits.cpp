@@ -59,7 +59,8 @@ DataShape data_shape(const Config& config) {
       shape.num_classes = static_cast<int64_t>(training_classes(folder_train_root(config)).size());
       shape.height = fixed.first, shape.width = fixed.second;
     } else {
-      const auto train = scan_image_folder(folder_train_root(config), d.channels);
+      const auto classes = training_classes(folder_train_root(config));
+      const auto train = scan_image_folder(folder_train_root(config), d.channels, &classes);
       shape.num_classes = static_cast<int64_t>(train.class_names.size());
       std::tie(shape.height, shape.width) = input_size(config, train);
     }
@@ -95,7 +96,8 @@ DataSplits make_splits(const Config& config) {
   const auto classes_where = config.where("data.classes");
   Dataset train, test, given_val;
   if (is_folder(config)) {
-    train = scan_image_folder(folder_train_root(config), d.channels);
+    const auto classes = training_classes(folder_train_root(config));
+    train = scan_image_folder(folder_train_root(config), d.channels, &classes);
     if (!d.val_root.empty()) given_val = scan_image_folder(d.val_root, d.channels, &train.class_names);
     if (!d.test_root.empty()) test = scan_image_folder(d.test_root, d.channels, &train.class_names);
     given_val = select_classes(given_val, d.classes, classes_where);

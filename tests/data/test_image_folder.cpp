@@ -111,16 +111,21 @@ TEST(ImageFolder, OneClassFolderIsAnErrorThatSuggestsTheFolderBelow) {
   png(dir / "flower_photos/daisy/1.png");
   png(dir / "flower_photos/tulips/1.png");
   test::write_text(dir / "LICENSE.txt", "not a folder");
-  EXPECT_EQ(data_error([&] { scan_image_folder(dir.path(), 3); }),
-            dir.path() + ": only one class folder ('flower_photos'), and a classifier needs two or more classes; "
-                         "its 2 sub-folders look like the classes: use " + dir / "flower_photos" + " as the data root");
-  EXPECT_EQ(data_error([&] { training_classes(dir.path()); }), data_error([&] { scan_image_folder(dir.path(), 3); }));
-  EXPECT_EQ(scan_image_folder(dir / "flower_photos", 3).class_names, (std::vector<std::string>{"daisy", "tulips"}));
+  EXPECT_EQ(data_error([&] { training_classes(dir.path()); }),
+            dir.path() +
+                ": only one class folder ('flower_photos'), and a classifier needs two or more classes; "
+                "its 2 sub-folders look like the classes: use " +
+                dir / "flower_photos" + " as the data root");
+  EXPECT_EQ(training_classes(dir / "flower_photos"), (std::vector<std::string>{"daisy", "tulips"}));
+  // A run's splits refuse it (a DataError: exit 3).
+  auto config = parse_config("data: {dataset: image_folder, root: " + dir.path() + "}\nmodel: {name: mlp}\n", "c.yaml");
+  EXPECT_NE(data_error([&] { make_splits(config); }).find("only one class folder ('flower_photos')"),
+            std::string::npos);
   // Without class-like sub-folders there is no suggestion.
   png(dir / "one/only/1.png");
-  EXPECT_EQ(data_error([&] { scan_image_folder(dir / "one", 3); }),
+  EXPECT_EQ(data_error([&] { training_classes(dir / "one"); }),
             dir / "one" + ": only one class folder ('only'), and a classifier needs two or more classes");
-  // A validation or test folder labelled by the training classes may hold just one of them.
+  // A validation folder may hold just one of the classes.
   const std::vector<std::string> train_classes = {"daisy", "tulips"};
   png(dir / "val/daisy/2.png");
   EXPECT_EQ(scan_image_folder(dir / "val", 3, &train_classes).size(), 1);
