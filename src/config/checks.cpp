@@ -1,7 +1,12 @@
 #include "config/checks.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
 #include "config/fail.hpp"
 #include "data/dataset_table.hpp"
+#include "transforms/transform.hpp"
 #include "util/strings.hpp"
 
 namespace imgcls {
@@ -15,10 +20,11 @@ int64_t check_transform_list(const Config& c, const std::string& key, const std:
     const auto& t = list[i];
     const auto item = key + "[" + std::to_string(i) + "]." + t.name;
     const auto where = t.where.empty() ? c.where(key) : t.where;
-    if (t.name == "grayscale") channels = t.num_output_channels;
-    if (t.name == "normalize") {
+    const auto& d = transform_of(t);
+    if (d.out_channels) channels = d.out_channels(t, channels);
+    if (d.on_tensor) {
       if (i + 1 != list.size())
-        fail(where, item, "normalize must be the last transform (it turns the image into normalised floats)");
+        fail(where, item, t.name + " must be the last transform (it turns the image into normalised floats)");
       for (const auto* v : {&t.mean, &t.std})
         if (v->size() != 1 && static_cast<int64_t>(v->size()) != channels)
           fail(where, item, "has " + std::to_string(v->size()) + " values but the images have " +
@@ -26,6 +32,43 @@ int64_t check_transform_list(const Config& c, const std::string& key, const std:
     }
   }
   return channels;
+}
+
+// The size data.image_size stands for in a transform list: the first (height) of the size of
+// its last resize or crop; none when it has none.
+std::optional<int64_t> reference_size(const std::vector<TransformSpec>& list) {
+  for (auto it = list.rbegin(); it != list.rend(); ++it)
+    if (!it->size.empty()) return it->size[0];
+  return std::nullopt;
+}
+
+// data.image_size beside an image folder's own transform lists: given, it scales every resize
+// and crop size of each list by image_size / the list's reference size (so `data.image_size=64`
+// shrinks the flowers pipeline's resize 256 / crop 224 to 73 / 64); not given, it records the
+// lists' size, so that the resolved config.yaml reads back to the same lists.
+void apply_image_size(Config& c) {
+  auto& d = c.data;
+  const bool given = c.where("data.image_size") != "default";
+  bool recorded = false;
+  for (const char* key : {"data.val_transforms", "data.train_transforms"}) {
+    if (c.where(key) == "default") continue;
+    auto& list = std::string(key) == "data.val_transforms" ? d.val_transforms : d.train_transforms;
+    const auto reference = reference_size(list);
+    if (!reference) {
+      if (given)
+        fail(c.where("data.image_size"), "data.image_size",
+             "has nothing to set: " + std::string(key) + " (" + c.where(key) +
+                 ") has no resize or crop; add one, or leave data.image_size out");
+      continue;
+    }
+    if (!given) {
+      if (!recorded) d.image_size = *reference, recorded = true;
+      continue;
+    }
+    const double factor = static_cast<double>(d.image_size) / static_cast<double>(*reference);
+    for (auto& t : list)
+      for (auto& v : t.size) v = std::max<int64_t>(1, std::lround(static_cast<double>(v) * factor));
+  }
 }
 
 void check_data(Config& c) {
@@ -43,6 +86,7 @@ void check_data(Config& c) {
   folder_only("data.val_root", !d.val_root.empty());
   folder_only("data.test_root", !d.test_root.empty());
   folder_only("data.channels", d.channels != 3);
+  folder_only("data.image_size", d.image_size != DataConfig{}.image_size);
   if (folder && d.root.empty() && d.train_root.empty())
     fail(c.where("data.dataset"), "data.root", "image_folder needs data.root (a folder of class folders) or data.train_root");
   if (folder && !d.root.empty() && !d.train_root.empty())
@@ -50,6 +94,7 @@ void check_data(Config& c) {
   if (!d.val_root.empty() && d.val == "test")
     fail(c.where("data.val"), "data.val", "'test' conflicts with data.val_root; give one of them");
 
+  if (folder) apply_image_size(c);
   if (c.where("data.train_transforms") == "default") d.train_transforms = default_transforms(d, true);
   if (c.where("data.val_transforms") == "default") d.val_transforms = default_transforms(d, false);
   const auto train_channels = check_transform_list(c, "data.train_transforms", d.train_transforms);

@@ -4,62 +4,31 @@
 
 #include <ATen/ATen.h>
 
-#include <cmath>
+#include <optional>
 #include <stdexcept>
 
 #include "data/transforms.hpp"
 #include "imgcls/errors.hpp"
+#include "transforms/transform.hpp"
+#include "util/strings.hpp"
 
 namespace imgcls {
-namespace {
-
-// One geometric transform with the image sizes it sees (fixed: every sample of an in-memory
-// dataset has the same size).
-struct GeometricStep {
-  enum Kind { kRandomCrop, kCenterCrop, kHFlip, kVFlip } kind;
-  int64_t in_h = 0, in_w = 0;                             // before the step
-  int64_t pad_l = 0, pad_t = 0, pad_r = 0, pad_b = 0;     // crops: padding first
-  std::string padding_mode = "constant";
-  int64_t out_h = 0, out_w = 0;                           // after the step
-  double p = 0.5;                                         // flips
-  int64_t top = 0, left = 0;                              // center_crop: fixed window
-};
-
-bool is_geometric(const std::string& name) {
-  return name == "random_crop" || name == "center_crop" || name == "hflip" || name == "vflip";
-}
-
-// Maps a coordinate of the padded axis back to the unpadded one of length n: -1 for
-// constant padding, else reflected (reflect: edge not repeated, symmetric: repeated) or
-// clamped (edge), as OpenCV's borders do for any padding width.
-int64_t unpad(int64_t x, int64_t n, const std::string& mode) {
-  if (x >= 0 && x < n) return x;
-  if (mode == "constant") return -1;
-  if (mode == "edge") return x < 0 ? 0 : n - 1;
-  if (n == 1) return 0;
-  while (x < 0 || x >= n) {
-    if (mode == "reflect") x = x < 0 ? -x : 2 * (n - 1) - x;
-    else x = x < 0 ? -x - 1 : 2 * n - 1 - x;  // symmetric
-  }
-  return x;
-}
-
-}  // namespace
 
 std::string device_batches_unsupported(const Dataset& dataset, const std::vector<TransformSpec>& specs) {
   if (!dataset.in_memory()) return "the dataset is read from image files (only in-memory datasets: MNIST family, CIFAR)";
-  bool have_fill = false;
-  double fill = 0;
+  std::optional<double> fill;
   for (const auto& s : specs) {
-    if (s.name == "normalize") continue;
-    if (!is_geometric(s.name))
-      return "transform '" + s.name + "' has no batched device version (only random_crop, center_crop, hflip, vflip, "
-             "normalize)";
-    const bool pads_constant = (s.name == "random_crop" && s.padding_mode == "constant") || s.name == "center_crop";
-    const double value = s.name == "center_crop" ? 0.0 : s.fill;
-    if (pads_constant) {
-      if (have_fill && value != fill) return "two constant paddings with different fill values";
-      have_fill = true, fill = value;
+    const auto& d = transform_of(s);
+    if (d.on_tensor) continue;
+    if (!d.make_coordinate_map) {
+      std::vector<std::string> supported;
+      for (const auto* t : transform_descriptors())
+        if (t->make_coordinate_map || t->on_tensor) supported.push_back(t->name);
+      return "transform '" + s.name + "' has no batched device version (only " + join(supported, ", ") + ")";
+    }
+    if (const auto value = d.constant_fill ? d.constant_fill(s) : std::nullopt) {
+      if (fill && *value != *fill) return "two constant paddings with different fill values";
+      fill = value;
     }
   }
   return "";
@@ -70,7 +39,7 @@ struct DeviceBatches::State {
   c10::Device device;
   at::Tensor images, labels;  // on the device: uint8 N x C x H x W, int64 N
   int64_t size = 0, channels = 0, in_h = 0, in_w = 0, out_h = 0, out_w = 0;
-  std::vector<GeometricStep> steps;
+  std::vector<std::unique_ptr<CoordinateMap>> steps;  // the geometric transforms, in order
   int64_t fill = 0;  // the value of constant-padded pixels
   bool constant_padding = false;
   at::Tensor mean, std;  // 1 x C x 1 x 1 float on the device
@@ -87,39 +56,13 @@ struct DeviceBatches::State {
   // transforms draw them.
   void sample_maps(int64_t index, int64_t* rows, int64_t* cols) const {
     Rng rng(sample_seed(options.seed, epoch, index));
-    std::vector<std::pair<int64_t, int64_t>> window(steps.size());  // crops: top, left
-    std::vector<bool> flipped(steps.size(), false);
-    for (std::size_t k = 0; k < steps.size(); ++k) {
-      const auto& s = steps[k];
-      if (s.kind == GeometricStep::kRandomCrop) {
-        const auto padded_h = s.in_h + s.pad_t + s.pad_b, padded_w = s.in_w + s.pad_l + s.pad_r;
-        const auto top = rng.randint(0, padded_h - s.out_h + 1);
-        window[k] = {top, rng.randint(0, padded_w - s.out_w + 1)};
-      } else if (s.kind == GeometricStep::kCenterCrop) {
-        window[k] = {s.top, s.left};
-      } else {
-        flipped[k] = rng.uniform() < s.p;
-      }
-    }
+    std::vector<CoordinateMap::Draw> draws;
+    draws.reserve(steps.size());
+    for (const auto& step : steps) draws.push_back(step->draw(rng));
     for (int64_t i = 0; i < out_h; ++i) rows[i] = i;
     for (int64_t j = 0; j < out_w; ++j) cols[j] = j;
     // Walk back from the output to the source, one step at a time.
-    for (auto k = steps.size(); k-- > 0;) {
-      const auto& s = steps[k];
-      if (s.kind == GeometricStep::kHFlip || s.kind == GeometricStep::kVFlip) {
-        if (!flipped[k]) continue;
-        const bool h = s.kind == GeometricStep::kHFlip;
-        auto* v = h ? cols : rows;
-        const auto n = h ? s.in_w : s.in_h;
-        for (int64_t i = 0, m = h ? out_w : out_h; i < m; ++i)
-          if (v[i] >= 0) v[i] = n - 1 - v[i];
-        continue;
-      }
-      for (int64_t i = 0; i < out_h; ++i)
-        if (rows[i] >= 0) rows[i] = unpad(rows[i] + window[k].first - s.pad_t, s.in_h, s.padding_mode);
-      for (int64_t j = 0; j < out_w; ++j)
-        if (cols[j] >= 0) cols[j] = unpad(cols[j] + window[k].second - s.pad_l, s.in_w, s.padding_mode);
-    }
+    for (auto k = steps.size(); k-- > 0;) steps[k]->map_back(draws[k], rows, out_h, cols, out_w);
   }
 
   Batch make(int64_t i) const {
@@ -162,47 +105,12 @@ DeviceBatches::DeviceBatches(const Dataset& dataset, const std::vector<Transform
   s.channels = dataset.images.size(1), s.in_h = dataset.images.size(2), s.in_w = dataset.images.size(3);
   int64_t h = s.in_h, w = s.in_w;
   for (const auto& spec : specs) {
-    if (spec.name == "normalize") continue;
-    GeometricStep step{};
-    step.in_h = h, step.in_w = w;
-    if (spec.name == "hflip" || spec.name == "vflip") {
-      step.kind = spec.name == "hflip" ? GeometricStep::kHFlip : GeometricStep::kVFlip;
-      step.p = spec.p;
-    } else if (spec.name == "random_crop") {
-      step.kind = GeometricStep::kRandomCrop;
-      const auto& p = spec.padding;
-      if (p.size() == 1) step.pad_l = step.pad_t = step.pad_r = step.pad_b = p[0];
-      if (p.size() == 2) step.pad_l = step.pad_r = p[0], step.pad_t = step.pad_b = p[1];
-      if (p.size() == 4) step.pad_l = p[0], step.pad_t = p[1], step.pad_r = p[2], step.pad_b = p[3];
-      step.padding_mode = spec.padding_mode;
-      step.out_h = spec.size[0], step.out_w = spec.size[1];
-      if (spec.pad_if_needed && w + step.pad_l + step.pad_r < step.out_w) {
-        const auto d = step.out_w - (w + step.pad_l + step.pad_r);
-        step.pad_l += d, step.pad_r += d;
-      }
-      if (spec.pad_if_needed && h + step.pad_t + step.pad_b < step.out_h) {
-        const auto d = step.out_h - (h + step.pad_t + step.pad_b);
-        step.pad_t += d, step.pad_b += d;
-      }
-      if (h + step.pad_t + step.pad_b < step.out_h || w + step.pad_l + step.pad_r < step.out_w)
-        throw DataError(spec.where + ": random_crop: the image is " + std::to_string(h + step.pad_t + step.pad_b) + "x" +
-                        std::to_string(w + step.pad_l + step.pad_r) + ", smaller than the crop " +
-                        std::to_string(step.out_h) + "x" + std::to_string(step.out_w) +
-                        " (use padding or pad_if_needed: true, or resize first)");
-      if (spec.padding_mode == "constant" && step.pad_l + step.pad_t + step.pad_r + step.pad_b > 0)
-        s.fill = static_cast<int64_t>(std::lround(spec.fill)), s.constant_padding = true;
-    } else {  // center_crop: zero padding when the image is smaller, then a fixed window
-      step.kind = GeometricStep::kCenterCrop;
-      step.out_h = spec.size[0], step.out_w = spec.size[1];
-      const auto dh = std::max<int64_t>(0, step.out_h - h), dw = std::max<int64_t>(0, step.out_w - w);
-      step.pad_l = dw / 2, step.pad_r = (dw + 1) / 2, step.pad_t = dh / 2, step.pad_b = (dh + 1) / 2;
-      step.top = static_cast<int64_t>(std::nearbyint((h + dh - step.out_h) / 2.0));
-      step.left = static_cast<int64_t>(std::nearbyint((w + dw - step.out_w) / 2.0));
-      s.fill = 0, s.constant_padding = s.constant_padding || dh > 0 || dw > 0;
-    }
-    if (step.kind == GeometricStep::kHFlip || step.kind == GeometricStep::kVFlip) step.out_h = h, step.out_w = w;
-    h = step.out_h, w = step.out_w;
-    s.steps.push_back(step);
+    const auto& d = transform_of(spec);
+    if (d.on_tensor) continue;
+    auto step = d.make_coordinate_map(spec, h, w);
+    if (const auto fill = step->constant_fill()) s.fill = *fill, s.constant_padding = true;
+    h = step->out_h(), w = step->out_w();
+    s.steps.push_back(std::move(step));
   }
   s.out_h = h, s.out_w = w;
   if (options.height > 0 && (h != options.height || w != options.width))

@@ -14,9 +14,10 @@
 // draws from Rng(sample_seed(seed, epoch, index)) in the same order as the CPU transforms,
 // so pixels match the CPU path exactly (normalised values to float rounding).
 //
-// Supported transforms: random_crop (any padding, padding_mode and pad_if_needed),
-// center_crop, hflip, vflip and normalize, in any order. Anything that resamples or mixes
-// pixel values (resize, rotation, color_jitter, random_resized_crop, grayscale) is not.
+// Supported transforms: those whose descriptor (src/transforms/) has a device version, a
+// CoordinateMap (random_crop with any padding, padding_mode and pad_if_needed; center_crop;
+// hflip; vflip), and normalize, in any order. Anything that resamples or mixes pixel values
+// (resize, rotation, color_jitter, random_resized_crop, grayscale) is not.
 #pragma once
 
 #include <ATen/core/Tensor.h>

@@ -1,21 +1,7 @@
-// Image transforms with torchvision.transforms' names, parameters and semantics, on 8-bit
-// HWC images (OpenCV), followed by the conversion to a normalised float CHW tensor:
-//   resize               size s: shorter side to s (aspect kept, the longer side truncated
-//                        as torchvision does); [h, w]: exactly. bilinear downscaling uses
-//                        INTER_AREA (torchvision antialiases), upscaling INTER_LINEAR.
-//   center_crop          [h, w] from the centre (offsets rounded as torchvision); zero-padded
-//                        when the image is smaller.
-//   random_crop          optional padding (constant | edge | reflect | symmetric), then a
-//                        uniformly placed [h, w] window.
-//   random_resized_crop  torchvision's area/aspect sampling (10 tries, then a centre crop),
-//                        resized to [h, w].
-//   hflip, vflip         with probability p.
-//   rotation             by an angle uniform in [min, max] degrees, counter-clockwise, about
-//                        the centre, same size, corners filled with `fill`.
-//   color_jitter         brightness, contrast, saturation factors and a hue shift, each
-//                        uniform in its range, applied in a random order (torchvision's).
-//   grayscale            ITU-R 601 luma, 1 or 3 output channels.
-//   normalize            (x / 255 - mean) / std per channel; must be the last item.
+// The CPU transform pipeline: a transform list (data.train_transforms / val_transforms) run
+// on 8-bit HWC images (OpenCV), then the conversion to a normalised float CHW tensor
+// (ToTensor + Normalize). What each transform does, with torchvision's names, parameters and
+// semantics, is in its descriptor in src/transforms/ (one file each).
 // Randomness: every random transform draws from an Rng seeded by sample_seed(run seed,
 // epoch, sample index), so augmentations do not depend on the number of loader threads.
 #pragma once
@@ -32,7 +18,7 @@
 
 namespace imgcls {
 
-class Transform;
+class ImageTransform;
 
 class Pipeline {
  public:
@@ -58,7 +44,7 @@ class Pipeline {
   const std::vector<double>& std() const { return std_; }
 
  private:
-  std::vector<std::unique_ptr<Transform>> transforms_;
+  std::vector<std::unique_ptr<ImageTransform>> transforms_;
   std::vector<double> mean_, std_;
   int64_t out_channels_ = 0;
 };

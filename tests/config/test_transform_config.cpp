@@ -61,6 +61,35 @@ TEST(TransformConfig, DefaultsPerDataset) {
   EXPECT_EQ(folder.data.val_transforms[1].mean.size(), 3u);
 }
 
+TEST(TransformConfig, ImageSizeScalesAFoldersOwnLists) {
+  // Issue 22 item 4: data.image_size=64 used to be ignored beside explicit lists (trained at 224).
+  const auto c = parse_config(kFlowers, "t.yaml", {"data.image_size=64"});
+  const auto& t = c.data.train_transforms;
+  EXPECT_EQ(t[0].size, (std::vector<int64_t>{73, 73}));  // 256 * 64 / 224, rounded
+  EXPECT_EQ(t[1].size, (std::vector<int64_t>{64, 64}));
+  EXPECT_EQ(c.data.val_transforms[0].size, (std::vector<int64_t>{64, 64}));
+  // The resolved config reads back to the same lists (the image size is not applied twice).
+  EXPECT_EQ(to_yaml(parse_config(to_yaml(c), "config.yaml")), to_yaml(c));
+
+  // Not given: it records the lists' size, so config.yaml is consistent with what ran.
+  std::string small = kFlowers;
+  small.replace(small.find("resize: [224, 224]"), 18, "resize: [32, 32]");
+  small.replace(small.find("random_crop: 224"), 16, "random_crop: 32");
+  const auto s = parse_config(small, "t.yaml");
+  EXPECT_EQ(s.data.image_size, 32);
+  EXPECT_EQ(to_yaml(parse_config(to_yaml(s), "config.yaml")), to_yaml(s));
+}
+
+TEST(TransformConfig, ImageSizeWithNothingToScaleOrOnAnInMemoryDatasetIsAnError) {
+  EXPECT_EQ(error_of("data: {dataset: image_folder, root: x, image_size: 64, train_transforms: [hflip, "
+                     "{normalize: {mean: 0.5, std: 0.5}}]}\nmodel: {name: basic_cnn}\n"),
+            "t.yaml:1: data.image_size: has nothing to set: data.train_transforms (t.yaml:1) has no resize or crop; "
+            "add one, or leave data.image_size out");
+  EXPECT_EQ(error_of("data: {dataset: fashion_mnist}\nmodel: {name: basic_cnn}\n", {"data.image_size=64"}),
+            "override 'data.image_size=64': data.image_size: is for data.dataset: image_folder only (data.dataset is "
+            "'fashion_mnist')");
+}
+
 TEST(TransformConfig, BareNamesAndOverrides) {
   const auto c = parse_config("data: {dataset: mnist, train_transforms: [hflip, {rotation: 10}]}\nmodel: {name: basic_cnn}\n",
                               "t.yaml", {"data.val_transforms=[{center_crop: [20, 24]}]"});

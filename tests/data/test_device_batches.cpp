@@ -100,11 +100,12 @@ TEST(DeviceBatches, SameBatchesAsTheLoaderForEverySupportedTransform) {
       {center_crop(15, 13), normalize3()},  // larger than the image: zero padding
       {random_crop(14, 12, {}, "constant"), normalize3()},  // padded by pad_if_needed below
       {random_crop(12, 10, {30}, "reflect")},  // padding wider than the image: reflected again
+      {random_crop(20, 19, {2}, "reflect"), normalize3()},  // padding, then pad_if_needed (below) of the padded image
   };
   for (std::size_t i = 0; i < lists.size(); ++i) {
     SCOPED_TRACE("transform list " + std::to_string(i));
     auto specs = lists[i];
-    if (i == 7) specs[0].pad_if_needed = true;
+    if (i == 7 || i == 9) specs[0].pad_if_needed = true;
     expect_same_batches(rgb, specs, /*epoch=*/3, /*first=*/0);
   }
   const auto gray = patterned(17, 1, 28, 28);
