@@ -18,9 +18,14 @@ struct TrainOptions {
   std::string out_dir;
   std::string resume_dir;  // --resume RUN_DIR: continue that run (its config.yaml + overrides)
   bool quiet = false;
+  int64_t smoke = -1;  // --smoke N: the whole path on N batches (train_smoke.cpp); -1 = a normal run
 };
 void setup_train(CLI::App& app);
 int run_train(const TrainOptions& options);
+// `imgcls train CONFIG --smoke [N]`: N training, validation and test batches, a checkpoint
+// written, read back and resumed for one step, every run file once; in a temporary directory
+// removed afterwards unless --out is given.
+int run_train_smoke(const TrainOptions& options);
 
 // `imgcls models`: the registry, one model per line with its description.
 void setup_models(CLI::App& app);

@@ -20,6 +20,11 @@ void setup_train(CLI::App& app) {
   cmd->add_option("-r,--resume", options->resume_dir,
                   "Continue RUN_DIR exactly from its checkpoints/last.pt (overrides may change train.epochs, see README)");
   cmd->add_flag("-q,--quiet", options->quiet, "Print nothing but errors (train.log still gets everything)");
+  cmd->add_option("--smoke", options->smoke,
+                  "Smoke test: the whole run on N batches per split (default 2), a checkpoint resumed for one "
+                  "step, in a temporary directory unless --out; for CI")
+      ->expected(0, 1)
+      ->default_str("2");
   cmd->footer(
       "The run directory gets config.yaml, metrics.csv, summary.json, train.log and checkpoints/{last,best}.pt.\n"
       "Exit codes: 0 success, 2 usage/config error, 3 data error, 4 training failure, 130/143 interrupted.");
@@ -27,6 +32,7 @@ void setup_train(CLI::App& app) {
 }
 
 int run_train(const TrainOptions& options) {
+  if (options.smoke >= 0) return run_train_smoke(options);
   if (options.resume_dir.empty()) {
     if (options.config_path.empty()) throw UsageError("train: give a CONFIG file, or --resume RUN_DIR");
     auto config = load_config(options.config_path, options.overrides);

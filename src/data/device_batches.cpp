@@ -49,7 +49,7 @@ struct DeviceBatches::State {
 
   State(LoaderOptions o, c10::Device d) : options(o), device(d) {}
 
-  int64_t num_batches() const { return batch_count(size, options.batch_size, options.drop_last); }
+  int64_t num_batches() const { return batches_per_epoch(size, options); }
 
   // Row and column of the source image for every output row and column of one sample
   // (-1: a constant-padded pixel), drawing the sample's random parameters exactly as the CPU

@@ -83,7 +83,7 @@ struct Loader::State {
   State(const Dataset& d, const Pipeline& p, LoaderOptions o, BadImageLog* log)
       : dataset(d), pipeline(p), options(o), bad_images(log) {}
 
-  int64_t num_batches() const { return batch_count(dataset.size(), options.batch_size, options.drop_last); }
+  int64_t num_batches() const { return batches_per_epoch(dataset.size(), options); }
 
   at::TensorOptions float_options() const {
     auto o = at::TensorOptions().dtype(at::kFloat);

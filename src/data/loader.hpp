@@ -19,6 +19,8 @@
 // from next(). Any other error in a worker is rethrown by next().
 #pragma once
 
+#include "data/batch_count.hpp"
+
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -52,7 +54,14 @@ struct LoaderOptions {
   uint64_t seed = 0;
   bool skip_bad_images = true;
   int64_t height = -1, width = -1;  // expected output size (-1 = take the first sample's)
+  int64_t max_batches = 0;  // > 0: an epoch ends after this many batches (train --smoke)
 };
+
+// The batches of an epoch of `images` images: batch_count, capped by max_batches.
+inline int64_t batches_per_epoch(int64_t images, const LoaderOptions& o) {
+  const auto n = batch_count(images, o.batch_size, o.drop_last);
+  return o.max_batches > 0 && o.max_batches < n ? o.max_batches : n;
+}
 
 // The bad images met so far, shared by a run's loaders; thread-safe. `on_first` is called
 // once per path (for the warning).

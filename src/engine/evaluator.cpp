@@ -77,8 +77,9 @@ SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std:
 
 std::unique_ptr<BatchSource> make_eval_batches(const Config& config, const Dataset& split, const Pipeline& val_pipeline,
                                                int64_t height, int64_t width, c10::Device device,
-                                               BadImageLog* bad_images) {
+                                               BadImageLog* bad_images, int64_t max_batches) {
   auto options = loader_options(config, /*train=*/false);
+  options.max_batches = max_batches;
   options.pin_memory = device.is_cuda();
   options.height = height, options.width = width;
   const bool on_device = use_device_batches(config.data.device_resident, device, split, config.data.val_transforms,

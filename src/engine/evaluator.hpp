@@ -48,10 +48,11 @@ class Pipeline;
 // The batches of one split for evaluation, made as the trainer's validation and test passes,
 // `imgcls eval` and `imgcls bench` all make them: the config's validation transforms through
 // `val_pipeline`, in order, of the model's input size, made on `device` when
-// data.device_resident allows it. `split` and `val_pipeline` must outlive the source.
+// data.device_resident allows it, at most max_batches of them when > 0. `split` and
+// `val_pipeline` must outlive the source.
 std::unique_ptr<BatchSource> make_eval_batches(const Config& config, const Dataset& split, const Pipeline& val_pipeline,
                                                int64_t height, int64_t width, c10::Device device,
-                                               BadImageLog* bad_images);
+                                               BadImageLog* bad_images, int64_t max_batches = 0);
 
 // predict_split with the config's amp (on CUDA) and memory format.
 SplitPredictions evaluate_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes,

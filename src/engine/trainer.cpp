@@ -57,7 +57,7 @@ EvalMetrics Trainer::evaluate(const std::string& split) {
   auto& source = test ? m.test_batches : m.val_batches;
   if (!source)
     source = make_eval_batches(m.config, ds, *m.val_pipeline, m.data.height, m.data.width, m.device,
-                               m.bad_images.get());
+                               m.bad_images.get(), m.options.max_batches);
   for (auto* h : m.hooks) h->before_evaluate(split);
   const auto p = evaluate_split(*m.model, *source, ds.class_names.size(), m.config, m.device);
   for (auto* h : m.hooks) h->after_evaluate(split);

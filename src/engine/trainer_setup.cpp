@@ -40,7 +40,9 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   auto groups = param_groups(*m.model, c.optimizer);
   for (const auto& g : groups) m.lr_scales.push_back(g.lr_scale);
   m.optimizer = make_optimizer(c.optimizer, std::move(groups));
-  const auto steps_per_epoch = batch_count(m.data.train.size(), c.data.batch_size, c.data.drop_last);
+  auto train_loading = loader_options(c, /*train=*/true);
+  train_loading.max_batches = m.options.max_batches;
+  const auto steps_per_epoch = batches_per_epoch(m.data.train.size(), train_loading);
   if (steps_per_epoch == 0)
     throw ConfigError(c.where("data.drop_last") + ": data.drop_last: the " + std::to_string(m.data.train.size()) +
                       " training images make no full batch of " + std::to_string(c.data.batch_size));
@@ -85,6 +87,7 @@ void Trainer::Impl::build_training() {
   const bool resident = use_device_batches(c.data.device_resident, device, data.train, c.data.train_transforms,
                                            c.where("data.device_resident"));
   auto loading = loader_options(c, /*train=*/true);
+  loading.max_batches = options.max_batches;
   loading.pin_memory = device.is_cuda();
   loading.height = data.height, loading.width = data.width;
   train_batches = make_batch_source(data.train, c.data.train_transforms, *train_pipeline, loading, device, resident,

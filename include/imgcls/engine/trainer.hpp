@@ -63,6 +63,9 @@ struct TrainerOptions {
   std::string out_dir;  // "" = runs/<name>-<timestamp>; with resume: the run to continue
   bool quiet = false;   // no console output (train.log is still written)
   bool resume = false;  // continue out_dir from checkpoints/last.pt, exactly
+  // > 0: every epoch trains on at most this many batches, and validation and test evaluate
+  // at most this many (train --smoke); the schedule counts the epoch's steps the same way.
+  int64_t max_batches = 0;
 };
 
 class Trainer {
