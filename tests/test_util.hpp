@@ -74,7 +74,7 @@ inline std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-// RUN_DIR/metrics.csv without its timing columns (epoch_seconds, images_per_second, found
+// RUN_DIR/metrics.csv without its timing columns (*_seconds, images_per_second, found
 // by name in the header): what two runs of the same config must agree on exactly.
 inline std::string metrics_without_timing(const std::string& run_dir) {
   std::istringstream in(read_text(run_dir + "/metrics.csv"));
@@ -86,7 +86,8 @@ inline std::string metrics_without_timing(const std::string& run_dir) {
     for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
     if (!line.empty() && line.back() == ',') cells.emplace_back();
     if (keep.empty())
-      for (const auto& name : cells) keep.push_back(name != "epoch_seconds" && name != "images_per_second");
+      for (const auto& name : cells)
+        keep.push_back(name != "images_per_second" && (name.size() < 8 || name.compare(name.size() - 8, 8, "_seconds")));
     for (std::size_t i = 0; i < cells.size(); ++i)
       if (i >= keep.size() || keep[i]) out += cells[i] + ",";
     out += "\n";

@@ -1,5 +1,7 @@
 #include "engine/checkpoint.hpp"
 
+#include <limits>
+
 #include <ATen/Context.h>
 #include <ATen/core/Generator.h>
 #include <torch/cuda.h>
@@ -19,7 +21,10 @@
 namespace imgcls {
 namespace {
 
-constexpr int64_t kMetricColumns = 8;
+// The history's columns: EpochMetrics in order. Checkpoints written before the time breakdown
+// have the first 8 (the last three read as NaN).
+constexpr int64_t kMetricColumns = 11;
+constexpr int64_t kMetricColumnsBefore = 8;
 
 at::Tensor doubles(const std::vector<double>& v) {
   return v.empty() ? at::empty({0}, at::kDouble) : at::tensor(at::ArrayRef<double>(v), at::kDouble);
@@ -34,16 +39,20 @@ at::Tensor history_tensor(const std::vector<EpochMetrics>& rows) {
   std::vector<double> flat;
   for (const auto& m : rows)
     flat.insert(flat.end(), {static_cast<double>(m.epoch), m.lr, m.train_loss, m.train_acc, m.val_loss, m.val_acc,
-                             m.epoch_seconds, m.images_per_second});
+                             m.epoch_seconds, m.images_per_second, m.data_seconds, m.step_seconds, m.eval_seconds});
   return doubles(flat).view({static_cast<int64_t>(rows.size()), kMetricColumns});
 }
 
-std::vector<EpochMetrics> history_rows(const at::Tensor& t) {
+// `columns` per row: kMetricColumns, or kMetricColumnsBefore for an older checkpoint.
+std::vector<EpochMetrics> history_rows(const at::Tensor& t, int64_t columns) {
   std::vector<EpochMetrics> rows;
   const auto v = to_vector(t);
-  for (std::size_t i = 0; i + kMetricColumns <= v.size(); i += kMetricColumns)
-    rows.push_back(EpochMetrics{static_cast<int64_t>(v[i]), v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5],
-                                v[i + 6], v[i + 7]});
+  const auto cell = [&](std::size_t i, int64_t column) {
+    return column < columns ? v[i + static_cast<std::size_t>(column)] : std::numeric_limits<double>::quiet_NaN();
+  };
+  for (std::size_t i = 0; i + static_cast<std::size_t>(columns) <= v.size(); i += static_cast<std::size_t>(columns))
+    rows.push_back(EpochMetrics{static_cast<int64_t>(v[i]), cell(i, 1), cell(i, 2), cell(i, 3), cell(i, 4), cell(i, 5),
+                                cell(i, 6), cell(i, 7), cell(i, 8), cell(i, 9), cell(i, 10)});
   return rows;
 }
 
@@ -156,7 +165,12 @@ TrainProgress read_progress(torch::serialize::InputArchive& archive, const std::
   p.schedule_state = to_vector(read_sized(archive, "schedule_state", at::kDouble, -1, path));
   p.early_stopping_state = to_vector(read_sized(archive, "early_stopping_state", at::kDouble, -1, path));
   p.scaler_state = to_vector(read_sized(archive, "scaler_state", at::kDouble, -1, path));
-  p.history = history_rows(read_sized(archive, "history", at::kDouble, -kMetricColumns, path));
+  at::Tensor history;
+  if (archive.try_read("history", history) && history.dim() == 2 && history.size(1) == kMetricColumnsBefore)
+    p.history = history_rows(read_sized(archive, "history", at::kDouble, -kMetricColumnsBefore, path),
+                             kMetricColumnsBefore);
+  else
+    p.history = history_rows(read_sized(archive, "history", at::kDouble, -kMetricColumns, path), kMetricColumns);
   return p;
 }
 

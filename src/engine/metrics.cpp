@@ -14,6 +14,9 @@ double metric_value(const EpochMetrics& m, const std::string& name) {
   if (name == "val_acc") return m.val_acc;
   if (name == "epoch_seconds") return m.epoch_seconds;
   if (name == "images_per_second") return m.images_per_second;
+  if (name == "data_seconds") return m.data_seconds;
+  if (name == "step_seconds") return m.step_seconds;
+  if (name == "eval_seconds") return m.eval_seconds;
   throw std::invalid_argument("no metric named '" + name + "'");
 }
 

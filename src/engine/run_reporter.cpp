@@ -1,7 +1,9 @@
 #include "engine/run_reporter.hpp"
 
+#include <algorithm>
 #include <cmath>
 
+#include "data/dataset_table.hpp"
 #include "engine/run_files.hpp"
 #include "imgcls/io/atomic_file.hpp"
 #include "util/json_text.hpp"
@@ -33,9 +35,27 @@ void RunReporter::epoch_done(const EpochMetrics& m, const std::vector<EpochMetri
   std::string line = "epoch " + std::to_string(m.epoch) + "/" + std::to_string(config_.train.epochs) +
                      "  train loss " + fixed(m.train_loss, 4) + " acc " + fixed(m.train_acc, 4);
   if (std::isfinite(m.val_acc)) line += "  val loss " + fixed(m.val_loss, 4) + " acc " + fixed(m.val_acc, 4);
-  line += "  lr " + fixed(m.lr, 6) + "  " + fixed(m.epoch_seconds, 1) + " s  " + fixed(m.images_per_second, 0) +
-          " img/s" + (improved ? "  *" : "");
+  line += "  lr " + fixed(m.lr, 6) + "  " + fixed(m.epoch_seconds, 1) + " s (data " + fixed(m.data_seconds, 1) +
+          ", step " + fixed(m.step_seconds, 1) + ", eval " + fixed(m.eval_seconds, 1) + ")  " +
+          fixed(m.images_per_second, 0) + " img/s" + (improved ? "  *" : "");
   console_->info(line);
+  if (const auto hint = data_wait_hint(m, config_.data); !hint.empty() && !data_hint_given_) {
+    console_->warn(hint);
+    data_hint_given_ = true;
+  }
+}
+
+std::string data_wait_hint(const EpochMetrics& m, const DataConfig& d) {
+  const double total = m.data_seconds + m.step_seconds + m.eval_seconds;
+  if (!(total > 0) || !(m.data_seconds > 0.2 * total)) return "";
+  const bool in_memory = dataset_info(d.dataset).format != DatasetFormat::kImageFolder;
+  std::string tries = "data.workers=" + std::to_string(std::max<int64_t>(2, d.workers * 2)) + " (now " +
+                      std::to_string(d.workers) + ")";
+  tries += in_memory ? ", data.device_resident=true (batches made on the training device)"
+                     : ", smaller images (data.image_size, or smaller resize sizes in the transform lists)";
+  return "the input pipeline is the bottleneck: " + fixed(100 * m.data_seconds / total, 0) + "% of epoch " +
+         std::to_string(m.epoch) + " (" + fixed(m.data_seconds, 1) + " of " + fixed(total, 1) +
+         " s) went to waiting for batches; try " + tries;
 }
 
 void RunReporter::finish(const RunSummary& s, int64_t skipped_batches, const std::string& status,

@@ -43,7 +43,9 @@ class RunReporter final : public TrainHook {
 
   // The static part of summary.json (setup, data, versions); merged into every write.
   void set_facts(nlohmann::json facts) { facts_ = std::move(facts); }
-  // Rewrites the per-epoch files from `history` (all epochs so far) and prints the epoch line.
+  // Rewrites the per-epoch files from `history` (all epochs so far) and prints the epoch line
+  // (with where its time went), and once per run a hint when waiting for data took more than a
+  // fifth of an epoch.
   void epoch_done(const EpochMetrics& metrics, const std::vector<EpochMetrics>& history, bool improved);
   // Rewrites the per-epoch files only (a resumed run drops rows written after its checkpoint).
   void write_history(const std::vector<EpochMetrics>& history) const;
@@ -61,6 +63,11 @@ class RunReporter final : public TrainHook {
   nlohmann::json facts_;
   std::chrono::steady_clock::time_point epoch_start_, last_draw_;
   int64_t epoch_images_ = 0;
+  bool data_hint_given_ = false;
 };
+
+// "" unless more than a fifth of epoch `m` went to waiting for batches; else one line saying
+// so, and what to try for `data`'s kind of dataset.
+std::string data_wait_hint(const EpochMetrics& m, const DataConfig& data);
 
 }  // namespace imgcls

@@ -90,7 +90,9 @@ EpochRun TrainLoop::run(DeviceFeed& feed, int64_t epoch, TrainProgress& p) {
 
   for (int64_t step = p.step; step < steps; ++step) {
     Batch batch;
+    const auto waiting = Clock::now();
     if (!feed.next(batch)) throw std::logic_error("loader ended before its last batch");
+    out.data_seconds += std::chrono::duration<double>(Clock::now() - waiting).count();
     StepInputs in{batch.images, batch.labels, {}};
     const auto n = in.labels.size(0);
     // Each micro-batch's mean loss is weighted by its share of the group's samples, so the

@@ -76,6 +76,7 @@ struct EpochRun {
   double lr_at_start = 0;  // the schedule's lr at the epoch's first step
   int64_t images = 0;      // trained in this call (a resumed epoch: since the resume)
   double seconds = 0;      // from the first batch's making to the last step
+  double data_seconds = 0;  // of which waiting for batches (host time in the feed's next())
   int stop_signal = 0;     // non-zero: a hook asked to stop; progress.step says where
 };
 

@@ -39,9 +39,14 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   metrics.train_loss = p.seen ? p.loss_sum / p.seen : kNoValue;
   metrics.train_acc = p.seen ? static_cast<double>(p.correct) / p.seen : kNoValue;
   metrics.images_per_second = run.images / run.seconds;
+  metrics.data_seconds = run.data_seconds;
+  metrics.step_seconds = run.seconds - run.data_seconds;
   metrics.val_loss = metrics.val_acc = kNoValue;
+  metrics.eval_seconds = 0;
   if (m.have_val() && (epoch % m.config.train.val_every == 0 || epoch == m.config.train.epochs)) {
+    const auto evaluating = TrainerClock::now();
     const auto v = evaluate("val");
+    metrics.eval_seconds = seconds_since(evaluating);
     metrics.val_loss = v.loss;
     metrics.val_acc = v.accuracy;
   }

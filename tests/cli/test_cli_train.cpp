@@ -39,12 +39,14 @@ TEST(CliTrain, WritesTheWholeRunDirectory) {
   // metrics.csv: header + one row per epoch, accuracies as fractions.
   const auto rows = test::lines_of(test::read_text(out + "/metrics.csv"));
   ASSERT_EQ(rows.size(), 3u);
-  EXPECT_EQ(rows[0], "epoch,lr,train_loss,train_acc,val_loss,val_acc,epoch_seconds,images_per_second");
+  EXPECT_EQ(rows[0],
+            "epoch,lr,train_loss,train_acc,val_loss,val_acc,epoch_seconds,images_per_second,data_seconds,step_seconds,"
+            "eval_seconds");
   for (std::size_t i = 1; i < rows.size(); ++i) {
     std::vector<double> v;
     std::istringstream row(rows[i]);
     for (std::string cell; std::getline(row, cell, ',');) v.push_back(std::stod(cell));
-    ASSERT_EQ(v.size(), 8u) << rows[i];
+    ASSERT_EQ(v.size(), 11u) << rows[i];
     EXPECT_EQ(v[0], static_cast<double>(i));
     EXPECT_DOUBLE_EQ(v[1], 0.001);
     EXPECT_GT(v[3], 0.0);
@@ -53,7 +55,14 @@ TEST(CliTrain, WritesTheWholeRunDirectory) {
     EXPECT_LE(v[5], 1.0);
     EXPECT_GT(v[6], 0.0);
     EXPECT_GT(v[7], 0.0);
+    // Where the time went: data + step is the training pass, eval the validation pass; the
+    // three fit in the epoch.
+    EXPECT_GE(v[8], 0.0);
+    EXPECT_GT(v[9], 0.0);
+    EXPECT_GT(v[10], 0.0);
+    EXPECT_LE(v[8] + v[9] + v[10], v[6] + 0.01);
   }
+  EXPECT_NE(r.output.find(" s (data "), std::string::npos) << r.output;
 
   // summary.json
   const auto s = nlohmann::json::parse(test::read_text(out + "/summary.json"));

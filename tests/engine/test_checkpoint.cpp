@@ -39,6 +39,38 @@ TEST(Checkpoint, SaveAndReloadGiveTheSameOutputs) {
   EXPECT_TRUE(torch::equal(a->forward(x), b->forward(x)));
 }
 
+TEST(Checkpoint, HistoryKeepsTheTimeBreakdownAndReadsOlderEightColumnHistories) {
+  test::TempDir dir;
+  BasicCNN model(InputSpec{});
+  TrainProgress progress;
+  progress.epoch = 1;
+  progress.history = {EpochMetrics{1, 0.1, 2.0, 0.5, 1.9, 0.55, 3.0, 100.0, 0.25, 2.5, 0.25}};
+  save_checkpoint(dir / "new.pt", *model, nullptr, progress);
+  auto read = read_progress(dir / "new.pt");
+  ASSERT_EQ(read.history.size(), 1u);
+  EXPECT_DOUBLE_EQ(read.history[0].data_seconds, 0.25);
+  EXPECT_DOUBLE_EQ(read.history[0].step_seconds, 2.5);
+  EXPECT_DOUBLE_EQ(read.history[0].eval_seconds, 0.25);
+
+  // A checkpoint written before data/step/eval seconds: its 8 columns, the three as NaN.
+  torch::serialize::OutputArchive a;
+  a.write("format_version", torch::tensor(kCheckpointFormatVersion));
+  a.write("counters", torch::tensor(std::vector<int64_t>{2, 0, 10, 0, 0, 0, 1}));
+  a.write("sums", torch::tensor(std::vector<double>{0, 0.5}, torch::kDouble));
+  for (const auto* key : {"schedule_state", "early_stopping_state", "scaler_state"})
+    a.write(key, torch::empty({0}, torch::kDouble));
+  a.write("history", torch::tensor(std::vector<double>{1, 0.1, 2, 0.5, 1.9, 0.55, 3, 100,  //
+                                                       2, 0.1, 1, 0.7, 1.5, 0.65, 3, 110},
+                                   torch::kDouble)
+                         .view({2, 8}));
+  a.save_to(dir / "old.pt");
+  read = read_progress(dir / "old.pt");
+  ASSERT_EQ(read.history.size(), 2u);
+  EXPECT_DOUBLE_EQ(read.history[1].val_acc, 0.65);
+  EXPECT_DOUBLE_EQ(read.history[1].images_per_second, 110);
+  EXPECT_TRUE(std::isnan(read.history[1].data_seconds));
+}
+
 TEST(Checkpoint, CorruptOrForeignFilesAreClearErrors) {
   test::TempDir dir;
   BasicCNN model(InputSpec{});

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine/run_files.hpp"
+#include "engine/run_reporter.hpp"
 #include "imgcls/errors.hpp"
 #include "test_util.hpp"
 
@@ -18,6 +19,7 @@ TEST(RunFiles, MetricsCsvRoundTrip) {
   EpochMetrics a;
   a.epoch = 1, a.lr = 0.01, a.train_loss = 0.5, a.train_acc = 0.75, a.val_loss = NAN, a.val_acc = NAN;
   a.epoch_seconds = 2.5, a.images_per_second = 1000;
+  a.data_seconds = 0.5, a.step_seconds = 1.75, a.eval_seconds = 0.25;
   EpochMetrics b = a;
   b.epoch = 2, b.val_loss = 0.25, b.val_acc = 0.875;
   write_metrics_csv(dir / "metrics.csv", {a, b});
@@ -28,6 +30,32 @@ TEST(RunFiles, MetricsCsvRoundTrip) {
   EXPECT_EQ(rows[1].epoch, 2);
   EXPECT_DOUBLE_EQ(rows[1].val_acc, 0.875);
   EXPECT_DOUBLE_EQ(rows[1].train_loss, 0.5);
+  EXPECT_DOUBLE_EQ(rows[1].data_seconds, 0.5);
+  EXPECT_DOUBLE_EQ(rows[1].step_seconds, 1.75);
+  EXPECT_DOUBLE_EQ(rows[1].eval_seconds, 0.25);
+  // A metrics.csv of an older run, without the three: they read as NaN.
+  test::write_text(dir / "old.csv", std::string(kHeader) + "1,0.1,0.5,0.5,,,1,1\n");
+  const auto old = read_metrics_csv(dir / "old.csv");
+  ASSERT_EQ(old.size(), 1u);
+  EXPECT_TRUE(std::isnan(old[0].data_seconds));
+  EXPECT_DOUBLE_EQ(old[0].images_per_second, 1);
+}
+
+TEST(RunFiles, DataWaitHintAboveAFifthOfTheEpoch) {
+  EpochMetrics m;
+  m.epoch = 3, m.data_seconds = 1, m.step_seconds = 4, m.eval_seconds = 0;  // exactly a fifth: quiet
+  DataConfig folder;
+  folder.dataset = "image_folder", folder.workers = 2;
+  EXPECT_EQ(data_wait_hint(m, folder), "");
+  m.data_seconds = 3, m.step_seconds = 4, m.eval_seconds = 1;
+  EXPECT_EQ(data_wait_hint(m, folder),
+            "the input pipeline is the bottleneck: 38% of epoch 3 (3.0 of 8.0 s) went to waiting for batches; try "
+            "data.workers=4 (now 2), smaller images (data.image_size, or smaller resize sizes in the transform lists)");
+  DataConfig mnist;
+  mnist.dataset = "fashion_mnist", mnist.workers = 0;
+  EXPECT_NE(data_wait_hint(m, mnist).find("data.workers=2 (now 0), data.device_resident=true"), std::string::npos);
+  m.data_seconds = NAN;  // a row from before the breakdown
+  EXPECT_EQ(data_wait_hint(m, mnist), "");
 }
 
 TEST(RunFiles, MetricsCsvEpochMustBeAWholeNumber) {

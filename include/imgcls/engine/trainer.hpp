@@ -33,10 +33,15 @@ struct EpochMetrics {
   double val_loss = 0, val_acc = 0;  // NaN when there is no validation split
   double epoch_seconds = 0;
   double images_per_second = 0;  // training images / seconds spent in training steps
+  // Where the epoch's time went (NaN in rows of runs made before these were recorded):
+  double data_seconds = 0;  // waiting for the next batch (loader, host-to-device copy)
+  double step_seconds = 0;  // forward, backward, optimizer (the rest of the training pass)
+  double eval_seconds = 0;  // the validation pass (0 in epochs without one)
 };
 
 // A column of EpochMetrics by its metrics.csv name: epoch, lr, train_loss, train_acc, val_loss,
-// val_acc, epoch_seconds, images_per_second. Throws std::invalid_argument for another name.
+// val_acc, epoch_seconds, images_per_second, data_seconds, step_seconds, eval_seconds. Throws
+// std::invalid_argument for another name.
 double metric_value(const EpochMetrics& m, const std::string& name);
 
 // The metric a run monitors for `monitor` (train.early_stopping.monitor, scheduler.monitor):
