@@ -33,10 +33,15 @@ cv::Mat draw_training_curves(const std::string& title, const std::vector<double>
                              const std::vector<double>& train_loss, const std::vector<double>& val_loss,
                              const std::vector<double>& train_acc, const std::vector<double>& val_acc);
 
-// Heat map: rows true class, columns predicted, cells shaded by the row-normalised share and
-// labelled with the count. Over kConfusionMaxLabelled classes, a summary view instead: the
-// shares alone in an image of at most ~1,100 pixels a side, axes numbered by class index.
+// Heat map: rows true class, columns predicted, cells shaded by the row-normalised share (a
+// colour bar beside it) and labelled with the count and that share in percent. Cells are
+// confusion_cell_size(classes) pixels: the matrix grows to ~kConfusionMatrixSide pixels for
+// few classes (readable on a slide) and by kConfusionCellMin per class beyond. Over
+// kConfusionMaxLabelled classes, a summary view instead: the shares alone in an image of at
+// most ~1,100 pixels a side, axes numbered by class index.
 constexpr int kConfusionMaxLabelled = 60;
+constexpr int kConfusionMatrixSide = 720, kConfusionCellMin = 56, kConfusionCellMax = 120;
+int confusion_cell_size(int classes);
 cv::Mat draw_confusion(const ConfusionMatrix& cm, const std::vector<std::string>& class_names,
                        const std::string& title);
 
