@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "report/classification_report.hpp"
+#include "report/error_analysis.hpp"
 
 namespace imgcls {
 
@@ -44,6 +45,16 @@ constexpr int kConfusionMatrixSide = 720, kConfusionCellMin = 56, kConfusionCell
 int confusion_cell_size(int classes);
 cv::Mat draw_confusion(const ConfusionMatrix& cm, const std::vector<std::string>& class_names,
                        const std::string& title);
+
+// Reliability diagram of `c`: per confidence bin, the accuracy as a bar and its gap to the
+// bin's mean confidence, the diagonal of perfect calibration, the ECE, and below it the
+// number of samples in each bin. 680 x 626 pixels.
+cv::Mat draw_reliability_diagram(const Calibration& c, const std::string& title);
+
+// Per-class recall and precision as horizontal bars, one pair per class with its support.
+// Over kPerClassMaxRows classes, the kPerClassMaxRows with the lowest recall, lowest first.
+constexpr int kPerClassMaxRows = 60;
+cv::Mat draw_per_class(const ClassificationReport& r, const std::string& title);
 
 // One image of a prediction grid: the picture (8-bit, 1 or 3 channels RGB, any size) and
 // its caption lines. `correct`: +1 green (prediction matches the known label), -1 red
