@@ -47,7 +47,9 @@ TEST(ConfusionPlot, ScalesWithTheClassCount) {
     EXPECT_GE(img.cols, k * cell) << k;
     EXPECT_GE(img.rows, k * cell) << k;
     EXPECT_GE(k * cell, std::min(kConfusionMatrixSide - k, k * kConfusionCellMax)) << k;
-    if (k >= 10) EXPECT_GT(img.cols, previous_cols) << k;
+    if (k >= 10) {
+      EXPECT_GT(img.cols, previous_cols) << k;
+    }
     previous_cols = img.cols;
   }
   EXPECT_EQ(confusion_cell_size(60), kConfusionCellMin);
