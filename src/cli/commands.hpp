@@ -55,8 +55,10 @@ struct EvalOptions {
   std::string target;  // RUN_DIR or a checkpoint
   std::vector<std::string> overrides;
   std::string split;   // "" = test when there is one, else val
+  int64_t top_losses = 15;  // images in top_losses.png (0: none)
 };
-// `imgcls eval RUN_DIR|CHECKPOINT [--split val|test]`: the per-class report and confusion matrix.
+// `imgcls eval RUN_DIR|CHECKPOINT [--split val|test]`: the per-class report and confusion matrix,
+// the per-image predictions, the misclassified images, calibration.
 void setup_eval(CLI::App& app);
 int run_eval(const EvalOptions& options);
 

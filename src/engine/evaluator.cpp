@@ -5,6 +5,7 @@
 #include <torch/utils.h>
 
 #include <limits>
+#include <vector>
 
 #include "data/device_batches.hpp"
 #include "engine/amp.hpp"
@@ -15,7 +16,28 @@
 namespace imgcls {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// The per-batch tensors of predict_split, concatenated and read back once.
+void read_samples(std::vector<int64_t>& index, const std::vector<at::Tensor>& label,
+                  const std::vector<at::Tensor>& top_class, const std::vector<at::Tensor>& top_prob,
+                  const std::vector<at::Tensor>& loss, int64_t k, SamplePredictions& out) {
+  out = SamplePredictions{};
+  out.k = k;
+  out.index = std::move(index);
+  if (out.index.empty()) return;
+  const auto to_vector = [](const std::vector<at::Tensor>& parts, auto zero) {
+    using T = decltype(zero);
+    const auto all = at::cat(parts).contiguous().cpu();
+    const auto* p = all.data_ptr<T>();
+    return std::vector<T>(p, p + all.numel());
+  };
+  out.label = to_vector(label, int64_t{});
+  out.top_class = to_vector(top_class, int64_t{});
+  out.top_prob = to_vector(top_prob, float{});
+  out.loss = to_vector(loss, float{});
 }
+
+}  // namespace
 
 double SplitPredictions::loss() const { return count ? loss_sum / static_cast<double>(count) : kNaN; }
 double SplitPredictions::accuracy() const { return count ? static_cast<double>(correct) / static_cast<double>(count) : kNaN; }
@@ -43,7 +65,7 @@ void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device de
 }
 
 SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes, c10::Device device,
-                               const std::string& amp, bool channels_last) {
+                               const std::string& amp, bool channels_last, SamplePredictions* samples) {
   SplitPredictions out(num_classes);
   const auto classes = static_cast<int64_t>(num_classes);
   const auto k = std::min<int64_t>(5, classes);
@@ -51,6 +73,8 @@ SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std:
   auto loss_sum = at::zeros({}, on_device.dtype(at::kDouble));
   auto confusion = at::zeros({classes * classes}, on_device.dtype(at::kLong));
   auto top5 = at::zeros({}, on_device.dtype(at::kLong));
+  std::vector<at::Tensor> sample_class, sample_prob, sample_loss, sample_label;  // per batch, on the device
+  std::vector<int64_t> sample_index;
   for_each_logits(model, batches, device, amp, channels_last, [&](const Batch& batch, const at::Tensor& logits) {
     const auto& labels = batch.labels;
     loss_sum += torch::nn::functional::cross_entropy(
@@ -62,7 +86,16 @@ SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std:
     confusion.index_add_(0, cells, at::ones_like(cells));
     top5 += topk.eq(labels.unsqueeze(1)).sum();
     out.count += labels.size(0);
+    if (samples) {  // the logits' top-k (the confusion matrix's prediction), with their probabilities
+      sample_class.push_back(topk);
+      sample_prob.push_back(at::softmax(logits, 1).gather(1, topk));
+      sample_loss.push_back(torch::nn::functional::cross_entropy(
+          logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone)));
+      sample_label.push_back(labels);
+      sample_index.insert(sample_index.end(), batch.indices.begin(), batch.indices.end());
+    }
   });
+  if (samples) read_samples(sample_index, sample_label, sample_class, sample_prob, sample_loss, k, *samples);
   out.loss_sum = loss_sum.item<double>();
   out.top5_correct = top5.item<int64_t>();
   const auto counts = confusion.cpu();
@@ -88,8 +121,9 @@ std::unique_ptr<BatchSource> make_eval_batches(const Config& config, const Datas
 }
 
 SplitPredictions evaluate_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes,
-                                const Config& config, c10::Device device) {
-  return predict_split(model, batches, num_classes, device, effective_amp(config, device), config.train.channels_last);
+                                const Config& config, c10::Device device, SamplePredictions* samples) {
+  return predict_split(model, batches, num_classes, device, effective_amp(config, device), config.train.channels_last,
+                       samples);
 }
 
 }  // namespace imgcls

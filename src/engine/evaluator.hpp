@@ -13,6 +13,7 @@
 
 #include "data/loader.hpp"
 #include "report/classification_report.hpp"
+#include "report/error_analysis.hpp"
 
 namespace imgcls {
 
@@ -38,9 +39,12 @@ void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device de
 
 // Runs `model` (put in eval mode, restored after) over one epoch (0) of `batches`, which
 // must be unshuffled to match indices to files; `num_classes` sizes the confusion matrix.
-// `amp` as train.amp ("none" on CPU).
+// `amp` as train.amp ("none" on CPU). With `samples`, also each sample's top-min(5, classes)
+// classes and softmax probabilities and its loss (`imgcls eval`'s error analysis), kept on the
+// device and read back with the sums; its top-1 is the confusion matrix's prediction.
 SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes, c10::Device device,
-                               const std::string& amp, bool channels_last = false);
+                               const std::string& amp, bool channels_last = false,
+                               SamplePredictions* samples = nullptr);
 
 struct Config;
 class Pipeline;
@@ -56,6 +60,6 @@ std::unique_ptr<BatchSource> make_eval_batches(const Config& config, const Datas
 
 // predict_split with the config's amp (on CUDA) and memory format.
 SplitPredictions evaluate_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes,
-                                const Config& config, c10::Device device);
+                                const Config& config, c10::Device device, SamplePredictions* samples = nullptr);
 
 }  // namespace imgcls

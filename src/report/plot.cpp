@@ -148,6 +148,49 @@ cv::Mat draw_training_curves(const std::string& title, const std::vector<double>
 
 namespace {
 
+// matplotlib's "Blues", from white (0) to dark blue (1); BGR.
+cv::Scalar blues(double v) {
+  v = std::clamp(v, 0.0, 1.0);
+  return {255 - v * (255 - 107), 255 - v * (255 - 48), 255 - v * (255 - 8)};
+}
+
+// `s` written bottom to top, black on white.
+cv::Mat vertical_text(const std::string& s, double scale) {
+  const auto ts = text_size(s, scale);
+  cv::Mat label(ts.height + 8, ts.width + 4, CV_8UC3, kWhite);
+  text(label, s, {2, ts.height + 2}, scale, kBlack);
+  cv::rotate(label, label, cv::ROTATE_90_COUNTERCLOCKWISE);
+  return label;
+}
+
+// Copies `part` into `img` with its top-left corner at (x, y), when it fits.
+void paste(cv::Mat& img, const cv::Mat& part, int x, int y) {
+  if (x >= 0 && y >= 0 && x + part.cols <= img.cols && y + part.rows <= img.rows)
+    part.copyTo(img(cv::Rect(x, y, part.cols, part.rows)));
+}
+
+// `s` at `scale`, made smaller (down to 0.3) until it is at most `width` pixels wide.
+double fitting_scale(const std::string& s, double scale, int width) {
+  while (scale > 0.3 && text_size(s, scale).width > width) scale -= 0.02;
+  return scale;
+}
+
+// The colour bar of the confusion matrix's shading: `bar` filled from 0 (bottom, white) to 1
+// (top, dark), ticks 0% to 100% on its right. kColourBarWidth covers the bar and its labels.
+constexpr int kColourBarWidth = 24 + 18 + 60;
+void colour_bar(cv::Mat& img, cv::Rect bar, double scale) {
+  for (int y = 0; y < bar.height; ++y)
+    cv::line(img, {bar.x, bar.y + y}, {bar.x + bar.width - 1, bar.y + y},
+             blues(1.0 - static_cast<double>(y) / std::max(1, bar.height - 1)), 1);
+  cv::rectangle(img, bar, kGrey, 1);
+  for (int i = 0; i <= 4; ++i) {
+    const int y = bar.y + bar.height - 1 - i * (bar.height - 1) / 4;
+    cv::line(img, {bar.x + bar.width, y}, {bar.x + bar.width + 4, y}, kBlack, 1);
+    const auto label = std::to_string(i * 25) + "%";
+    text(img, label, {bar.x + bar.width + 7, y + text_size(label, scale).height / 2}, scale, kBlack);
+  }
+}
+
 // Many classes: the row-normalised shares as an image of at most kConfusionSide pixels a side
 // (blocks of classes averaged when there are more classes than pixels), axes numbered by
 // class index, no per-cell text. 1,000 classes make a ~2 MB PNG instead of a ~4 GB image.
@@ -167,17 +210,18 @@ cv::Mat draw_confusion_summary(const ConfusionMatrix& cm, const std::string& tit
   const int side = std::min(kConfusionSide, std::max(k, 400));
   cv::resize(share, share, {side, side}, 0, 0, k > side ? cv::INTER_AREA : cv::INTER_NEAREST);
   const int left = 70, top = 60;
-  const int width = std::max(left + side + 30, text_size(title, 0.6).width + 40), height = top + side + 60;
+  const int width = std::max(left + side + kColourBarWidth + 10, text_size(title, 0.6).width + 40),
+            height = top + side + 60;
   cv::Mat img(height, width, CV_8UC3, kWhite);
   text(img, title, {(width - text_size(title, 0.6).width) / 2, 26}, 0.6, kBlack);
   for (int y = 0; y < side; ++y)
     for (int x = 0; x < side; ++x) {
-      const double v = std::clamp(static_cast<double>(share.at<float>(y, x)), 0.0, 1.0);
-      img.at<cv::Vec3b>(top + y, left + x) = cv::Vec3b(static_cast<uchar>(255 - v * (255 - 107)),
-                                                       static_cast<uchar>(255 - v * (255 - 48)),
-                                                       static_cast<uchar>(255 - v * (255 - 8)));
+      const auto c = blues(static_cast<double>(share.at<float>(y, x)));
+      img.at<cv::Vec3b>(top + y, left + x) =
+          cv::Vec3b(static_cast<uchar>(c[0]), static_cast<uchar>(c[1]), static_cast<uchar>(c[2]));
     }
   cv::rectangle(img, cv::Rect(left - 1, top - 1, side + 2, side + 2), kGrey, 1);
+  colour_bar(img, cv::Rect(left + side + 24, top, 18, side), 0.45);
   for (int i = 0; i <= 4; ++i) {  // class index ticks on both axes
     const int cls = i * (k - 1) / 4, at = static_cast<int>((cls + 0.5) * side / k);
     const auto label = std::to_string(cls);
@@ -189,6 +233,15 @@ cv::Mat draw_confusion_summary(const ConfusionMatrix& cm, const std::string& tit
   text(img, std::to_string(k) + " classes; shading: share of the true class's row", {left, top + side + 40}, 0.4,
        kBlack);
   return img;
+}
+
+// A count in at most four characters: 950, 1.2k, 12k, 3.4M.
+std::string compact_count(int64_t n) {
+  if (n < 1000) return std::to_string(n);
+  const double v = static_cast<double>(n);
+  if (n < 10000) return fixed(v / 1e3, 1) + "k";
+  if (n < 1000000) return std::to_string(n / 1000) + "k";
+  return fixed(v / 1e6, 1) + "M";
 }
 
 }  // namespace
@@ -203,49 +256,199 @@ cv::Mat draw_confusion(const ConfusionMatrix& cm, const std::vector<std::string>
     if (n.size() > 18) n = n.substr(0, 16) + "..";
     names.push_back(n);
   }
+  const double name_scale = 0.5, axis_scale = 0.55, title_scale = 0.7;
   int name_w = 0;
-  for (const auto& n : names) name_w = std::max(name_w, text_size(n, 0.45).width);
-  int64_t max_count = 1;
-  for (const auto& row : cm.counts)
-    for (auto v : row) max_count = std::max(max_count, v);
-  const int digits_w = text_size(std::to_string(max_count), 0.45).width;
-  const int cell = std::clamp(std::max(digits_w + 12, 36), 36, 80);
-  const int left = name_w + 50, top = 60 + name_w;  // column names are written vertically
-  const int width = std::max(left + k * cell + 30, text_size(title, 0.6).width + 40);
-  const int height = top + k * cell + 50;
+  for (const auto& n : names) name_w = std::max(name_w, text_size(n, name_scale).width);
+  const int cell = confusion_cell_size(k);
+  const double cell_scale = std::clamp(cell / 140.0, 0.42, 0.75);
+  const int left = name_w + 50, top = 76 + name_w;  // column names are written vertically
+  const int matrix = k * cell;
+  const int width = std::max(left + matrix + kColourBarWidth + 10, text_size(title, title_scale).width + 40);
+  const int height = top + matrix + 56;
   cv::Mat img(height, width, CV_8UC3, kWhite);
-  text(img, title, {(width - text_size(title, 0.6).width) / 2, 26}, 0.6, kBlack);
+  text(img, title, {(width - text_size(title, title_scale).width) / 2, 30}, title_scale, kBlack);
   for (int t = 0; t < k; ++t) {
     int64_t row_total = 0;
     for (auto v : cm.counts[static_cast<std::size_t>(t)]) row_total += v;
     for (int p = 0; p < k; ++p) {
       const auto count = cm.counts[static_cast<std::size_t>(t)][static_cast<std::size_t>(p)];
       const double share = row_total ? static_cast<double>(count) / static_cast<double>(row_total) : 0.0;
-      // White to dark blue (matplotlib's "Blues").
-      const cv::Scalar fill(255 - share * (255 - 107), 255 - share * (255 - 48), 255 - share * (255 - 8));
       const cv::Rect r(left + p * cell, top + t * cell, cell, cell);
-      cv::rectangle(img, r, fill, cv::FILLED);
+      cv::rectangle(img, r, blues(share), cv::FILLED);
       cv::rectangle(img, r, kGrey, 1);
+      // The count, and under it the share of the row in percent.
+      const auto ink = share > 0.5 ? kWhite : kBlack;
       const auto s = std::to_string(count);
-      const auto ts = text_size(s, 0.45);
-      text(img, s, {r.x + (cell - ts.width) / 2, r.y + (cell + ts.height) / 2}, 0.45, share > 0.5 ? kWhite : kBlack);
+      const double count_scale = fitting_scale(s, cell_scale, cell - 6);
+      const auto cs = text_size(s, count_scale);
+      text(img, s, {r.x + (cell - cs.width) / 2, r.y + cell / 2 - 3}, count_scale, ink);
+      const auto pct = fixed(share * 100, cell >= 72 ? 1 : 0) + "%";
+      const double pct_scale = fitting_scale(pct, cell_scale * 0.8, cell - 6);
+      const auto ps = text_size(pct, pct_scale);
+      text(img, pct, {r.x + (cell - ps.width) / 2, r.y + cell / 2 + 5 + ps.height}, pct_scale, ink);
     }
-    text(img, names[static_cast<std::size_t>(t)],
-         {left - 8 - text_size(names[static_cast<std::size_t>(t)], 0.45).width, top + t * cell + cell / 2 + 5}, 0.45, kBlack);
+    const auto& n = names[static_cast<std::size_t>(t)];
+    text(img, n, {left - 8 - text_size(n, name_scale).width, top + t * cell + cell / 2 + 6}, name_scale, kBlack);
   }
   for (int p = 0; p < k; ++p) {
-    const auto& n = names[static_cast<std::size_t>(p)];
-    const auto ts = text_size(n, 0.45);
-    cv::Mat label(ts.height + 8, ts.width + 4, CV_8UC3, kWhite);
-    text(label, n, {2, ts.height + 2}, 0.45, kBlack);
-    cv::rotate(label, label, cv::ROTATE_90_COUNTERCLOCKWISE);
-    const int x = left + p * cell + (cell - label.cols) / 2, y = top - 6 - label.rows;
-    if (x >= 0 && y >= 0) label.copyTo(img(cv::Rect(x, y, label.cols, label.rows)));
+    const auto label = vertical_text(names[static_cast<std::size_t>(p)], name_scale);
+    paste(img, label, left + p * cell + (cell - label.cols) / 2, top - 6 - label.rows);
   }
-  text(img, "predicted", {left + k * cell / 2 - 35, 48 + 0}, 0.45, kBlack);
-  const auto ts = text_size("true", 0.45);
-  text(img, "true", {std::max(2, left - name_w - 8 - ts.width - 6), top - 8}, 0.45, kBlack);
-  text(img, "(shading: share of the true class's row)", {left, top + k * cell + 30}, 0.4, kBlack);
+  cv::rectangle(img, cv::Rect(left, top, matrix + 1, matrix + 1), kBlack, 1);
+  colour_bar(img, cv::Rect(left + matrix + 24, top, 18, matrix), 0.45);
+  text(img, "predicted", {left + matrix / 2 - text_size("predicted", axis_scale).width / 2, 56}, axis_scale, kBlack);
+  const auto true_label = vertical_text("true", axis_scale);
+  paste(img, true_label, 8, top + matrix / 2 - true_label.rows / 2);
+  text(img, "cells: count, and share of the true class's row", {left, top + matrix + 34}, 0.45, kBlack);
+  return img;
+}
+
+int confusion_cell_size(int classes) {
+  return std::clamp(kConfusionMatrixSide / std::max(classes, 1), kConfusionCellMin, kConfusionCellMax);
+}
+
+namespace {
+
+const cv::Scalar kAccuracyBlue(180, 119, 31), kGapRed(40, 39, 214), kPrecisionOrange(14, 127, 255);
+
+// A dashed line, dashes of about `dash` pixels.
+void dashed_line(cv::Mat& img, cv::Point a, cv::Point b, const cv::Scalar& c, int dash = 8) {
+  const double len = std::hypot(b.x - a.x, b.y - a.y);
+  const int n = std::max(1, static_cast<int>(len / dash));
+  for (int i = 0; i < n; i += 2)
+    cv::line(img, a + (b - a) * (static_cast<double>(i) / n), a + (b - a) * (static_cast<double>(i + 1) / n), c, 1,
+             cv::LINE_AA);
+}
+
+// `rect` tinted towards `c` (share `alpha`), with an outline in `c`.
+void tinted_rect(cv::Mat& img, cv::Rect rect, const cv::Scalar& c, double alpha) {
+  rect &= cv::Rect(0, 0, img.cols, img.rows);
+  if (rect.area() <= 0) return;
+  cv::Mat roi = img(rect);
+  cv::Mat fill(roi.size(), roi.type(), c);
+  cv::addWeighted(roi, 1 - alpha, fill, alpha, 0, roi);
+  cv::rectangle(img, rect, c, 1);
+}
+
+void legend_entry(cv::Mat& img, cv::Point at, const cv::Scalar& c, const std::string& label, bool dashed = false) {
+  if (dashed)
+    dashed_line(img, {at.x, at.y - 5}, {at.x + 22, at.y - 5}, c, 4);
+  else
+    cv::rectangle(img, cv::Rect(at.x, at.y - 11, 18, 12), c, cv::FILLED);
+  text(img, label, {at.x + 28, at.y}, 0.45, kBlack);
+}
+
+}  // namespace
+
+cv::Mat draw_reliability_diagram(const Calibration& c, const std::string& title) {
+  const int width = 680, left = 80, right = width - 30;
+  const int top = 72, bottom = top + 360;              // accuracy per bin
+  const int ctop = bottom + 18, cbottom = ctop + 100;  // samples per bin
+  const int height = cbottom + 76;
+  cv::Mat img(height, width, CV_8UC3, kWhite);
+  text(img, title, {(width - text_size(title, 0.6).width) / 2, 26}, 0.6, kBlack);
+  legend_entry(img, {left, 54}, kAccuracyBlue, "accuracy");
+  legend_entry(img, {left + 150, 54}, kGapRed, "gap to mean confidence");
+  legend_entry(img, {left + 400, 54}, kBlack, "perfectly calibrated", true);
+  const auto px = [&](double x) { return left + static_cast<int>(std::lround(x * (right - left))); };
+  const auto py = [&](double y) { return bottom - static_cast<int>(std::lround(y * (bottom - top))); };
+  for (int i = 0; i <= 5; ++i) {
+    const double v = i / 5.0;
+    cv::line(img, {left, py(v)}, {right, py(v)}, kGrey, 1);
+    const auto label = fixed(v, 1);
+    text(img, label, {left - 8 - text_size(label, 0.42).width, py(v) + 5}, 0.42, kBlack);
+    cv::line(img, {px(v), cbottom}, {px(v), cbottom + 5}, kBlack, 1);
+    text(img, label, {px(v) - text_size(label, 0.42).width / 2, cbottom + 20}, 0.42, kBlack);
+  }
+  int64_t max_count = 1;
+  for (const auto& b : c.bins) max_count = std::max(max_count, b.count);
+  for (const auto& b : c.bins) {
+    if (b.count == 0) continue;
+    const int x0 = px(b.lower) + 1, x1 = px(b.upper) - 1;
+    cv::rectangle(img, cv::Rect(cv::Point(x0, py(b.accuracy)), cv::Point(x1, py(0))), kAccuracyBlue, cv::FILLED);
+    cv::rectangle(img, cv::Rect(cv::Point(x0, py(b.accuracy)), cv::Point(x1, py(0))), kBlack, 1);
+    const int g0 = py(std::max(b.accuracy, b.confidence)), g1 = py(std::min(b.accuracy, b.confidence));
+    if (g1 > g0) tinted_rect(img, cv::Rect(cv::Point(x0, g0), cv::Point(x1, g1)), kGapRed, 0.35);
+    // The count panel: bars up to 80% of its height, the count written above.
+    const int h = static_cast<int>(
+        std::lround(0.8 * (cbottom - ctop) * static_cast<double>(b.count) / static_cast<double>(max_count)));
+    cv::rectangle(img, cv::Rect(cv::Point(x0, cbottom - std::max(h, 1)), cv::Point(x1, cbottom)), kGrey, cv::FILLED);
+    cv::rectangle(img, cv::Rect(cv::Point(x0, cbottom - std::max(h, 1)), cv::Point(x1, cbottom)), kBlack, 1);
+    const auto n = compact_count(b.count);
+    const double scale = fitting_scale(n, 0.4, x1 - x0 + 4);
+    text(img, n, {(x0 + x1 - text_size(n, scale).width) / 2, cbottom - std::max(h, 1) - 4}, scale, kBlack);
+  }
+  dashed_line(img, {px(0), py(0)}, {px(1), py(1)}, kBlack);
+  cv::rectangle(img, cv::Point(left, top), cv::Point(right, bottom), kBlack, 1);
+  cv::rectangle(img, cv::Point(left, ctop), cv::Point(right, cbottom), kBlack, 1);
+  const auto summary = "ECE " + fixed(c.ece, 4) + ", " + std::to_string(c.bins.size()) + " bins, " +
+                       std::to_string(c.total) + " samples";
+  text(img, summary, {left + 10, top + 24}, 0.5, kBlack);
+  const std::string x_label = "confidence (probability of the predicted class)";
+  text(img, x_label, {(left + right - text_size(x_label, 0.45).width) / 2, cbottom + 44}, 0.45, kBlack);
+  const auto acc_label = vertical_text("accuracy", 0.45), count_label = vertical_text("samples", 0.45);
+  paste(img, acc_label, 8, (top + bottom - acc_label.rows) / 2);
+  paste(img, count_label, 8, (ctop + cbottom - count_label.rows) / 2);
+  return img;
+}
+
+cv::Mat draw_per_class(const ClassificationReport& r, const std::string& title) {
+  const int k = static_cast<int>(r.per_class.size());
+  std::vector<int> shown(static_cast<std::size_t>(k));
+  for (int i = 0; i < k; ++i) shown[static_cast<std::size_t>(i)] = i;
+  std::string subtitle = "recall and precision per class (support in brackets)";
+  if (k > kPerClassMaxRows) {
+    std::stable_sort(shown.begin(), shown.end(), [&](int a, int b) {
+      return r.per_class[static_cast<std::size_t>(a)].recall < r.per_class[static_cast<std::size_t>(b)].recall;
+    });
+    shown.resize(kPerClassMaxRows);
+    subtitle = "the " + std::to_string(kPerClassMaxRows) + " classes of " + std::to_string(k) +
+               " with the lowest recall (support in brackets)";
+  }
+  std::vector<std::string> names;
+  int name_w = 0;
+  for (int c : shown) {
+    const auto i = static_cast<std::size_t>(c);
+    std::string n = i < r.class_names.size() ? r.class_names[i] : std::to_string(c);
+    if (n.size() > 24) n = n.substr(0, 22) + "..";
+    n += " (" + std::to_string(r.per_class[i].support) + ")";
+    name_w = std::max(name_w, text_size(n, 0.45).width);
+    names.push_back(n);
+  }
+  const int bar_h = 11, row_h = 2 * bar_h + 8, plot_w = 480;
+  const int left = name_w + 20, right = left + plot_w, top = 86;
+  const int rows = static_cast<int>(shown.size()), bottom = top + rows * row_h;
+  const std::string note = "(recall: share of the class found; precision: share of its predictions that are right)";
+  const int width = std::max({right + 60, text_size(title, 0.6).width + 40, left + text_size(note, 0.38).width + 20});
+  const int height = bottom + 50;
+  cv::Mat img(height, width, CV_8UC3, kWhite);
+  text(img, title, {(width - text_size(title, 0.6).width) / 2, 26}, 0.6, kBlack);
+  text(img, subtitle, {left, 48}, 0.42, kBlack);
+  legend_entry(img, {left, 72}, kAccuracyBlue, "recall");
+  legend_entry(img, {left + 120, 72}, kPrecisionOrange, "precision");
+  const auto px = [&](double v) { return left + static_cast<int>(std::lround(std::clamp(v, 0.0, 1.0) * plot_w)); };
+  for (int i = 0; i <= 5; ++i) {
+    const double v = i / 5.0;
+    cv::line(img, {px(v), top}, {px(v), bottom}, kGrey, 1);
+    const auto label = fixed(v, 1);
+    text(img, label, {px(v) - text_size(label, 0.42).width / 2, bottom + 20}, 0.42, kBlack);
+  }
+  for (int row = 0; row < rows; ++row) {
+    const auto& m = r.per_class[static_cast<std::size_t>(shown[static_cast<std::size_t>(row)])];
+    const int y = top + row * row_h + 4;
+    const auto& n = names[static_cast<std::size_t>(row)];
+    text(img, n, {left - 8 - text_size(n, 0.45).width, y + bar_h + 4}, 0.45, kBlack);
+    const std::pair<double, cv::Scalar> bars[] = {{m.recall, kAccuracyBlue}, {m.precision, kPrecisionOrange}};
+    for (int b = 0; b < 2; ++b) {
+      const int by = y + b * bar_h;
+      const auto [v, colour] = bars[b];
+      if (px(v) > left)
+        cv::rectangle(img, cv::Rect(cv::Point(left, by), cv::Point(px(v), by + bar_h - 1)), colour, cv::FILLED);
+      text(img, fixed(v, 2), {px(v) + 4, by + bar_h - 1}, 0.36, kBlack);
+    }
+  }
+  cv::line(img, {left, top}, {left, bottom}, kBlack, 1);
+  text(img, note, {left, bottom + 40}, 0.38, kBlack);
   return img;
 }
 

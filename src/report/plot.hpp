@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "report/classification_report.hpp"
+#include "report/error_analysis.hpp"
 
 namespace imgcls {
 
@@ -33,12 +34,27 @@ cv::Mat draw_training_curves(const std::string& title, const std::vector<double>
                              const std::vector<double>& train_loss, const std::vector<double>& val_loss,
                              const std::vector<double>& train_acc, const std::vector<double>& val_acc);
 
-// Heat map: rows true class, columns predicted, cells shaded by the row-normalised share and
-// labelled with the count. Over kConfusionMaxLabelled classes, a summary view instead: the
-// shares alone in an image of at most ~1,100 pixels a side, axes numbered by class index.
+// Heat map: rows true class, columns predicted, cells shaded by the row-normalised share (a
+// colour bar beside it) and labelled with the count and that share in percent. Cells are
+// confusion_cell_size(classes) pixels: the matrix grows to ~kConfusionMatrixSide pixels for
+// few classes (readable on a slide) and by kConfusionCellMin per class beyond. Over
+// kConfusionMaxLabelled classes, a summary view instead: the shares alone in an image of at
+// most ~1,100 pixels a side, axes numbered by class index.
 constexpr int kConfusionMaxLabelled = 60;
+constexpr int kConfusionMatrixSide = 720, kConfusionCellMin = 56, kConfusionCellMax = 120;
+int confusion_cell_size(int classes);
 cv::Mat draw_confusion(const ConfusionMatrix& cm, const std::vector<std::string>& class_names,
                        const std::string& title);
+
+// Reliability diagram of `c`: per confidence bin, the accuracy as a bar and its gap to the
+// bin's mean confidence, the diagonal of perfect calibration, the ECE, and below it the
+// number of samples in each bin. 680 x 626 pixels.
+cv::Mat draw_reliability_diagram(const Calibration& c, const std::string& title);
+
+// Per-class recall and precision as horizontal bars, one pair per class with its support.
+// Over kPerClassMaxRows classes, the kPerClassMaxRows with the lowest recall, lowest first.
+constexpr int kPerClassMaxRows = 60;
+cv::Mat draw_per_class(const ClassificationReport& r, const std::string& title);
 
 // One image of a prediction grid: the picture (8-bit, 1 or 3 channels RGB, any size) and
 // its caption lines. `correct`: +1 green (prediction matches the known label), -1 red
