@@ -108,8 +108,9 @@ struct DataCheckOptions {
   std::string out;  // "" = data_check/<name>-<timestamp>
   bool near = false;
   int near_distance = 4;
+  double near_correlation = 0.98;
 };
-// `imgcls data check CONFIG [KEY=VALUE...] [--out DIR] [--near [--near-distance BITS]]`: the
+// `imgcls data check CONFIG [KEY=VALUE...] [--out DIR] [--near [--near-distance BITS] [--near-correlation C]]`: the
 // config's splits checked as training reads them (diagnostics/data_check.hpp); DIR gets
 // data_report.json and class_counts.png. Throws DataError (exit 3) after writing them when it
 // found unreadable files or duplicates across splits.

@@ -1,4 +1,4 @@
-// `imgcls data check CONFIG [KEY=VALUE...] [--out DIR] [--near [--near-distance BITS]]`: the
+// `imgcls data check CONFIG [KEY=VALUE...] [--out DIR] [--near [--near-distance BITS] [--near-correlation C]]`: the
 // config's train / val / test splits, read exactly as `imgcls train` reads them, checked for
 // what breaks or flatters a run (diagnostics/data_check.hpp). Prints the report and writes
 // DIR/data_report.json and DIR/class_counts.png; exit 3 when it found unreadable files or
@@ -41,6 +41,9 @@ void setup_data(CLI::App& app) {
   cmd->add_option("--near-distance", options->near_distance,
                   "With --near: perceptual hashes at most this many bits (of 64) apart (default 4)")
       ->check(CLI::Range(0, 32));
+  cmd->add_option("--near-correlation", options->near_correlation,
+                  "With --near: and 16x16 grey thumbnails correlated at least this much (default 0.98)")
+      ->check(CLI::Range(-1.0, 1.0));
   cmd->footer("Exit codes: 0 clean (warnings allowed), 2 usage/config error, 3 unreadable files, duplicates "
               "across splits, or data that cannot be read at all.");
   cmd->callback([options]() { run_data_check(*options); });
@@ -55,6 +58,7 @@ int run_data_check(const DataCheckOptions& options) {
   settings.threads = std::max<int64_t>(1, loader_options(config, false).workers);
   settings.near = options.near;
   settings.near_distance = options.near_distance;
+  settings.near_correlation = options.near_correlation;
   auto report = check_data(config, splits, settings);
   report.load_seconds = load_seconds;
 

@@ -80,7 +80,7 @@ DuplicateSummary summarize(const DuplicateFindings& f, const std::vector<Part>& 
     std::vector<DuplicateNote> out;
     for (const auto& p : pairs)
       out.push_back({note(parts[static_cast<std::size_t>(p.a.split)], p.a.index),
-                     note(parts[static_cast<std::size_t>(p.b.split)], p.b.index), p.distance});
+                     note(parts[static_cast<std::size_t>(p.b.split)], p.b.index), p.distance, p.correlation});
     return out;
   };
   s.within_pairs = notes(f.within);
@@ -115,7 +115,7 @@ nlohmann::json duplicates_json(const DuplicateSummary& s, bool near) {
     out = nlohmann::json::array();
     for (const auto& p : *list) {
       nlohmann::json e{{"a", sample_json(p.a)}, {"b", sample_json(p.b)}};
-      if (near) e["distance"] = p.distance;
+      if (near) e["distance"] = p.distance, e["correlation"] = p.correlation;
       out.push_back(e);
     }
   }
@@ -132,7 +132,7 @@ std::string list_text(const std::vector<double>& v) {
 
 std::string pair_text(const DuplicateNote& p, bool near) {
   std::string s = "  " + p.a.text() + (near ? " ~ " : " = ") + p.b.text();
-  if (near) s += " (" + std::to_string(p.distance) + " bits)";
+  if (near) s += " (" + std::to_string(p.distance) + " bits, correlation " + fixed(p.correlation, 3) + ")";
   if (p.a.label != p.b.label) s += " (labels differ: " + p.a.label + ", " + p.b.label + ")";
   return s + "\n";
 }
@@ -180,6 +180,7 @@ DataCheckReport check_data(const Config& config, const DataSplits& splits, const
   r.threads = std::max<int64_t>(1, settings.threads);
   r.near_checked = settings.near;
   r.near_distance = settings.near_distance;
+  r.near_correlation = settings.near_correlation;
 
   std::vector<Part> parts;
   parts.push_back({"train", &splits.train, {}});
@@ -250,10 +251,11 @@ DataCheckReport check_data(const Config& config, const DataSplits& splits, const
       if (settings.near) fp.perceptual.push_back(f.perceptual);
       fp.usable.push_back(f.error.empty());
     }
+    fp.thumbnails = p.scan.thumbnails;
     prints.push_back(std::move(fp));
   }
   r.exact = summarize(exact_duplicates(prints, settings.max_listed), parts);
-  if (settings.near) r.near = summarize(near_duplicates(prints, settings.near_distance, settings.max_listed), parts);
+  if (settings.near) r.near = summarize(near_duplicates(prints, settings.near_distance, settings.near_correlation, settings.max_listed), parts);
 
   for (std::size_t s = 0; s < parts.size(); ++s)
     for (std::size_t c = 0; c < r.class_names.size(); ++c)
@@ -269,8 +271,7 @@ DataCheckReport check_data(const Config& config, const DataSplits& splits, const
                          }()) + ")");
   if (r.near.within + r.near.across > 0)
     r.warnings.push_back(std::to_string(r.near.across) + " near-duplicate pairs across splits and " +
-                         std::to_string(r.near.within) + " within (perceptual hashes at most " +
-                         std::to_string(r.near_distance) + " bits apart): look at them");
+                         std::to_string(r.near.within) + " within: look at them");
   if (r.odd_count > 0)
     r.warnings.push_back(std::to_string(r.odd_count) + " images with another channel count or an extreme size");
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -315,6 +316,7 @@ nlohmann::json report_json(const DataCheckReport& r) {
   if (r.near_checked) {
     j["near_duplicates"] = duplicates_json(r.near, true);
     j["near_duplicates"]["max_distance"] = r.near_distance;
+    j["near_duplicates"]["min_correlation"] = r.near_correlation;
   } else {
     j["near_duplicates"] = nullptr;
   }
@@ -391,7 +393,8 @@ std::string report_text(const DataCheckReport& r) {
                               false, false);
   if (!dup.empty()) s += "\n" + dup;
   if (r.near_checked) {
-    const auto near_head = "near duplicates (perceptual hash, at most " + std::to_string(r.near_distance) + " bits apart)";
+    const auto near_head = "near duplicates (perceptual hashes at most " + std::to_string(r.near_distance) +
+                           " bits apart, thumbnails correlated " + fixed(r.near_correlation, 2) + "+)";
     const auto near = pairs_text(near_head + " across splits", r.near.across, r.near.counts, r.near.across_pairs, true,
                                  true) +
                       pairs_text(near_head + " within a split", r.near.within, r.near.counts, r.near.within_pairs,

@@ -30,11 +30,14 @@ constexpr int64_t kHugeSide = 10000;
 constexpr double kExtremeAspect = 4.0;
 // `--near`'s default: perceptual hashes at most this many bits (of 64) apart.
 constexpr int kDefaultNearDistance = 4;
+// and whose 16x16 grey thumbnails correlate at least this much (diagnostics/duplicates.hpp).
+constexpr double kNearMinCorrelation = 0.98;
 
 struct DataCheckSettings {
   int64_t threads = 1;  // image files decoded in parallel (data.workers)
   bool near = false;    // look for near duplicates too
   int near_distance = kDefaultNearDistance;
+  double near_correlation = kNearMinCorrelation;
   std::size_t max_listed = 100;  // pairs (and odd images) listed per kind; all are counted
 };
 
@@ -53,6 +56,7 @@ struct SampleNote {
 struct DuplicateNote {
   SampleNote a, b;
   int distance = 0;  // Hamming distance of the perceptual hashes (near duplicates)
+  double correlation = 1;  // of the thumbnails (near duplicates)
 };
 
 struct DuplicateSummary {
@@ -93,6 +97,7 @@ struct DataCheckReport {
   DuplicateSummary exact, near;
   bool near_checked = false;
   int near_distance = 0;
+  double near_correlation = 0;
   std::vector<std::string> warnings;  // one line each
   int64_t threads = 1;
   double seconds = 0;       // check_data's own time: decoding, hashing, duplicates

@@ -1,6 +1,7 @@
 #include "diagnostics/duplicates.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <tuple>
 
@@ -9,14 +10,42 @@ namespace {
 
 bool before(const SampleRef& x, const SampleRef& y) { return std::tie(x.split, x.index) < std::tie(y.split, y.index); }
 
-void record(DuplicateFindings& f, SampleRef a, SampleRef b, int distance, std::size_t max_listed) {
+// Near pairs, the most alike first: correlation, then distance, then sample order.
+bool more_alike(const DuplicatePair& x, const DuplicatePair& y) {
+  return std::make_tuple(-x.correlation, x.distance, x.a.split, x.a.index, x.b.split, x.b.index) <
+         std::make_tuple(-y.correlation, y.distance, y.a.split, y.a.index, y.b.split, y.b.index);
+}
+
+// Keeps the max_listed most alike: the list grows to twice that, then drops the rest.
+void keep_best(std::vector<DuplicatePair>& list, std::size_t max_listed) {
+  if (list.size() <= max_listed) return;
+  std::nth_element(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(max_listed), list.end(), more_alike);
+  list.resize(max_listed);
+}
+
+void record(DuplicateFindings& f, SampleRef a, SampleRef b, int distance, double correlation,
+            std::size_t max_listed) {
   if (before(b, a)) std::swap(a, b);
   ++f.pair_counts[{a.split, b.split}];
   auto& list = a.split == b.split ? f.within : f.across;
-  if (list.size() < max_listed) list.push_back({a, b, distance});
+  list.push_back({a, b, distance, correlation});
+  if (list.size() >= 2 * max_listed + 1) keep_best(list, max_listed);
 }
 
 }  // namespace
+
+double thumbnail_correlation(const Thumbnail& a, const Thumbnail& b) {
+  double ma = 0, mb = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) ma += a[i], mb += b[i];
+  ma /= static_cast<double>(a.size()), mb /= static_cast<double>(b.size());
+  double ab = 0, aa = 0, bb = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const double x = a[i] - ma, y = b[i] - mb;
+    ab += x * y, aa += x * x, bb += y * y;
+  }
+  if (aa == 0 || bb == 0) return aa == 0 && bb == 0 ? 1.0 : 0.0;
+  return ab / std::sqrt(aa * bb);
+}
 
 int64_t DuplicateFindings::within_count() const {
   int64_t n = 0;
@@ -80,18 +109,20 @@ DuplicateFindings exact_duplicates(const std::vector<SplitFingerprints>& splits,
 }
 
 DuplicateFindings near_duplicates(const std::vector<SplitFingerprints>& splits, int max_distance,
-                                  std::size_t max_listed) {
+                                  double min_correlation, std::size_t max_listed) {
   max_distance = std::clamp(max_distance, 0, 32);
   struct Entry {
     uint64_t hash;
     PixelHash exact;
     SampleRef ref;
+    const Thumbnail* thumbnail;
   };
   std::vector<Entry> all;
   for (std::size_t s = 0; s < splits.size(); ++s)
     for (std::size_t i = 0; i < splits[s].perceptual.size(); ++i)
       if (splits[s].usable.empty() || splits[s].usable[i])
-        all.push_back({splits[s].perceptual[i], splits[s].exact[i], {static_cast<int>(s), static_cast<int64_t>(i)}});
+        all.push_back({splits[s].perceptual[i], splits[s].exact[i], {static_cast<int>(s), static_cast<int64_t>(i)},
+                       splits[s].thumbnails.empty() ? nullptr : &splits[s].thumbnails[i]});
   // max_distance + 1 blocks of about equal width covering the 64 bits.
   const int blocks = max_distance + 1;
   std::vector<uint64_t> masks;
@@ -118,16 +149,17 @@ DuplicateFindings near_duplicates(const std::vector<SplitFingerprints>& splits, 
           // Found once: in the first block where the two agree.
           bool earlier = false;
           for (int e = 0; e < b && !earlier; ++e) earlier = (diff & masks[static_cast<std::size_t>(e)]) == 0;
-          if (!earlier) record(f, p.ref, q.ref, d, max_listed);
+          if (earlier) continue;
+          const double corr = p.thumbnail && q.thumbnail ? thumbnail_correlation(*p.thumbnail, *q.thumbnail) : 1.0;
+          if (corr >= min_correlation) record(f, p.ref, q.ref, d, corr, max_listed);
         }
       i = j;
     }
   }
-  for (auto* list : {&f.within, &f.across})
-    std::sort(list->begin(), list->end(), [](const DuplicatePair& x, const DuplicatePair& y) {
-      return std::tie(x.distance, x.a.split, x.a.index, x.b.split, x.b.index) <
-             std::tie(y.distance, y.a.split, y.a.index, y.b.split, y.b.index);
-    });
+  for (auto* list : {&f.within, &f.across}) {
+    keep_best(*list, max_listed);
+    std::sort(list->begin(), list->end(), more_alike);
+  }
   return f;
 }
 

@@ -171,7 +171,13 @@ SplitScan scan_split(const Dataset& split, const ScanSettings& settings) {
   SplitScan out;
   const int64_t n = split.size();
   out.images.resize(static_cast<std::size_t>(n));
+  if (settings.perceptual) out.thumbnails.resize(static_cast<std::size_t>(n));
   if (n == 0) return out;
+  const auto near = [&](int64_t i, const cv::Mat& img) {
+    const auto p = near_print(img);
+    out.images[static_cast<std::size_t>(i)].perceptual = p.hash;
+    out.thumbnails[static_cast<std::size_t>(i)] = p.thumbnail;
+  };
   if (split.in_memory()) {
     const auto images = split.images.contiguous();
     const int64_t c = images.size(1), h = images.size(2), w = images.size(3);
@@ -193,7 +199,7 @@ SplitScan scan_split(const Dataset& split, const ScanSettings& settings) {
                                 const_cast<uint8_t*>(p + static_cast<std::size_t>(k) * plane));
           cv::merge(planes, img);
         }
-        f.perceptual = perceptual_hash(img);
+        near(i, img);
       }
       if (settings.pixel_sums) {
         for (int64_t k = 0; k < c; ++k) {
@@ -222,7 +228,7 @@ SplitScan scan_split(const Dataset& split, const ScanSettings& settings) {
     }
     f.height = img.rows, f.width = img.cols;
     f.hash = pixel_hash(img);
-    if (settings.perceptual) f.perceptual = perceptual_hash(img);
+    if (settings.perceptual) near(i, img);
     if (settings.pixel_sums) add_pixels(img, sums);
   });
   if (!settings.pixel_sums) out.pixels = PixelSums{};

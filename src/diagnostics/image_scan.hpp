@@ -37,12 +37,13 @@ struct PixelSums {
 
 struct ScanSettings {
   int64_t threads = 1;      // image files are decoded by this many threads (>= 1)
-  bool perceptual = false;  // compute ImageFacts::perceptual
+  bool perceptual = false;  // compute ImageFacts::perceptual and SplitScan::thumbnails
   bool pixel_sums = false;  // fill SplitScan::pixels
 };
 
 struct SplitScan {
   std::vector<ImageFacts> images;  // one per sample, in the split's order
+  std::vector<Thumbnail> thumbnails;  // one per sample when ScanSettings::perceptual, else empty
   PixelSums pixels;                // of the usable images, when ScanSettings::pixel_sums
 };
 

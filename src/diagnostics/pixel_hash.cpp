@@ -76,7 +76,9 @@ PixelHash pixel_hash(const cv::Mat& image) {
   return h.finish(row * static_cast<std::size_t>(image.rows));
 }
 
-uint64_t perceptual_hash(const cv::Mat& image) {
+namespace {
+
+cv::Mat grey32(const cv::Mat& image) {
   cv::Mat grey;
   if (image.channels() == 3)
     cv::cvtColor(image, grey, cv::COLOR_RGB2GRAY);
@@ -84,7 +86,12 @@ uint64_t perceptual_hash(const cv::Mat& image) {
     grey = image;
   cv::Mat small;
   cv::resize(grey, small, {32, 32}, 0, 0, grey.rows >= 32 && grey.cols >= 32 ? cv::INTER_AREA : cv::INTER_LINEAR);
-  small.convertTo(small, CV_32F);
+  return small;
+}
+
+uint64_t dct_hash(const cv::Mat& grey) {
+  cv::Mat small;
+  grey.convertTo(small, CV_32F);
   cv::Mat freq;
   cv::dct(small, freq);
   std::array<float, 64> low{};
@@ -98,6 +105,21 @@ uint64_t perceptual_hash(const cv::Mat& image) {
   for (std::size_t i = 0; i < 64; ++i)
     if (low[i] > median) bits |= uint64_t{1} << i;
   return bits;
+}
+
+}  // namespace
+
+uint64_t perceptual_hash(const cv::Mat& image) { return dct_hash(grey32(image)); }
+
+NearPrint near_print(const cv::Mat& image) {
+  const auto grey = grey32(image);
+  NearPrint p;
+  p.hash = dct_hash(grey);
+  cv::Mat thumb;
+  cv::resize(grey, thumb, {16, 16}, 0, 0, cv::INTER_AREA);
+  for (int y = 0; y < 16; ++y)
+    for (int x = 0; x < 16; ++x) p.thumbnail[static_cast<std::size_t>(y * 16 + x)] = thumb.at<uint8_t>(y, x);
+  return p;
 }
 
 int hamming_distance(uint64_t a, uint64_t b) { return static_cast<int>(std::bitset<64>(a ^ b).count()); }

@@ -206,9 +206,11 @@ TEST(CliDataCheck, InMemoryDuplicatesNameTheFileIndexAndNearOnesNeedNear) {
   report = report_of(dir / "b");
   const auto& near = report["near_duplicates"];
   EXPECT_EQ(near["max_distance"], 4);
+  EXPECT_EQ(near["min_correlation"], 0.98);
   ASSERT_EQ(near["across_pairs_total"], 1) << near.dump();
   EXPECT_EQ(near["across_pairs"][0]["a"]["index"], 18);
   EXPECT_EQ(near["across_pairs"][0]["b"]["index"], 5);
+  EXPECT_GT(near["across_pairs"][0]["correlation"].get<double>(), 0.99);
 
   // A validation split drawn from train: its indices are the split's, the file index the
   // train file's.

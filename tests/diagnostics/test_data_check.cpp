@@ -113,7 +113,7 @@ TEST(Duplicates, NearPairsWithinTheDistanceAreFoundOnceAndExactOnesLeftOut) {
   test.exact = {{1, 1}, {5, 5}};  // test #0 is train #0's exact copy: not a near duplicate
   test.perceptual = {base, base ^ 0x0F00ULL /* 4 bits */};
   test.usable = {true, true};
-  const auto f = near_duplicates({train, test}, 4, 100);
+  const auto f = near_duplicates({train, test}, 4, 0.95, 100);
   EXPECT_EQ(f.pair_counts.at({0, 0}), 1);  // train 0 ~ train 1
   EXPECT_EQ(f.pair_counts.at({0, 1}), 2);  // train 0 ~ test 1 (4), train 1 ~ test 0 (2)
   EXPECT_EQ(f.within_count() + f.across_count(), 4);  // and test 0 ~ test 1
@@ -135,8 +135,33 @@ TEST(Duplicates, NearPairsWithinTheDistanceAreFoundOnceAndExactOnesLeftOut) {
     int64_t brute = 0;
     for (std::size_t i = 0; i < 300; ++i)
       for (std::size_t j = i + 1; j < 300; ++j) brute += hamming_distance(many.perceptual[i], many.perceptual[j]) <= d;
-    EXPECT_EQ(near_duplicates({many}, d, 10).within_count(), brute) << "distance " << d;
+    EXPECT_EQ(near_duplicates({many}, d, 0.95, 10).within_count(), brute) << "distance " << d;
   }
+}
+
+TEST(Duplicates, NearPairsNeedCorrelatedThumbnails) {
+  SplitFingerprints s;
+  s.exact = {{1, 1}, {2, 2}, {3, 3}};
+  s.perceptual = {7, 7, 7};  // all three hashes equal
+  s.usable = {true, true, true};
+  Thumbnail ramp{}, brighter{}, other{};
+  for (std::size_t i = 0; i < 256; ++i) {
+    ramp[i] = static_cast<uint8_t>(i / 2);
+    brighter[i] = static_cast<uint8_t>(i / 2 + 40);  // the same picture, brighter: correlation 1
+    other[i] = static_cast<uint8_t>((i * 73) % 251);
+  }
+  s.thumbnails = {ramp, brighter, other};
+  EXPECT_NEAR(thumbnail_correlation(ramp, brighter), 1.0, 1e-12);
+  EXPECT_LT(thumbnail_correlation(ramp, other), 0.5);
+  Thumbnail flat{};
+  EXPECT_EQ(thumbnail_correlation(flat, flat), 1.0);
+  EXPECT_EQ(thumbnail_correlation(flat, ramp), 0.0);
+  const auto f = near_duplicates({s}, 4, 0.95, 100);
+  ASSERT_EQ(f.within_count(), 1);
+  EXPECT_EQ(f.within[0].a.index, 0);
+  EXPECT_EQ(f.within[0].b.index, 1);
+  EXPECT_NEAR(f.within[0].correlation, 1.0, 1e-12);
+  EXPECT_EQ(near_duplicates({s}, 4, -1.0, 100).within_count(), 3);  // no confirmation
 }
 
 TEST(ImageScan, StoredChannelsComeFromTheHeader) {
