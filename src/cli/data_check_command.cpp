@@ -6,7 +6,6 @@
 #include <CLI/App.hpp>
 #include <CLI/Config.hpp>
 #include <CLI/Formatter.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -35,8 +34,9 @@ void setup_data(CLI::App& app) {
       "check", "Class counts, unreadable files, duplicates within and across splits, sizes, mean/std");
   cmd->add_option("config", options->config_path, "Experiment config (.yaml, .yml or .json)")->required();
   cmd->add_option("overrides", options->overrides, "Dotted overrides, e.g. data.root=/elsewhere");
-  cmd->add_option("-o,--out", options->out, "Folder for data_report.json and class_counts.png "
-                                            "(default: data_check/<name>-<timestamp>)");
+  cmd->add_option("-o,--out", options->out,
+                  "Folder for data_report.json and class_counts.png "
+                  "(default: data_check/<name>-<timestamp>)");
   cmd->add_flag("--near", options->near, "Also look for near duplicates (perceptual hash)");
   cmd->add_option("--near-distance", options->near_distance,
                   "With --near: perceptual hashes at most this many bits (of 64) apart (default 4)")
@@ -44,8 +44,9 @@ void setup_data(CLI::App& app) {
   cmd->add_option("--near-correlation", options->near_correlation,
                   "With --near: and 16x16 grey thumbnails correlated at least this much (default 0.98)")
       ->check(CLI::Range(-1.0, 1.0));
-  cmd->footer("Exit codes: 0 clean (warnings allowed), 2 usage/config error, 3 unreadable files, duplicates "
-              "across splits, or data that cannot be read at all.");
+  cmd->footer(
+      "Exit codes: 0 clean (warnings allowed), 2 usage/config error, 3 unreadable files, duplicates "
+      "across splits, or data that cannot be read at all.");
   cmd->callback([options]() { run_data_check(*options); });
 }
 
@@ -76,8 +77,8 @@ int run_data_check(const DataCheckOptions& options) {
   chart.y_label = "images";
   chart.categories = report.class_names;
   for (std::size_t s = 0; s < report.splits.size(); ++s)
-    chart.series.push_back({report.splits[s], std::vector<double>(report.class_counts[s].begin(),
-                                                                   report.class_counts[s].end())});
+    chart.series.push_back(
+        {report.splits[s], std::vector<double>(report.class_counts[s].begin(), report.class_counts[s].end())});
   write_png((fs::path(dir) / "class_counts.png").string(), draw_bar_chart(chart));
   std::printf("%swritten to %s/ (data_report.json, class_counts.png)\n", report_text(report).c_str(), dir.c_str());
   std::fflush(stdout);

@@ -20,9 +20,7 @@ Dataset Dataset::subset(const at::Tensor& indices) const {
   return out;
 }
 
-int64_t Dataset::source_index(int64_t index) const {
-  return source.defined() ? source[index].item<int64_t>() : index;
-}
+int64_t Dataset::source_index(int64_t index) const { return source.defined() ? source[index].item<int64_t>() : index; }
 
 std::string Dataset::describe(int64_t index) const {
   if (!paths.empty()) return paths[static_cast<std::size_t>(index)];

@@ -49,11 +49,16 @@ SampleNote note(const Part& p, int64_t i) {
 
 std::string channels_text(int64_t c) {
   switch (c) {
-    case 1: return "1 channel (grey)";
-    case 2: return "2 channels (grey + alpha)";
-    case 3: return "3 channels (colour)";
-    case 4: return "4 channels (colour + alpha, or CMYK)";
-    default: return std::to_string(c) + " channels";
+    case 1:
+      return "1 channel (grey)";
+    case 2:
+      return "2 channels (grey + alpha)";
+    case 3:
+      return "3 channels (colour)";
+    case 4:
+      return "4 channels (colour + alpha, or CMYK)";
+    default:
+      return std::to_string(c) + " channels";
   }
 }
 
@@ -143,7 +148,8 @@ std::string pairs_text(const std::string& what, int64_t total, const std::map<st
   std::map<std::string, int64_t> kind;
   for (const auto& [k, v] : counts)
     if ((k.find('/') != std::string::npos) == across) kind[k] = v;
-  std::string s = what + ": " + std::to_string(total) + " pair" + (total == 1 ? "" : "s") + " (" + counts_text(kind) + ")\n";
+  std::string s =
+      what + ": " + std::to_string(total) + " pair" + (total == 1 ? "" : "s") + " (" + counts_text(kind) + ")\n";
   for (std::size_t i = 0; i < pairs.size() && i < kTextExamples; ++i) s += pair_text(pairs[i], near);
   if (total > static_cast<int64_t>(std::min(pairs.size(), kTextExamples)))
     s += "  ... (" + std::to_string(pairs.size()) + " listed in data_report.json)\n";
@@ -255,7 +261,9 @@ DataCheckReport check_data(const Config& config, const DataSplits& splits, const
     prints.push_back(std::move(fp));
   }
   r.exact = summarize(exact_duplicates(prints, settings.max_listed), parts);
-  if (settings.near) r.near = summarize(near_duplicates(prints, settings.near_distance, settings.near_correlation, settings.max_listed), parts);
+  if (settings.near)
+    r.near = summarize(near_duplicates(prints, settings.near_distance, settings.near_correlation, settings.max_listed),
+                       parts);
 
   for (std::size_t s = 0; s < parts.size(); ++s)
     for (std::size_t c = 0; c < r.class_names.size(); ++c)
@@ -268,7 +276,8 @@ DataCheckReport check_data(const Config& config, const DataSplits& splits, const
                            for (const auto& [key, v] : r.exact.counts)
                              if (key.find('/') == std::string::npos) m[key] = v;
                            return m;
-                         }()) + ")");
+                         }()) +
+                         ")");
   if (r.near.within + r.near.across > 0)
     r.warnings.push_back(std::to_string(r.near.across) + " near-duplicate pairs across splits and " +
                          std::to_string(r.near.within) + " within: look at them");
@@ -296,7 +305,8 @@ nlohmann::json report_json(const DataCheckReport& r) {
     j["imbalance_ratio"][r.splits[s]] = ratio > 0 ? nlohmann::json(ratio) : nlohmann::json(nullptr);
   }
   j["unreadable"] = nlohmann::json::array();
-  for (const auto& b : r.bad_images) j["unreadable"].push_back({{"split", b.split}, {"path", b.path}, {"reason", b.reason}});
+  for (const auto& b : r.bad_images)
+    j["unreadable"].push_back({{"split", b.split}, {"path", b.path}, {"reason", b.reason}});
   j["odd_images"]["count"] = r.odd_count;
   j["odd_images"]["stored_channels"] = r.stored_channels;
   j["odd_images"]["listed"] = nlohmann::json::array();
@@ -340,7 +350,9 @@ std::string report_text(const DataCheckReport& r) {
   // Class counts: a table for up to 30 classes, else the extremes.
   std::size_t name_w = 9;
   for (const auto& n : r.class_names) name_w = std::max(name_w, std::min<std::size_t>(n.size(), 28));
-  const auto cell = [](const std::string& v, std::size_t w) { return std::string(w > v.size() ? w - v.size() : 0, ' ') + v; };
+  const auto cell = [](const std::string& v, std::size_t w) {
+    return std::string(w > v.size() ? w - v.size() : 0, ' ') + v;
+  };
   const auto name_cell = [&](std::string n) {
     if (n.size() > name_w) n = n.substr(0, name_w - 2) + "..";
     return n + std::string(name_w - n.size(), ' ');
@@ -374,8 +386,8 @@ std::string report_text(const DataCheckReport& r) {
            fixed(r.height.median, 0) + "), width " + fixed(r.width.min, 0) + ".." + fixed(r.width.max, 0) +
            " (median " + fixed(r.width.median, 0) + "), aspect " + fixed(r.aspect.min, 2) + ".." +
            fixed(r.aspect.max, 2) + " (median " + fixed(r.aspect.median, 2) + "); " + std::to_string(r.distinct_sizes) +
-           " sizes, most common " + r.common_sizes.front().first + " (" + std::to_string(r.common_sizes.front().second) +
-           ")";
+           " sizes, most common " + r.common_sizes.front().first + " (" +
+           std::to_string(r.common_sizes.front().second) + ")";
     s += r.stored_channels ? "; files store " + channels_text(r.stored_channels) + "\n" : "\n";
     s += "train pixels in [0, 1]: mean " + list_text(r.mean) + ", std " + list_text(r.std) + "\n";
     s += "  " + r.normalize_line() + "   # for data.train_transforms and data.val_transforms\n";
@@ -387,18 +399,17 @@ std::string report_text(const DataCheckReport& r) {
       s += "  " + r.bad_images[i].path + ": " + r.bad_images[i].reason + "\n";
     if (r.bad_images.size() > kTextExamples) s += "  ... (all listed in data_report.json)\n";
   }
-  const auto dup = pairs_text("exact duplicates across splits (leakage: inflates validation and test accuracy)",
-                              r.exact.across, r.exact.counts, r.exact.across_pairs, false, true) +
-                   pairs_text("exact duplicates within a split", r.exact.within, r.exact.counts, r.exact.within_pairs,
-                              false, false);
+  const auto dup =
+      pairs_text("exact duplicates across splits (leakage: inflates validation and test accuracy)", r.exact.across,
+                 r.exact.counts, r.exact.across_pairs, false, true) +
+      pairs_text("exact duplicates within a split", r.exact.within, r.exact.counts, r.exact.within_pairs, false, false);
   if (!dup.empty()) s += "\n" + dup;
   if (r.near_checked) {
     const auto near_head = "near duplicates (perceptual hashes at most " + std::to_string(r.near_distance) +
                            " bits apart, thumbnails correlated " + fixed(r.near_correlation, 2) + "+)";
-    const auto near = pairs_text(near_head + " across splits", r.near.across, r.near.counts, r.near.across_pairs, true,
-                                 true) +
-                      pairs_text(near_head + " within a split", r.near.within, r.near.counts, r.near.within_pairs,
-                                 true, false);
+    const auto near =
+        pairs_text(near_head + " across splits", r.near.across, r.near.counts, r.near.across_pairs, true, true) +
+        pairs_text(near_head + " within a split", r.near.within, r.near.counts, r.near.within_pairs, true, false);
     s += "\n" + (near.empty() ? near_head + ": none\n" : near);
   }
   if (r.odd_count > 0) {

@@ -10,10 +10,9 @@
 //   if (report.failed()) ...  // unusable files or duplicates across splits: exit 3
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <cstdint>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,13 +54,13 @@ struct SampleNote {
 
 struct DuplicateNote {
   SampleNote a, b;
-  int distance = 0;  // Hamming distance of the perceptual hashes (near duplicates)
+  int distance = 0;        // Hamming distance of the perceptual hashes (near duplicates)
   double correlation = 1;  // of the thumbnails (near duplicates)
 };
 
 struct DuplicateSummary {
-  std::map<std::string, int64_t> counts;  // "train" (within) or "train/test" (across) -> pairs
-  int64_t within = 0, across = 0;         // pairs
+  std::map<std::string, int64_t> counts;                  // "train" (within) or "train/test" (across) -> pairs
+  int64_t within = 0, across = 0;                         // pairs
   std::vector<DuplicateNote> within_pairs, across_pairs;  // the first DataCheckSettings::max_listed
 };
 
@@ -72,9 +71,9 @@ struct ValueRange {
 struct DataCheckReport {
   std::string name, dataset, source;  // config name, data.dataset, the folders or files read
   std::vector<std::string> class_names;
-  std::vector<std::string> splits;                // the splits checked: train, then val and test when present
-  std::vector<std::vector<int64_t>> class_counts; // [split][class]
-  bool val_is_test = false;                       // data.val: test (val is the test split)
+  std::vector<std::string> splits;                 // the splits checked: train, then val and test when present
+  std::vector<std::vector<int64_t>> class_counts;  // [split][class]
+  bool val_is_test = false;                        // data.val: test (val is the test split)
   int64_t images = 0, usable = 0;
 
   struct BadImage {

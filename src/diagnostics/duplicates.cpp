@@ -23,8 +23,7 @@ void keep_best(std::vector<DuplicatePair>& list, std::size_t max_listed) {
   list.resize(max_listed);
 }
 
-void record(DuplicateFindings& f, SampleRef a, SampleRef b, int distance, double correlation,
-            std::size_t max_listed) {
+void record(DuplicateFindings& f, SampleRef a, SampleRef b, int distance, double correlation, std::size_t max_listed) {
   if (before(b, a)) std::swap(a, b);
   ++f.pair_counts[{a.split, b.split}];
   auto& list = a.split == b.split ? f.within : f.across;
@@ -93,7 +92,8 @@ DuplicateFindings exact_duplicates(const std::vector<SplitFingerprints>& splits,
     for (std::size_t i = begin; i < end; ++i) ++per_split[all[i].ref.split];
     for (auto x = per_split.begin(); x != per_split.end(); ++x) {
       f.pair_counts[{x->first, x->first}] += x->second * (x->second - 1) / 2;
-      for (auto y = std::next(x); y != per_split.end(); ++y) f.pair_counts[{x->first, y->first}] += x->second * y->second;
+      for (auto y = std::next(x); y != per_split.end(); ++y)
+        f.pair_counts[{x->first, y->first}] += x->second * y->second;
     }
     for (std::size_t i = begin; i < end; ++i)
       for (std::size_t j = i + 1; j < end; ++j) {
@@ -104,7 +104,8 @@ DuplicateFindings exact_duplicates(const std::vector<SplitFingerprints>& splits,
         if (f.within.size() >= max_listed && f.across.size() >= max_listed) break;
       }
   }
-  for (auto it = f.pair_counts.begin(); it != f.pair_counts.end();) it = it->second ? std::next(it) : f.pair_counts.erase(it);
+  for (auto it = f.pair_counts.begin(); it != f.pair_counts.end();)
+    it = it->second ? std::next(it) : f.pair_counts.erase(it);
   return f;
 }
 
@@ -121,7 +122,9 @@ DuplicateFindings near_duplicates(const std::vector<SplitFingerprints>& splits, 
   for (std::size_t s = 0; s < splits.size(); ++s)
     for (std::size_t i = 0; i < splits[s].perceptual.size(); ++i)
       if (splits[s].usable.empty() || splits[s].usable[i])
-        all.push_back({splits[s].perceptual[i], splits[s].exact[i], {static_cast<int>(s), static_cast<int64_t>(i)},
+        all.push_back({splits[s].perceptual[i],
+                       splits[s].exact[i],
+                       {static_cast<int>(s), static_cast<int64_t>(i)},
                        splits[s].thumbnails.empty() ? nullptr : &splits[s].thumbnails[i]});
   // max_distance + 1 blocks of about equal width covering the 64 bits.
   const int blocks = max_distance + 1;

@@ -19,8 +19,8 @@ struct SampleRef {
 };
 
 struct DuplicatePair {
-  SampleRef a, b;     // a before b in (split, index) order
-  int distance = 0;   // 0 for exact duplicates; the perceptual hashes' Hamming distance otherwise
+  SampleRef a, b;          // a before b in (split, index) order
+  int distance = 0;        // 0 for exact duplicates; the perceptual hashes' Hamming distance otherwise
   double correlation = 1;  // near duplicates: of the thumbnails (1 without thumbnails)
 };
 
@@ -40,7 +40,7 @@ struct DuplicateFindings {
 // unreadable file). Splits must not share samples.
 struct SplitFingerprints {
   std::vector<PixelHash> exact;
-  std::vector<uint64_t> perceptual;  // empty unless near duplicates are looked for
+  std::vector<uint64_t> perceptual;   // empty unless near duplicates are looked for
   std::vector<Thumbnail> thumbnails;  // empty, or one per sample to confirm near duplicates
   std::vector<bool> usable;
 };

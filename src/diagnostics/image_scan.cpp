@@ -151,12 +151,18 @@ std::vector<double> PixelSums::std() const {
 int64_t stored_channels(const std::vector<unsigned char>& b) {
   if (b.size() >= 26 && b[0] == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
     switch (b[25]) {  // IHDR colour type
-      case 0: return 1;
-      case 2: return 3;
-      case 3: return 3;  // palette
-      case 4: return 2;
-      case 6: return 4;
-      default: return 0;
+      case 0:
+        return 1;
+      case 2:
+        return 3;
+      case 3:
+        return 3;  // palette
+      case 4:
+        return 2;
+      case 6:
+        return 4;
+      default:
+        return 0;
     }
   }
   if (b.size() >= 4 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return jpeg_channels(b);

@@ -42,9 +42,9 @@ struct ScanSettings {
 };
 
 struct SplitScan {
-  std::vector<ImageFacts> images;  // one per sample, in the split's order
+  std::vector<ImageFacts> images;     // one per sample, in the split's order
   std::vector<Thumbnail> thumbnails;  // one per sample when ScanSettings::perceptual, else empty
-  PixelSums pixels;                // of the usable images, when ScanSettings::pixel_sums
+  PixelSums pixels;                   // of the usable images, when ScanSettings::pixel_sums
 };
 
 // Scans every sample of `split`. An unusable image file gets its reason in ImageFacts::error

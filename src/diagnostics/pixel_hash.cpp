@@ -1,12 +1,11 @@
 #include "diagnostics/pixel_hash.hpp"
 
-#include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
-
 #include <algorithm>
 #include <array>
 #include <bitset>
 #include <cstring>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 namespace imgcls {
 namespace {
@@ -43,9 +42,7 @@ struct Hasher {
       word(w ^ (static_cast<uint64_t>(n) << 59));
     }
   }
-  PixelHash finish(uint64_t length) const {
-    return {avalanche(a ^ length), avalanche(b + rotl(length, 17))};
-  }
+  PixelHash finish(uint64_t length) const { return {avalanche(a ^ length), avalanche(b + rotl(length, 17))}; }
 };
 
 }  // namespace

@@ -168,7 +168,8 @@ cv::Mat draw_bar_chart(const BarChartSpec& spec, int height) {
   }
   if (!labelled) name_h = 16;
   int label_w = 0;
-  for (double v = 0; v <= y1 + ystep * 0.5; v += ystep) label_w = std::max(label_w, text_size(tick_label(v, ystep), 0.42).width);
+  for (double v = 0; v <= y1 + ystep * 0.5; v += ystep)
+    label_w = std::max(label_w, text_size(tick_label(v, ystep), 0.42).width);
   const int left = 30 + label_w + 10, top = 40;
   const int group_w = std::clamp(n_series * 12 + 8, 4, 80);
   const int plot_w = std::clamp(k * group_w, 560, 1900);
@@ -225,7 +226,8 @@ cv::Mat draw_bar_chart(const BarChartSpec& spec, int height) {
     text(label, spec.y_label, {2, ts.height + 2}, 0.45, kBlack);
     cv::rotate(label, label, cv::ROTATE_90_COUNTERCLOCKWISE);
     const int ly = std::max(0, (top + bottom - label.rows) / 2);
-    if (ly + label.rows <= img.rows && 4 + label.cols <= img.cols) label.copyTo(img(cv::Rect(4, ly, label.cols, label.rows)));
+    if (ly + label.rows <= img.rows && 4 + label.cols <= img.cols)
+      label.copyTo(img(cv::Rect(4, ly, label.cols, label.rows)));
   }
   const int col_w = (right - left) / 3;
   for (std::size_t si = 0; si < spec.series.size(); ++si) {

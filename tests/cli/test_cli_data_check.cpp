@@ -77,8 +77,8 @@ TEST(CliDataCheck, ClassCountsAreThoseOfTheSplitsTrainingUses) {
   const auto report = report_of(out);
   EXPECT_EQ(report["status"], "ok");
   const auto splits = make_splits(load_config(dir / "fm.yaml"));
-  for (const auto& [name, ds] : {std::pair{"train", &splits.train}, std::pair{"val", &splits.val},
-                                 std::pair{"test", &splits.test}}) {
+  for (const auto& [name, ds] :
+       {std::pair{"train", &splits.train}, std::pair{"val", &splits.val}, std::pair{"test", &splits.test}}) {
     const auto counts = ds->labels.bincount({}, 10);
     for (int64_t c = 0; c < 10; ++c)
       EXPECT_EQ(report["class_counts"][name][ds->class_names[static_cast<std::size_t>(c)]].get<int64_t>(),
@@ -226,15 +226,16 @@ TEST(CliDataCheck, InMemoryDuplicatesNameTheFileIndexAndNearOnesNeedNear) {
 
 TEST(CliDataCheck, BadInputExitsWithTheDocumentedCodes) {
   test::TempDir dir;
-  test::write_text(dir / "fm.yaml", "data: {dataset: fashion_mnist, root: " + dir / "nowhere" + "}\nmodel: {name: mlp}\n");
+  test::write_text(dir / "fm.yaml",
+                   "data: {dataset: fashion_mnist, root: " + dir / "nowhere" + "}\nmodel: {name: mlp}\n");
   auto r = test::run(kBinary + " data check " + dir / "fm.yaml --out " + dir / "out");
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("imgcls: error: " + dir / "nowhere" + ": data.root folder does not exist"), std::string::npos)
       << r.output;
   EXPECT_FALSE(fs::exists(dir / "out"));
 
-  test::write_text(dir / "folder.yaml", "data: {dataset: image_folder, root: " + dir / "no_photos" +
-                                            "}\nmodel: {name: mlp}\n");
+  test::write_text(dir / "folder.yaml",
+                   "data: {dataset: image_folder, root: " + dir / "no_photos" + "}\nmodel: {name: mlp}\n");
   r = test::run(kBinary + " data check " + dir / "folder.yaml --out " + dir / "out");
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find(dir / "no_photos" + ": image folder does not exist"), std::string::npos) << r.output;

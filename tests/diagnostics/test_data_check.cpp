@@ -1,8 +1,7 @@
 // diagnostics/: fingerprints, duplicate search and the data check's numbers, on small
 // generated data in the official formats.
-#include <gtest/gtest.h>
-
 #include <ATen/ATen.h>
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
@@ -114,8 +113,8 @@ TEST(Duplicates, NearPairsWithinTheDistanceAreFoundOnceAndExactOnesLeftOut) {
   test.perceptual = {base, base ^ 0x0F00ULL /* 4 bits */};
   test.usable = {true, true};
   const auto f = near_duplicates({train, test}, 4, 0.95, 100);
-  EXPECT_EQ(f.pair_counts.at({0, 0}), 1);  // train 0 ~ train 1
-  EXPECT_EQ(f.pair_counts.at({0, 1}), 2);  // train 0 ~ test 1 (4), train 1 ~ test 0 (2)
+  EXPECT_EQ(f.pair_counts.at({0, 0}), 1);             // train 0 ~ train 1
+  EXPECT_EQ(f.pair_counts.at({0, 1}), 2);             // train 0 ~ test 1 (4), train 1 ~ test 0 (2)
   EXPECT_EQ(f.within_count() + f.across_count(), 4);  // and test 0 ~ test 1
   ASSERT_EQ(f.across.size(), 2u);
   EXPECT_EQ(f.across[0].distance, 2);
@@ -125,8 +124,9 @@ TEST(Duplicates, NearPairsWithinTheDistanceAreFoundOnceAndExactOnesLeftOut) {
   SplitFingerprints many;
   for (int i = 0; i < 300; ++i) {
     uint64_t h = (static_cast<uint64_t>(rng.next()) << 32) | rng.next();
-    if (i % 3) h = many.perceptual[static_cast<std::size_t>(rng.uniform(0, i))] ^ (uint64_t{1} << rng.uniform(0, 64)) ^
-                   (uint64_t{1} << rng.uniform(0, 64)) ^ (uint64_t{1} << rng.uniform(0, 64));
+    if (i % 3)
+      h = many.perceptual[static_cast<std::size_t>(rng.uniform(0, i))] ^ (uint64_t{1} << rng.uniform(0, 64)) ^
+          (uint64_t{1} << rng.uniform(0, 64)) ^ (uint64_t{1} << rng.uniform(0, 64));
     many.perceptual.push_back(h);
     many.exact.push_back({static_cast<uint64_t>(i), 0});
     many.usable.push_back(true);
@@ -184,9 +184,8 @@ TEST(ImageScan, StoredChannelsComeFromTheHeader) {
 TEST(DataCheck, MeanAndStdOfTheTrainingSplitEqualADirectComputation) {
   test::TempDir dir;
   write_noise_mnist(dir.path(), 60, 20);
-  auto config = parse_config("data: {dataset: fashion_mnist, root: " + dir.path() +
-                                 ", val_split: 0.25}\nmodel: {name: mlp}\n",
-                             "test");
+  auto config = parse_config(
+      "data: {dataset: fashion_mnist, root: " + dir.path() + ", val_split: 0.25}\nmodel: {name: mlp}\n", "test");
   const auto splits = make_splits(config);
   ASSERT_EQ(splits.train.size(), 45);
   for (int64_t threads : {1, 3}) {
@@ -195,7 +194,8 @@ TEST(DataCheck, MeanAndStdOfTheTrainingSplitEqualADirectComputation) {
     ASSERT_EQ(r.mean.size(), 1u);
     EXPECT_NEAR(r.mean[0], x.mean().item<double>(), 1e-12);
     EXPECT_NEAR(r.std[0], x.std(/*unbiased=*/false).item<double>(), 1e-12);
-    EXPECT_EQ(r.normalize_line(), "normalize: {mean: [" + fixed(r.mean[0], 4) + "], std: [" + fixed(r.std[0], 4) + "]}");
+    EXPECT_EQ(r.normalize_line(),
+              "normalize: {mean: [" + fixed(r.mean[0], 4) + "], std: [" + fixed(r.std[0], 4) + "]}");
   }
 }
 
