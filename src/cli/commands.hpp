@@ -109,6 +109,21 @@ struct BenchOptions {
 // `imgcls bench data|step CONFIG`: input pipeline or model throughput, in images/second.
 void setup_bench(CLI::App& app);
 
+struct DataCheckOptions {
+  std::string config_path;
+  std::vector<std::string> overrides;
+  std::string out;  // "" = data_check/<name>-<timestamp>
+  bool near = false;
+  int near_distance = 4;
+  double near_correlation = 0.98;
+};
+// `imgcls data check CONFIG [KEY=VALUE...] [--out DIR] [--near [--near-distance BITS] [--near-correlation C]]`: the
+// config's splits checked as training reads them (diagnostics/data_check.hpp); DIR gets
+// data_report.json and class_counts.png. Throws DataError (exit 3) after writing them when it
+// found unreadable files or duplicates across splits.
+void setup_data(CLI::App& app);
+int run_data_check(const DataCheckOptions& options);
+
 // `imgcls --version` text.
 std::string version_text();
 

@@ -40,6 +40,7 @@ int imgcls_main(int argc, char** argv) {
   setup_sweep(app);
   setup_export(app);
   setup_bench(app);
+  setup_data(app);
 
   try {
     app.parse(argc, argv);

@@ -9,6 +9,7 @@ Dataset Dataset::subset(const at::Tensor& indices) const {
   out.labels = labels.index_select(0, indices);
   out.class_names = class_names;
   out.channels = channels;
+  out.source = source.defined() ? source.index_select(0, indices) : indices.to(at::kLong).clone();
   if (in_memory()) out.images = images.index_select(0, indices);
   if (!paths.empty()) {
     const auto idx = indices.contiguous();
@@ -18,6 +19,8 @@ Dataset Dataset::subset(const at::Tensor& indices) const {
   }
   return out;
 }
+
+int64_t Dataset::source_index(int64_t index) const { return source.defined() ? source[index].item<int64_t>() : index; }
 
 std::string Dataset::describe(int64_t index) const {
   if (!paths.empty()) return paths[static_cast<std::size_t>(index)];

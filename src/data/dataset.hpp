@@ -17,6 +17,10 @@ struct Dataset {
   std::vector<std::string> class_names;
   std::vector<std::string> paths;  // one image file per sample; empty for an in-memory dataset
   int64_t channels = 0;            // of a file dataset's decoded images (1 or 3)
+  // int64, N: each sample's index in the split it was read from (the train or test files, the
+  // folder's listing), kept through subset() so a report can name "#i of the train file";
+  // undefined until a subset is taken (then the identity).
+  at::Tensor source;
 
   int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
   bool in_memory() const { return images.defined(); }
@@ -24,6 +28,8 @@ struct Dataset {
   Dataset subset(const at::Tensor& indices) const;
   // "path" for a file sample, "#index" for an in-memory one: how messages name a sample.
   std::string describe(int64_t index) const;
+  // source[index], or index when the split was never subset.
+  int64_t source_index(int64_t index) const;
 };
 
 // The splits a run uses. `val` is empty when there is no validation split; `test` is the

@@ -51,22 +51,27 @@ RunPaths open_run_dir(const std::string& dir) {
   return RunPaths{dir};
 }
 
+std::string create_timestamped_dir(const std::string& parent, const std::string& name) {
+  // mkdir, not exists-then-create: two runs of one name started in the same second must
+  // not share a folder, so the first to create a name owns it and the other takes the next.
+  const auto base = fs::path(parent) / (name + "-" + timestamp());
+  make_dirs(base.parent_path());
+  fs::path dir = base;
+  for (int n = 2; ::mkdir(dir.c_str(), 0777) != 0; ++n) {
+    if (errno != EEXIST || n > 10000)
+      throw IoError(dir.string() + ": cannot create the run directory: " + std::strerror(errno));
+    dir = base.string() + "-" + std::to_string(n);
+  }
+  return dir.string();
+}
+
 RunPaths create_run_dir(const Config& config, const std::string& out) {
   fs::path dir;
   if (!out.empty()) {
     check_out_dir_is_free(out);
     dir = out;
   } else {
-    // mkdir, not exists-then-create: two runs of one name started in the same second must
-    // not share a folder, so the first to create a name owns it and the other takes the next.
-    const auto base = fs::path("runs") / (config.name + "-" + timestamp());
-    make_dirs(base.parent_path());
-    dir = base;
-    for (int n = 2; ::mkdir(dir.c_str(), 0777) != 0; ++n) {
-      if (errno != EEXIST || n > 10000)
-        throw IoError(dir.string() + ": cannot create the run directory: " + std::strerror(errno));
-      dir = base.string() + "-" + std::to_string(n);
-    }
+    dir = create_timestamped_dir("runs", config.name);
   }
   make_dirs(dir / "checkpoints");
   return RunPaths{dir.string()};

@@ -30,6 +30,11 @@ struct RunPaths {
 // overwritten. Throws IoError when the folder cannot be created.
 RunPaths create_run_dir(const Config& config, const std::string& out);
 
+// Creates and returns <parent>/<name>-<YYYYmmdd-HHMMSS>[-N], the first of those names this call
+// itself creates (mkdir, so two callers in the same second never share one), making `parent`
+// first when needed. Throws IoError.
+std::string create_timestamped_dir(const std::string& parent, const std::string& name);
+
 // An existing run directory to resume. Throws UsageError when `dir` holds no run.
 RunPaths open_run_dir(const std::string& dir);
 

@@ -146,6 +146,99 @@ cv::Mat draw_training_curves(const std::string& title, const std::vector<double>
   return out;
 }
 
+cv::Mat draw_bar_chart(const BarChartSpec& spec, int height) {
+  const int k = static_cast<int>(spec.categories.size());
+  const int n_series = std::max<int>(1, static_cast<int>(spec.series.size()));
+  double y1 = 0;
+  for (const auto& s : spec.series)
+    for (double v : s.values)
+      if (std::isfinite(v)) y1 = std::max(y1, v);
+  if (y1 <= 0) y1 = 1;
+  const double ystep = nice_step(y1 * 1.06, 6);
+  y1 = std::ceil(y1 * 1.06 / ystep) * ystep;
+
+  const bool labelled = k <= kBarChartMaxLabelled;
+  std::vector<std::string> names;
+  int name_h = 0;  // the height the vertical category names need
+  for (int c = 0; c < k; ++c) {
+    std::string name = spec.categories[static_cast<std::size_t>(c)];
+    if (name.size() > 18) name = name.substr(0, 16) + "..";
+    if (labelled) name_h = std::max(name_h, text_size(name, 0.42).width);
+    names.push_back(name);
+  }
+  if (!labelled) name_h = 16;
+  int label_w = 0;
+  for (double v = 0; v <= y1 + ystep * 0.5; v += ystep)
+    label_w = std::max(label_w, text_size(tick_label(v, ystep), 0.42).width);
+  const int left = 30 + label_w + 10, top = 40;
+  const int group_w = std::clamp(n_series * 12 + 8, 4, 80);
+  const int plot_w = std::clamp(k * group_w, 560, 1900);
+  const int right = left + plot_w;
+  const int legend_rows = static_cast<int>((spec.series.size() + 2) / 3);
+  const int bottom = height - 30 - name_h - 20 * legend_rows;
+  const int width = std::max({right + 20, 640, text_size(spec.title, 0.6).width + 40});
+  cv::Mat img(std::max(height, top + 100 + name_h + 20 * legend_rows + 30), width, CV_8UC3, kWhite);
+  const auto py = [&](double y) { return bottom - static_cast<int>(std::lround(y / y1 * (bottom - top))); };
+
+  for (double v = 0; v <= y1 + ystep * 0.5; v += ystep) {
+    cv::line(img, {left, py(v)}, {right, py(v)}, kGrey, 1);
+    const auto label = tick_label(v, ystep);
+    text(img, label, {left - 8 - text_size(label, 0.42).width, py(v) + 5}, 0.42, kBlack);
+  }
+  const double slot = k > 0 ? static_cast<double>(plot_w) / k : plot_w;
+  const double bar = std::max(1.0, slot * 0.8 / n_series);
+  for (int c = 0; c < k; ++c) {
+    const double x0 = left + c * slot + slot * 0.1;
+    for (int si = 0; si < static_cast<int>(spec.series.size()); ++si) {
+      const auto& values = spec.series[static_cast<std::size_t>(si)].values;
+      if (static_cast<std::size_t>(c) >= values.size() || !std::isfinite(values[static_cast<std::size_t>(c)]) ||
+          values[static_cast<std::size_t>(c)] <= 0)
+        continue;
+      const int xa = static_cast<int>(std::lround(x0 + si * bar));
+      const int xb = std::max(xa + 1, static_cast<int>(std::lround(x0 + (si + 1) * bar)) - (bar >= 4 ? 1 : 0));
+      cv::rectangle(img, cv::Rect(cv::Point(xa, py(values[static_cast<std::size_t>(c)])), cv::Point(xb, bottom)),
+                    color(static_cast<std::size_t>(si)), cv::FILLED);
+    }
+    if (labelled) {
+      const auto& name = names[static_cast<std::size_t>(c)];
+      const auto ts = text_size(name, 0.42);
+      cv::Mat label(ts.height + 8, ts.width + 4, CV_8UC3, kWhite);
+      text(label, name, {2, ts.height + 2}, 0.42, kBlack);
+      cv::rotate(label, label, cv::ROTATE_90_COUNTERCLOCKWISE);
+      const int x = static_cast<int>(std::lround(left + (c + 0.5) * slot)) - label.cols / 2, y = bottom + 6;
+      if (x >= 0 && x + label.cols <= img.cols && y + label.rows <= img.rows)
+        label.copyTo(img(cv::Rect(x, y, label.cols, label.rows)));
+    }
+  }
+  if (!labelled && k > 0)
+    for (int i = 0; i <= 4; ++i) {  // class index ticks
+      const int cls = i * (k - 1) / 4;
+      const auto label = std::to_string(cls);
+      const int x = static_cast<int>(std::lround(left + (cls + 0.5) * slot));
+      cv::line(img, {x, bottom}, {x, bottom + 4}, kBlack, 1);
+      text(img, label, {x - text_size(label, 0.4).width / 2, bottom + 18}, 0.4, kBlack);
+    }
+  cv::rectangle(img, {left, top}, {right, bottom}, kBlack, 1);
+  text(img, spec.title, {(width - text_size(spec.title, 0.6).width) / 2, 26}, 0.6, kBlack, 1);
+  if (!spec.y_label.empty()) {
+    const auto ts = text_size(spec.y_label, 0.45);
+    cv::Mat label(ts.height + 8, ts.width + 4, CV_8UC3, kWhite);
+    text(label, spec.y_label, {2, ts.height + 2}, 0.45, kBlack);
+    cv::rotate(label, label, cv::ROTATE_90_COUNTERCLOCKWISE);
+    const int ly = std::max(0, (top + bottom - label.rows) / 2);
+    if (ly + label.rows <= img.rows && 4 + label.cols <= img.cols)
+      label.copyTo(img(cv::Rect(4, ly, label.cols, label.rows)));
+  }
+  const int col_w = (right - left) / 3;
+  for (std::size_t si = 0; si < spec.series.size(); ++si) {
+    const int row = static_cast<int>(si / 3), col = static_cast<int>(si % 3);
+    const int lx = left + col * col_w, ly = bottom + name_h + 28 + row * 20;
+    cv::rectangle(img, cv::Rect(lx, ly - 10, 22, 10), color(si), cv::FILLED);
+    text(img, spec.series[si].label, {lx + 28, ly}, 0.42, kBlack);
+  }
+  return img;
+}
+
 namespace {
 
 // matplotlib's "Blues", from white (0) to dark blue (1); BGR.

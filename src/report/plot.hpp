@@ -34,6 +34,22 @@ cv::Mat draw_training_curves(const std::string& title, const std::vector<double>
                              const std::vector<double>& train_loss, const std::vector<double>& val_loss,
                              const std::vector<double>& train_acc, const std::vector<double>& val_acc);
 
+// Grouped bar chart: one group of bars per category (a class), one bar per series (a split)
+// in the line charts' colours, with a legend; the y axis starts at 0. Categories are named
+// under the axis, written vertically, up to kBarChartMaxLabelled of them; more are numbered
+// by index. The width grows with the categories (at least 640, at most about 2,000 pixels).
+struct BarSeries {
+  std::string label;
+  std::vector<double> values;  // one per category
+};
+struct BarChartSpec {
+  std::string title, y_label;
+  std::vector<std::string> categories;
+  std::vector<BarSeries> series;
+};
+constexpr int kBarChartMaxLabelled = 60;
+cv::Mat draw_bar_chart(const BarChartSpec& spec, int height = 480);
+
 // Heat map: rows true class, columns predicted, cells shaded by the row-normalised share (a
 // colour bar beside it) and labelled with the count and that share in percent. Cells are
 // confusion_cell_size(classes) pixels: the matrix grows to ~kConfusionMatrixSide pixels for
