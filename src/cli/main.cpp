@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/usage_hints.hpp"
 #include "imgcls/errors.hpp"
 #include "util/error_text.hpp"
 #include "util/runtime_info.hpp"
@@ -52,6 +53,11 @@ int imgcls_main(int argc, char** argv) {
     std::cout << e.what();
     return 0;
   } catch (const CLI::ParseError& e) {
+    // A misspelt command or option gets its name and the closest one, not CLI11's generic line.
+    if (const auto hint = unknown_argument_message(app, argc, argv); !hint.empty()) {
+      std::cerr << "imgcls: error: " << hint << "\n";
+      return static_cast<int>(ExitCode::kUsage);
+    }
     std::cerr << "imgcls: error: " << e.what() << "\nRun with --help for more information.\n";
     return static_cast<int>(ExitCode::kUsage);
   } catch (const Error& e) {
