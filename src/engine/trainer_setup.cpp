@@ -138,8 +138,8 @@ void Trainer::describe(std::ostream& os) const {
      << "device:    " << m.device.str() << ", " << count_text(at::get_num_threads(), "CPU thread")
      << (amp != "none" ? ", amp " + amp : std::string()) << (c.train.channels_last ? ", channels_last" : "") << "\n"
      << "data:      " << c.data.dataset << ", " << m.data.channels << "x" << m.data.height << "x" << m.data.width
-     << ", " << count_text(m.data.num_classes, "class", "classes") << "; train " << m.data.train.size() << ", val " << m.data.val.size()
-     << ", test " << m.data.test.size() << "; batch " << c.data.batch_size
+     << ", " << count_text(m.data.num_classes, "class", "classes") << "; train " << m.data.train.size() << ", val "
+     << m.data.val.size() << ", test " << m.data.test.size() << "; batch " << c.data.batch_size
      << (c.train.grad_accum_steps > 1 ? " x " + std::to_string(c.train.grad_accum_steps) + " accumulated" : "") << "\n"
      << "model:     " << c.model.name << ", " << count_parameters(*m.model) << " parameters ("
      << count_parameters(*m.model, true) << " trainable)\n"
