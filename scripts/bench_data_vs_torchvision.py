@@ -8,8 +8,9 @@ workers and batch size:
 imgcls: `imgcls bench data` (OpenCV, worker threads); torchvision: ImageFolder + DataLoader
 (PIL, worker processes). Rounds alternate A/B; medians and the ratio are printed.
 
-    python scripts/make_photo_folder.py /tmp/photos
-    python scripts/bench_data_vs_torchvision.py /tmp/photos --workers 2
+    ~/.cache/imgcls/venv-torch2.11.0/bin/python scripts/make_photo_folder.py /tmp/photos
+    ~/.cache/imgcls/venv-torch2.11.0/bin/python scripts/bench_data_vs_torchvision.py /tmp/photos --workers 2
+(the project's Python, with torch and torchvision: scripts/setup.sh makes it)
 """
 import argparse
 import os

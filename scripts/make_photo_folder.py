@@ -6,7 +6,7 @@ The photographs are those Debian's `opencv-doc` package ships
 scaling so that a crop fits), saved as JPEG (quality 90) into OUT/<class>/, one class per
 group of source photographs. Deterministic for a given --seed.
 
-    python3 scripts/make_photo_folder.py OUT [--images 1000] [--classes 5]
+    ~/.cache/imgcls/venv-torch2.11.0/bin/python scripts/make_photo_folder.py OUT [--images 1000] [--classes 5]
 
 Needs Pillow (installed with torchvision in the project's environment).
 """

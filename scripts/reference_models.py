@@ -12,11 +12,11 @@ rounding). The seeds' own classes differ only where noted:
   - A `model.name: torchscript` run exports torchvision's layout (conv1..layer4, fc), so
     torchvision.models.resnet18(num_classes=K) loads it (the seeds' new `fc`).
 
-Use:
-  python scripts/reference_models.py describe FILE        # rebuild, load, print the module
-  python scripts/reference_models.py compare FILE IO.pt   # logits vs imgcls's (IO.pt: input, logits)
-  python scripts/reference_models.py counts               # the parameter counts tests/models/ hold
-(with the project's Python: ~/.cache/imgcls/venv-torch2.11.0/bin/python)
+Use, with the project's Python (the one with torch; the system python3 has none):
+  PY=~/.cache/imgcls/venv-torch2.11.0/bin/python         # or $IMGCLS_VENV/bin/python
+  $PY scripts/reference_models.py describe FILE        # rebuild, load, print the module
+  $PY scripts/reference_models.py compare FILE IO.pt   # logits vs imgcls's (IO.pt: input, logits)
+  $PY scripts/reference_models.py counts               # the parameter counts tests/models/ hold
 
   from reference_models import load
   model, meta = load("model.pt")       # meta: FILE.json (input shape, classes, normalize)

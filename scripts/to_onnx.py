@@ -2,7 +2,10 @@
 """Rebuilds an exported imgcls model in PyTorch and writes it as ONNX (seed 001's last step).
 
   imgcls export runs/fm --format state_dict --out fm.pt
-  python scripts/to_onnx.py fm.pt --out fm.onnx
+  ~/.cache/imgcls/venv-torch2.11.0/bin/python scripts/to_onnx.py fm.pt --out fm.onnx
+
+(the project's Python, with torch and onnx: scripts/setup.sh makes it; $IMGCLS_VENV/bin/python
+when IMGCLS_VENV is set).
 
 The model takes normalised float input N x C x H x W (the batch axis is dynamic) and returns
 logits; fm.pt.json says the input shape, the normalisation and the class names. The file is

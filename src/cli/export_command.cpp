@@ -8,6 +8,8 @@
 #include <CLI/Formatter.hpp>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
@@ -17,6 +19,7 @@
 #include "engine/trained_run.hpp"
 #include "imgcls/errors.hpp"
 #include "imgcls/io/atomic_file.hpp"
+#include "imgcls/version.hpp"
 #include "models/state_dict.hpp"
 #include "models/torchscript_backbone.hpp"
 #include "util/runtime_info.hpp"
@@ -48,6 +51,24 @@ nlohmann::json model_description_json(const TrainedRun& run, ClassifierImpl& mod
   j["checkpoint"] = run.checkpoint;
   j["imgcls_version"] = runtime_info().imgcls_version;
   return j;
+}
+
+// The project's Python, the one with torch (scripts/setup.sh's environment): IMGCLS_PYTHON,
+// else $IMGCLS_VENV/bin/python, else the default environment; "~/" for the home folder.
+std::string project_python() {
+  if (const char* p = std::getenv("IMGCLS_PYTHON"); p && *p) return p;
+  std::string py = std::string("~/.cache/imgcls/venv-torch") + IMGCLS_PINNED_TORCH_VERSION + "/bin/python";
+  if (const char* v = std::getenv("IMGCLS_VENV"); v && *v) py = std::string(v) + "/bin/python";
+  const char* home = std::getenv("HOME");
+  if (home && *home && py.rfind(std::string(home) + "/", 0) == 0) py = "~" + py.substr(std::string(home).size());
+  return py;
+}
+
+// scripts/<name> of the checkout imgcls was built from, when it is still there; else the
+// path relative to a checkout.
+std::string script_path(const std::string& name) {
+  const auto built = std::filesystem::path(IMGCLS_SOURCE_ROOT) / "scripts" / name;
+  return std::filesystem::exists(built) ? built.string() : "scripts/" + name;
 }
 
 }  // namespace
@@ -95,7 +116,9 @@ int run_export(const ExportOptions& options) {
   write_file_atomic(out + ".json", json_text(model_description_json(run, *model), 2) + "\n");
   std::printf("wrote %s (%zu tensors of %s, %s) and %s.json\n", out.c_str(), entries.size(),
               run.config.model.name.c_str(), run.checkpoint.c_str(), out.c_str());
-  std::printf("in Python: scripts/reference_models.py load %s\n", out.c_str());
+  // The command that rebuilds the module in PyTorch, with the Python that has torch.
+  std::printf("in PyTorch: %s %s describe %s\n", project_python().c_str(), script_path("reference_models.py").c_str(),
+              out.c_str());
   return 0;
 }
 

@@ -8,9 +8,12 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/usage_hints.hpp"
 #include "imgcls/errors.hpp"
+#include "imgcls/io/atomic_file.hpp"
 #include "util/error_text.hpp"
 #include "util/runtime_info.hpp"
+#include "util/signals.hpp"
 
 namespace imgcls {
 
@@ -26,6 +29,7 @@ std::string version_text() {
 }
 
 int imgcls_main(int argc, char** argv) {
+  set_immediate_exit_cleanup(&unlink_temp_files_in_flight);  // a second Ctrl-C leaves no *.tmp.*
   CLI::App app{"imgcls: train, evaluate and compare image classifiers from a config file"};
   app.require_subcommand(1);
   app.add_flag_callback("-V,--version", [] { throw CLI::CallForVersion(version_text(), 0); },
@@ -53,8 +57,17 @@ int imgcls_main(int argc, char** argv) {
     std::cout << e.what();
     return 0;
   } catch (const CLI::ParseError& e) {
+    // A misspelt command or option gets its name and the closest one, not CLI11's generic line.
+    if (const auto hint = unknown_argument_message(app, argc, argv); !hint.empty()) {
+      std::cerr << "imgcls: error: " << hint << "\n";
+      return static_cast<int>(ExitCode::kUsage);
+    }
     std::cerr << "imgcls: error: " << e.what() << "\nRun with --help for more information.\n";
     return static_cast<int>(ExitCode::kUsage);
+  } catch (const InterruptedError& e) {
+    // Asked for by the user: said as information, with its exit code (130 / 143).
+    std::cerr << "imgcls: " << e.what() << "\n";
+    return static_cast<int>(e.exit_code());
   } catch (const Error& e) {
     std::cerr << "imgcls: error: " << e.what() << "\n";
     return static_cast<int>(e.exit_code());

@@ -5,16 +5,61 @@
 #include <CLI/Config.hpp>
 #include <CLI/Formatter.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "cli/commands.hpp"
 #include "engine/run_files.hpp"
+#include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
 #include "report/plot.hpp"
 
 namespace imgcls {
 namespace fs = std::filesystem;
+namespace {
+
+// One legend label per run, all distinct: the settings that differ between the runs'
+// config.yaml ("model.name=mlp, optimizer.lr=0.01"), or, when those do not tell them apart,
+// the run folders' names (their paths when two share a name).
+std::vector<std::string> run_labels(const std::vector<std::string>& runs) {
+  std::vector<std::string> names, paths;
+  for (const auto& run : runs) {
+    const auto p = fs::path(run).lexically_normal();
+    names.push_back(p.filename().empty() ? p.parent_path().filename().string() : p.filename().string());
+    paths.push_back(run);
+  }
+  const auto distinct = [](const std::vector<std::string>& v) {
+    return std::set<std::string>(v.begin(), v.end()).size() == v.size();
+  };
+  const auto by_name = distinct(names) ? names : paths;
+  if (runs.size() < 2) return by_name;
+  std::vector<Config> configs;
+  try {
+    for (const auto& run : runs) configs.push_back(load_config((fs::path(run) / "config.yaml").string()));
+  } catch (const Error&) {
+    return by_name;  // not every run has a readable config.yaml
+  }
+  // Keys that do not change results (those a resume may change, train.epochs excepted).
+  auto ignored = resumable_keys();
+  ignored.erase(std::remove(ignored.begin(), ignored.end(), "train.epochs"), ignored.end());
+  std::vector<std::string> labels(runs.size());
+  for (const auto& key : config_keys()) {
+    if (std::find(ignored.begin(), ignored.end(), key) != ignored.end()) continue;
+    std::vector<std::string> values;
+    for (const auto& c : configs) values.push_back(value_text(c, key));
+    if (std::set<std::string>(values.begin(), values.end()).size() < 2) continue;
+    for (std::size_t i = 0; i < runs.size(); ++i)
+      labels[i] += (labels[i].empty() ? "" : ", ") + key + "=" + values[i];
+  }
+  constexpr std::size_t kLongest = 90;  // beyond that a legend is unreadable: use the names
+  for (const auto& l : labels)
+    if (l.empty() || l.size() > kLongest) return by_name;
+  return distinct(labels) ? labels : by_name;
+}
+
+}  // namespace
 
 void setup_plot(CLI::App& app) {
   auto options = std::make_shared<PlotOptions>();
@@ -31,11 +76,12 @@ int run_plot(const PlotOptions& options) {
   chart.title = options.metric + " per epoch";
   chart.x_label = "epoch";
   chart.y_label = options.metric;
-  for (const auto& run : options.runs) {
+  const auto labels = run_labels(options.runs);
+  for (std::size_t i = 0; i < options.runs.size(); ++i) {
+    const auto& run = options.runs[i];
     const auto rows = read_metrics_csv((fs::path(run) / "metrics.csv").string());
     Series s;
-    s.label = fs::path(run).lexically_normal().filename().string();
-    if (s.label.empty()) s.label = fs::path(run).lexically_normal().parent_path().filename().string();
+    s.label = labels[i];
     for (const auto& m : rows) {
       s.x.push_back(static_cast<double>(m.epoch));
       s.y.push_back(metric_value(m, options.metric));
@@ -45,6 +91,8 @@ int run_plot(const PlotOptions& options) {
   const auto out = options.out.empty() ? "comparison-" + options.metric + ".png" : options.out;
   write_png(out, draw_line_chart(chart, 800, 480));
   std::printf("wrote %s (%zu runs)\n", out.c_str(), options.runs.size());
+  for (std::size_t i = 0; i < options.runs.size(); ++i)
+    if (labels[i] != options.runs[i]) std::printf("  %s: %s\n", labels[i].c_str(), options.runs[i].c_str());
   return 0;
 }
 

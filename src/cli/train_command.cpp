@@ -7,6 +7,7 @@
 #include "imgcls/config/config.hpp"
 #include "imgcls/engine/trainer.hpp"
 #include "imgcls/errors.hpp"
+#include "sweep/sweep_spec.hpp"
 
 namespace imgcls {
 
@@ -36,6 +37,9 @@ int run_train(const TrainOptions& options) {
   if (options.resume_dir.empty()) {
     if (options.config_path.empty()) throw UsageError("train: give a CONFIG file, or --resume RUN_DIR");
     auto config = load_config(options.config_path, options.overrides);
+    // runs/<name>_<what was overridden>-<time>, as a sweep names its trials: an MLP run made
+    // from a CNN config does not land in a folder named for the CNN.
+    config.name += overrides_name_suffix(options.overrides);
     Trainer trainer(std::move(config), TrainerOptions{options.out_dir, options.quiet, false});
     trainer.train();
     return 0;

@@ -127,6 +127,10 @@ void check_combinations(Config& c) {
     for (std::size_t j = 0; j < i; ++j)
       if (c.data.classes[i] == c.data.classes[j])
         fail(c.where("data.classes"), "data.classes", "class " + std::to_string(c.data.classes[i]) + " is listed twice");
+  for (std::size_t i = 0; i < c.data.class_names.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (c.data.class_names[i] == c.data.class_names[j])
+        fail(c.where("data.classes"), "data.classes", "class '" + c.data.class_names[i] + "' is listed twice");
   if (c.model.name == "torchscript" && c.model.path.empty())
     fail(c.where("model.name"), "model.path", "torchscript needs model.path, a file written by scripts/export_resnet.py "
                                               "or `imgcls export --torchscript`");

@@ -122,6 +122,38 @@ Field double_list_field(std::string key, Ref<std::vector<double>> ref, std::size
   return f;
 }
 
+Field class_list_field(std::string key, Ref<std::vector<int64_t>> indices, Ref<std::vector<std::string>> names,
+                       std::string expected) {
+  auto f = blank(std::move(key), expected);
+  f.set = [indices, names, expected](Config& c, const YAML::Node& n) {
+    if (!n.IsSequence()) throw BadValue{expected};
+    std::vector<int64_t> numbers;
+    std::vector<std::string> words;
+    for (const auto& item : n) {
+      if (!item.IsScalar() || item.Scalar().empty()) throw BadValue{expected};
+      int64_t v = 0;
+      if (YAML::convert<int64_t>::decode(item, v)) {
+        if (v < 0) throw BadValue{expected};
+        numbers.push_back(v);
+      } else {
+        words.push_back(item.Scalar());
+      }
+    }
+    if (!numbers.empty() && !words.empty()) throw BadValue{"all class indices or all class names, not a mix"};
+    indices(c) = numbers;
+    names(c) = words;
+  };
+  f.show = [indices, names](Config& c) {
+    YAML::Emitter out;
+    out << YAML::Flow << YAML::BeginSeq;
+    for (const auto& name : names(c)) out << name;
+    for (const auto v : indices(c)) out << v;
+    out << YAML::EndSeq;
+    return std::string(out.c_str());
+  };
+  return f;
+}
+
 Field transforms_field(std::string key, Ref<std::vector<TransformSpec>> ref) {
   auto f = blank(std::move(key), "a list of transforms");
   f.set_at = [ref](Config& c, const YAML::Node& n, const std::function<std::string(int)>& where_at) {
@@ -158,6 +190,11 @@ Field required(Field f) {
 
 Field resumable(Field f) {
   f.resumable = true;
+  return f;
+}
+
+Field path(Field f) {
+  f.is_path = true;
   return f;
 }
 

@@ -37,6 +37,9 @@ struct Field {
   // device, data.workers, ...), so `train --resume` overrides may set it. Every other key
   // goes into frozen_config_hash and must stay as the run started.
   bool resumable = false;
+  // A file or folder: a relative value in a config file is taken relative to that file's
+  // folder (a command-line override's, to the current directory) and stored absolute.
+  bool is_path = false;
   std::function<void(Config&, const YAML::Node&)> set;  // throws BadValue
   std::function<std::string(Config&)> show;             // value as YAML scalar (or flow list) text
   // For values with parts on their own lines (transform lists): like set, with where_at(line)
@@ -65,6 +68,9 @@ Field int_list_field(std::string key, Ref<std::vector<int64_t>> ref, int64_t min
 // Exactly `size` finite numbers, each with ok(v).
 Field double_list_field(std::string key, Ref<std::vector<double>> ref, std::size_t size, std::string expected,
                         std::function<bool(double)> ok);
+// data.classes: a list of class indices (into `indices`) or of class names (into `names`).
+Field class_list_field(std::string key, Ref<std::vector<int64_t>> indices, Ref<std::vector<std::string>> names,
+                       std::string expected);
 // A transform list (transform_specs.hpp), each item checked with its own line.
 Field transforms_field(std::string key, Ref<std::vector<TransformSpec>> ref);
 // data.workers: "auto" (stored as -1) or a non-negative count.
@@ -74,5 +80,7 @@ Field workers_field(std::string key, Ref<int64_t> ref);
 Field required(Field f);
 // `f` marked as one a resumed run may change (Field::resumable).
 Field resumable(Field f);
+// `f` marked as a path (Field::is_path).
+Field path(Field f);
 
 }  // namespace imgcls

@@ -3,6 +3,7 @@
 // applied on top, then each field parses its own value and the cross-key checks run.
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -71,6 +72,18 @@ void apply_override(const std::string& text, std::map<std::string, Leaf>& leaves
   leaves[key] = Leaf{value, where};
 }
 
+// A relative path value made absolute: against the config file's folder when the config
+// file gave it, against the current directory when an override did.
+void resolve_path(Leaf& leaf, const std::string& origin, const std::string& base_dir) {
+  namespace fs = std::filesystem;
+  if (!leaf.node.IsScalar() || leaf.node.Scalar().empty()) return;
+  const fs::path value(leaf.node.Scalar());
+  if (value.is_absolute()) return;
+  const bool in_file = starts_with(leaf.where, origin + ":");
+  const auto base = in_file ? fs::path(base_dir) : fs::current_path();
+  leaf.node = YAML::Node((base / value).lexically_normal().string());
+}
+
 YAML::Node parse_document(const std::string& text, const std::string& origin) {
   if (ends_with(to_lower(origin), ".json")) {
     // nlohmann checks strict JSON syntax (with line and column); yaml-cpp then gives the
@@ -99,7 +112,11 @@ std::string Config::where(const std::string& dotted_key) const {
   return it == origins.end() ? std::string("default") : it->second;
 }
 
-Config parse_config(const std::string& text, const std::string& origin, const std::vector<std::string>& overrides) {
+namespace {
+
+// parse_config; with `base_dir` (a config file's absolute folder), relative paths are resolved.
+Config parse_config_in(const std::string& text, const std::string& origin, const std::vector<std::string>& overrides,
+                       const std::string& base_dir) {
   const auto doc = parse_document(text, origin);
   if (doc.IsNull()) throw ConfigError(origin + ": the config is empty; it needs at least data.dataset and model.name");
   if (!doc.IsMap()) throw ConfigError(origin + ":1: expected a mapping of keys at the top level");
@@ -107,6 +124,9 @@ Config parse_config(const std::string& text, const std::string& origin, const st
   std::map<std::string, Leaf> leaves;
   flatten(doc, "", origin, leaves);
   for (const auto& o : overrides) apply_override(o, leaves);
+  if (!base_dir.empty())
+    for (auto& [key, leaf] : leaves)
+      if (find_field(key)->is_path) resolve_path(leaf, origin, base_dir);
 
   Config config;
   for (const auto& field : schema()) {
@@ -135,12 +155,19 @@ Config parse_config(const std::string& text, const std::string& origin, const st
   return config;
 }
 
+}  // namespace
+
+Config parse_config(const std::string& text, const std::string& origin, const std::vector<std::string>& overrides) {
+  return parse_config_in(text, origin, overrides, "");
+}
+
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot open the config file");
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_config(text.str(), path, overrides);
+  const auto folder = std::filesystem::absolute(path).parent_path().lexically_normal().string();
+  return parse_config_in(text.str(), path, overrides, folder);
 }
 
 }  // namespace imgcls

@@ -43,10 +43,10 @@ const std::vector<Field>& schema() {
         resumable(int_field("threads", IMGCLS_REF(threads), 0, "a non-negative integer (0 = LibTorch's default)")));
     f.push_back(required(choice_field("data.dataset", IMGCLS_REF(data.dataset), dataset_names())));
     const auto any_path = [](const std::string&) { return true; };
-    f.push_back(string_field("data.root", IMGCLS_REF(data.root), "a path", any_path));
-    f.push_back(string_field("data.train_root", IMGCLS_REF(data.train_root), "a path", any_path));
-    f.push_back(string_field("data.val_root", IMGCLS_REF(data.val_root), "a path", any_path));
-    f.push_back(string_field("data.test_root", IMGCLS_REF(data.test_root), "a path", any_path));
+    f.push_back(path(string_field("data.root", IMGCLS_REF(data.root), "a path", any_path)));
+    f.push_back(path(string_field("data.train_root", IMGCLS_REF(data.train_root), "a path", any_path)));
+    f.push_back(path(string_field("data.val_root", IMGCLS_REF(data.val_root), "a path", any_path)));
+    f.push_back(path(string_field("data.test_root", IMGCLS_REF(data.test_root), "a path", any_path)));
     f.push_back(int_field("data.channels", IMGCLS_REF(data.channels), 1, "1 (grayscale) or 3 (RGB)"));
     f.push_back(int_field("data.image_size", IMGCLS_REF(data.image_size), 1, "a positive integer (pixels)"));
     f.push_back(choice_field("data.on_bad_image", IMGCLS_REF(data.on_bad_image), {"skip", "error"}));
@@ -54,8 +54,9 @@ const std::vector<Field>& schema() {
                              "a count of images (integer >= 1) or a fraction in [0, 1)",
                              [](double v) { return (v >= 0 && v < 1) || (v >= 1 && v == std::floor(v)); }));
     f.push_back(choice_field("data.val", IMGCLS_REF(data.val), {"split", "test"}));
-    f.push_back(int_list_field("data.classes", IMGCLS_REF(data.classes), 0,
-                               "a list of class indices, e.g. [0, 33, 56] ([] = all classes)", /*allow_empty=*/true));
+    f.push_back(class_list_field("data.classes", IMGCLS_REF(data.classes), IMGCLS_REF(data.class_names),
+                                 "a list of class indices, e.g. [0, 33, 56], or of class names, e.g. [daisy, rose] "
+                                 "([] = all classes)"));
     f.push_back(choice_field("data.label", IMGCLS_REF(data.label), {"fine", "coarse"}));
     f.push_back(int_field("data.batch_size", IMGCLS_REF(data.batch_size), 1, "a positive integer"));
     f.push_back(int_field("data.limit", IMGCLS_REF(data.limit), 0, "a non-negative integer (0 = all images)"));
@@ -80,8 +81,8 @@ const std::vector<Field>& schema() {
                                "a non-empty list of positive integers, e.g. [128, 256, 512]"));
     f.push_back(int_field("model.blocks", IMGCLS_REF(model.blocks), 0, "a non-negative integer"));
     f.push_back(int_field("model.stem_channels", IMGCLS_REF(model.stem_channels), 1, "a positive integer"));
-    f.push_back(string_field("model.path", IMGCLS_REF(model.path), "a path to a TorchScript file",
-                             [](const std::string&) { return true; }));
+    f.push_back(path(string_field("model.path", IMGCLS_REF(model.path), "a path to a TorchScript file",
+                                  [](const std::string&) { return true; })));
     f.push_back(bool_field("model.freeze_backbone", IMGCLS_REF(model.freeze_backbone)));
     f.push_back(int_field("model.unfreeze_at_epoch", IMGCLS_REF(model.unfreeze_at_epoch), 0,
                           "a non-negative integer (0 = never)"));

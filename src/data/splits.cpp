@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 #include <tuple>
 #include <utility>
@@ -14,6 +15,7 @@
 #include "data/transforms.hpp"
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
+#include "util/strings.hpp"
 
 namespace imgcls {
 namespace {
@@ -68,7 +70,27 @@ DataShape data_shape(const Config& config) {
     std::tie(shape.height, shape.width) = val.out_size(shape.height, shape.width);
   }
   if (!d.classes.empty()) shape.num_classes = static_cast<int64_t>(d.classes.size());
+  if (!d.class_names.empty()) shape.num_classes = static_cast<int64_t>(d.class_names.size());
   return shape;
+}
+
+std::vector<int64_t> class_indices(const DataConfig& d, const std::vector<std::string>& known,
+                                   const std::string& where) {
+  if (d.class_names.empty()) return d.classes;
+  std::vector<int64_t> indices;
+  for (const auto& name : d.class_names) {
+    const auto it = std::find(known.begin(), known.end(), name);
+    if (it == known.end()) {
+      std::string near;
+      std::size_t best = std::max<std::size_t>(2, name.size() / 4) + 1;
+      for (const auto& k : known)
+        if (const auto dist = edit_distance(name, k); dist < best) best = dist, near = k;
+      throw DataError(where + ": data.classes: no class '" + name + "' (the classes are " + join(known, ", ") + ")" +
+                      (near.empty() ? "" : "; did you mean '" + near + "'?"));
+    }
+    indices.push_back(static_cast<int64_t>(it - known.begin()));
+  }
+  return indices;
 }
 
 Dataset select_classes(const Dataset& ds, const std::vector<int64_t>& classes, const std::string& where) {
@@ -100,12 +122,13 @@ DataSplits make_splits(const Config& config) {
     train = scan_image_folder(folder_train_root(config), d.channels, &classes);
     if (!d.val_root.empty()) given_val = scan_image_folder(d.val_root, d.channels, &train.class_names);
     if (!d.test_root.empty()) test = scan_image_folder(d.test_root, d.channels, &train.class_names);
-    given_val = select_classes(given_val, d.classes, classes_where);
   } else {
     std::tie(train, test) = load(config);
   }
-  train = select_classes(train, d.classes, classes_where);
-  test = select_classes(test, d.classes, classes_where);
+  const auto classes = class_indices(d, train.class_names, classes_where);
+  given_val = select_classes(given_val, classes, classes_where);
+  train = select_classes(train, classes, classes_where);
+  test = select_classes(test, classes, classes_where);
   if (train.size() == 0) throw DataError(classes_where + ": data.classes: no training images of the chosen classes");
   if (d.limit > 0 && d.limit < train.size()) train = train.subset(at::arange(d.limit, at::kLong));
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "data/dataset_table.hpp"
 #include "engine/run_files.hpp"
@@ -77,13 +78,41 @@ void RunReporter::finish(const RunSummary& s, int64_t skipped_batches, const std
   write_file_atomic(paths_.summary(), json_text(j, 2) + "\n");
 }
 
+std::string duration_text(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "";
+  const auto s = static_cast<int64_t>(std::llround(seconds));
+  char buf[32];
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", static_cast<long long>(s / 3600),
+                  static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
+  else
+    std::snprintf(buf, sizeof buf, "%lld:%02lld", static_cast<long long>(s / 60), static_cast<long long>(s % 60));
+  return buf;
+}
+
+std::string progress_bar_text(const ProgressBar& p) {
+  const int width = 24;
+  const int filled = p.steps > 0 ? static_cast<int>(width * std::min(p.step, p.steps) / p.steps) : 0;
+  // The epoch's remaining batches at the pace of those this process has run.
+  const double left = p.steps_run > 0 ? p.seconds / static_cast<double>(p.steps_run) *
+                                            static_cast<double>(p.steps - p.step)
+                                      : -1;
+  const auto eta = duration_text(left);
+  return "epoch " + std::to_string(p.epoch) + "/" + std::to_string(p.epochs) + " [" + std::string(filled, '=') +
+         std::string(width - filled, ' ') + "] " + std::to_string(p.step) + "/" + std::to_string(p.steps) +
+         "  loss " + fixed(p.loss, 4) + "  " + fixed(p.seconds > 0 ? p.images / p.seconds : 0.0, 0) + " img/s" +
+         (eta.empty() ? "" : "  eta " + eta);
+}
+
 void RunReporter::on_epoch_start(int64_t) {
   epoch_start_ = last_draw_ = Clock::now();
   epoch_images_ = 0;
+  epoch_steps_ = 0;
 }
 
 void RunReporter::after_step(const StepInfo& s) {
   epoch_images_ += s.images;
+  ++epoch_steps_;
   if (s.skipped)
     console_->warn("epoch " + std::to_string(s.epoch) + " step " + std::to_string(s.step) +
                    ": non-finite loss, batch skipped");
@@ -99,12 +128,9 @@ void RunReporter::after_step(const StepInfo& s) {
                    fixed(seen ? accuracy : 0.0, 4));
   if (draw) {
     last_draw_ = Clock::now();
-    const int width = 24;
-    const int filled = static_cast<int>(width * s.step / s.steps);
-    console_->progress("epoch " + std::to_string(s.epoch) + "/" + std::to_string(config_.train.epochs) + " [" +
-                       std::string(filled, '=') + std::string(width - filled, ' ') + "] " + std::to_string(s.step) +
-                       "/" + std::to_string(s.steps) + "  loss " + fixed(seen ? loss : 0.0, 4) + "  " +
-                       fixed(epoch_images_ / seconds_since(epoch_start_), 0) + " img/s");
+    console_->progress(progress_bar_text(ProgressBar{s.epoch, config_.train.epochs, s.step, s.steps, epoch_steps_,
+                                                     seen ? loss : 0.0, static_cast<double>(epoch_images_),
+                                                     seconds_since(epoch_start_)}));
   }
 }
 

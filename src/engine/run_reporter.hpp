@@ -32,6 +32,20 @@
 
 namespace imgcls {
 
+// What the progress bar shows of an epoch in progress.
+struct ProgressBar {
+  int64_t epoch = 0, epochs = 0;
+  int64_t step = 0, steps = 0;  // the batch done, of the epoch's
+  int64_t steps_run = 0;        // batches this process has run this epoch (a resumed epoch starts midway)
+  double loss = 0;
+  double images = 0, seconds = 0;  // this process's, this epoch
+};
+// "epoch 2/5 [=====      ] 115/391  loss 0.4321  3521 img/s  eta 0:41": the time left in the
+// epoch at the pace of the batches run so far (no eta before the first).
+std::string progress_bar_text(const ProgressBar& p);
+// "0:41", "12:05", "1:02:03"; "" for a negative or non-finite time.
+std::string duration_text(double seconds);
+
 class RunReporter final : public TrainHook {
  public:
   // Opens train.log (appending: a resumed run keeps its history). Throws IoError.
@@ -63,6 +77,7 @@ class RunReporter final : public TrainHook {
   nlohmann::json facts_;
   std::chrono::steady_clock::time_point epoch_start_, last_draw_;
   int64_t epoch_images_ = 0;
+  int64_t epoch_steps_ = 0;
   bool data_hint_given_ = false;
 };
 

@@ -29,8 +29,9 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   m.reporter->console().clear_progress();
   if (run.stop_signal) {
     m.checkpoints->save_last([&](const std::string& path) { m.save(path); });
-    throw InterruptedError("interrupted by " + signal_name(run.stop_signal) + " at epoch " + std::to_string(epoch) +
-                               " step " + std::to_string(p.step) + "/" + std::to_string(m.train_feed->num_batches()),
+    throw InterruptedError("interrupted by " + signal_name(run.stop_signal) + " in epoch " + std::to_string(epoch) +
+                               " after batch " + std::to_string(p.step) + " of " +
+                               std::to_string(m.train_feed->num_batches()),
                            run.stop_signal);
   }
   EpochMetrics metrics;
@@ -113,6 +114,7 @@ RunSummary Trainer::train() {
   describe(setup);
   std::istringstream lines(setup.str());
   for (std::string line; std::getline(lines, line);) m.reporter->info(line);
+  for (const auto& [warning, line] : m.setup_notes) warning ? m.reporter->warn(line) : m.reporter->info(line);
 
   StopSignals signals;
   try {
@@ -145,9 +147,11 @@ RunSummary Trainer::train() {
     return s;
   } catch (const InterruptedError& e) {
     m.finish(s, "interrupted");
-    m.reporter->info(std::string(e.what()) +
-                     "; checkpoints/last.pt holds the exact state. Resume with: imgcls train --resume " + m.paths.dir);
-    throw;
+    // main prints it (as information, not an error: the user asked for it); train.log keeps it.
+    const auto line = std::string(e.what()) +
+                      "; checkpoints/last.pt holds the exact state. Resume with: imgcls train --resume " + m.paths.dir;
+    m.reporter->console().log_only(line);
+    throw InterruptedError(line, e.exit_code() == ExitCode::kTerminated ? 15 : 2);
   } catch (const std::exception& e) {
     // Whatever failed (a typed error, LibTorch, the standard library), the run records it;
     // checkpoints/last.pt still holds the last good state for --resume.

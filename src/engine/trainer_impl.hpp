@@ -12,6 +12,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "data/dataset.hpp"
@@ -72,6 +73,9 @@ struct Trainer::Impl {
   TrainerClock::time_point started = TrainerClock::now();
   double seconds_before = 0;  // total_seconds of the run before this process (resume)
   bool already_finished = false;
+  std::string backbone;  // a TorchScript backbone's description, for the setup banner
+  // What the setup has to say (true: a warning), printed after the banner.
+  std::vector<std::pair<bool, std::string>> setup_notes;
 
   bool have_val() const { return data.val.size() > 0; }
   void save(const std::string& path) {

@@ -14,6 +14,7 @@
 #include "engine/trainer_impl.hpp"
 #include "imgcls/io/atomic_file.hpp"
 #include "models/torchscript_backbone.hpp"
+#include "util/strings.hpp"
 
 namespace imgcls {
 
@@ -63,7 +64,11 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   try {
     m.build_training();
     if (m.options.resume && std::filesystem::exists(m.paths.last_checkpoint())) m.restore();
-    else if (m.options.resume) CheckpointPolicy::recover(m.paths, 0);  // killed before its first last.pt
+    else if (m.options.resume) {  // killed before its first last.pt: nothing to continue from
+      CheckpointPolicy::recover(m.paths, 0);
+      m.setup_notes.push_back({false, "no checkpoints/last.pt in " + m.paths.dir +
+                                          " (the run stopped before its first checkpoint): starting it over at epoch 1"});
+    }
     write_file_atomic(m.paths.config(), to_yaml(c));
   } catch (const std::exception& e) {
     const auto line = m.failure_line(e);
@@ -106,18 +111,20 @@ void Trainer::Impl::build_training() {
       LoopSettings{c.train.grad_accum_steps, c.data.batch_size, data.train.size(), c.train.on_nan == "skip_batch"},
       hooks, device);
 
+  // Said after the setup banner (Trainer::train), not before it.
   if (c.train.amp != "none" && !device.is_cuda())
-    reporter->warn("train.amp: " + c.train.amp + " needs CUDA; training on " + device.str() + " in full precision");
+    setup_notes.push_back(
+        {true, "train.amp: " + c.train.amp + " needs CUDA; training on " + device.str() + " in full precision"});
   if (auto* ts = dynamic_cast<TorchscriptClassifierImpl*>(model.get())) {
     const auto& info = ts->info();
-    reporter->info("backbone:  " + c.model.path + ": " + (info.arch.empty() ? "TorchScript" : info.arch) + ", " +
-                   std::to_string(info.feature_size) + " features, weights: " +
-                   (info.weights.empty() ? "unknown" : info.weights) + (ts->frozen() ? " (frozen)" : ""));
+    backbone = c.model.path + ": " + (info.arch.empty() ? "TorchScript" : info.arch) + ", " +
+               std::to_string(info.feature_size) + " features, weights: " +
+               (info.weights.empty() ? "unknown" : info.weights) + (ts->frozen() ? " (frozen)" : "");
     const auto mismatch = normalisation_mismatch(info, val_pipeline->mean(), val_pipeline->std());
-    if (!mismatch.empty()) reporter->warn(mismatch);
+    if (!mismatch.empty()) setup_notes.push_back({true, mismatch});
   }
   if (monitor != c.train.early_stopping.monitor)
-    reporter->warn("no validation split: best.pt and early stopping use " + monitor);
+    setup_notes.push_back({true, "no validation split: best.pt and early stopping use " + monitor});
   reporter->set_facts(facts());
 }
 
@@ -131,14 +138,15 @@ void Trainer::describe(std::ostream& os) const {
   const auto amp = effective_amp(c, m.device);
   os << "imgcls " << m.runtime.imgcls_version << " (LibTorch " << m.runtime.libtorch_version << ")\n"
      << "run:       " << m.paths.dir << "\n"
-     << "device:    " << m.device.str() << ", " << at::get_num_threads() << " CPU threads"
+     << "device:    " << m.device.str() << ", " << count_text(at::get_num_threads(), "CPU thread")
      << (amp != "none" ? ", amp " + amp : std::string()) << (c.train.channels_last ? ", channels_last" : "") << "\n"
      << "data:      " << c.data.dataset << ", " << m.data.channels << "x" << m.data.height << "x" << m.data.width
-     << ", " << m.data.num_classes << " classes; train " << m.data.train.size() << ", val " << m.data.val.size()
-     << ", test " << m.data.test.size() << "; batch " << c.data.batch_size
+     << ", " << count_text(m.data.num_classes, "class", "classes") << "; train " << m.data.train.size() << ", val "
+     << m.data.val.size() << ", test " << m.data.test.size() << "; batch " << c.data.batch_size
      << (c.train.grad_accum_steps > 1 ? " x " + std::to_string(c.train.grad_accum_steps) + " accumulated" : "") << "\n"
      << "model:     " << c.model.name << ", " << count_parameters(*m.model) << " parameters ("
      << count_parameters(*m.model, true) << " trainable)\n"
+     << (m.backbone.empty() ? std::string() : "backbone:  " + m.backbone + "\n")
      << "optimizer: " << c.optimizer.name << ", lr " << c.optimizer.lr << ", weight_decay "
      << c.optimizer.weight_decay;
   if (c.optimizer.name == "sgd" || c.optimizer.name == "rmsprop") os << ", momentum " << c.optimizer.momentum;
@@ -149,9 +157,12 @@ void Trainer::describe(std::ostream& os) const {
      << "\nepochs:    " << c.train.epochs << ", seed " << c.seed << ", monitor " << m.monitor;
   if (c.train.early_stopping.patience > 0)
     os << ", early stopping after " << c.train.early_stopping.patience << " epochs without improvement";
-  if (m.progress.epoch > 0 || m.progress.step > 0)
-    os << "\nresuming:  after epoch " << m.progress.epoch
-       << (m.progress.step ? " and " + std::to_string(m.progress.step) + " batches" : "");
+  // The position last.pt holds: inside an epoch (after an interrupt) or at an epoch's end.
+  if (m.progress.step > 0)
+    os << "\nresuming:  epoch " << m.progress.epoch + 1 << " after batch " << m.progress.step << " of "
+       << m.train_feed->num_batches();
+  else if (m.progress.epoch > 0)
+    os << "\nresuming:  after epoch " << m.progress.epoch << " of " << c.train.epochs;
 }
 
 // Continues from checkpoints/last.pt: weights, optimizer, schedule, early stopping, scaler,

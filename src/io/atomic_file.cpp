@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -38,6 +39,34 @@ std::string parent_dir(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// The temporary files being written, readable from a signal handler: a fixed table of
+// slots (0 free, 1 being filled, 2 holding a path), no allocation, no locks.
+constexpr int kSlots = 64;
+constexpr std::size_t kSlotPath = 4096;
+struct InFlight {
+  std::atomic<int> state{0};
+  char path[kSlotPath];
+};
+InFlight g_in_flight[kSlots];
+
+int claim_slot(const std::string& path) {
+  if (path.size() >= kSlotPath) return -1;
+  for (int i = 0; i < kSlots; ++i) {
+    int expected = 0;
+    if (g_in_flight[i].state.compare_exchange_strong(expected, 1)) {
+      std::memcpy(g_in_flight[i].path, path.c_str(), path.size() + 1);
+      g_in_flight[i].state.store(2);
+      return i;
+    }
+  }
+  return -1;  // more files in flight than slots: only the destructor cleans this one
+}
+
+void release_slot(int& slot) {
+  if (slot >= 0) g_in_flight[slot].state.store(0);
+  slot = -1;
+}
+
 [[noreturn]] void io_fail(const std::string& what, const std::string& path) {
   throw IoError(path + ": " + what + ": " + std::strerror(errno));
 }
@@ -53,7 +82,7 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
     for (std::size_t i = 0; i < kTempSuffixLength; ++i) name += kTempChars[random() % (sizeof kTempChars - 1)];
     fd_ = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd_ >= 0)
-      tmp_path_ = name;
+      tmp_path_ = name, slot_ = claim_slot(name);
     else if (errno != EEXIST || attempt == 100)
       io_fail("cannot create a temporary file next to it", path_);
   }
@@ -62,6 +91,7 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
 AtomicFile::~AtomicFile() {
   if (fd_ >= 0) ::close(fd_);
   if (!committed_ && !tmp_path_.empty()) ::unlink(tmp_path_.c_str());
+  release_slot(slot_);
 }
 
 void AtomicFile::write(const void* data, std::size_t size) {
@@ -86,6 +116,7 @@ void AtomicFile::commit() {
   fd_ = -1;
   if (::rename(tmp_path_.c_str(), path_.c_str()) != 0) io_fail("rename failed", path_);
   committed_ = true;
+  release_slot(slot_);
   // Make the rename itself durable.
   const int dir = ::open(parent_dir(path_).c_str(), O_RDONLY | O_DIRECTORY);
   if (dir >= 0) {
@@ -124,6 +155,11 @@ int remove_stale_temp_files(const std::string& dir) {
       io_fail("cannot remove a stale temporary file", file);
   }
   return removed;
+}
+
+void unlink_temp_files_in_flight() noexcept {
+  for (auto& f : g_in_flight)
+    if (f.state.load() == 2) ::unlink(f.path);
 }
 
 }  // namespace imgcls

@@ -69,8 +69,15 @@ cv::Mat draw_line_chart(const ChartSpec& spec, int width, int height) {
   // Margins from the widest tick label; the legend goes below the plot.
   int label_w = 0;
   for (double v = y0; v <= y1 + ystep * 0.5; v += ystep) label_w = std::max(label_w, text_size(tick_label(v, ystep), 0.42).width);
-  const int legend_rows = static_cast<int>((spec.series.size() + 2) / 3);
-  const int left = 30 + label_w + 10, right = width - 20, top = 40, bottom = height - 52 - 20 * legend_rows;
+  // Legend: as many columns (3, 2 or 1) as the widest label allows whole; labels are never cut
+  // short, since two runs' names often differ only at their end.
+  const int left = 30 + label_w + 10, right = width - 20, top = 40;
+  int legend_w = 0;
+  for (const auto& s : spec.series) legend_w = std::max(legend_w, text_size(s.label, 0.42).width);
+  int legend_cols = 3;
+  while (legend_cols > 1 && legend_w > (right - left) / legend_cols - 32) --legend_cols;
+  const int legend_rows = static_cast<int>((spec.series.size() + legend_cols - 1) / legend_cols);
+  const int bottom = height - 52 - 20 * legend_rows;
   const auto px = [&](double x) { return left + static_cast<int>(std::lround((x - x0) / (x1 - x0) * (right - left))); };
   const auto py = [&](double y) { return bottom - static_cast<int>(std::lround((y - y0) / (y1 - y0) * (bottom - top))); };
 
@@ -121,15 +128,16 @@ cv::Mat draw_line_chart(const ChartSpec& spec, int width, int height) {
       prev = p;
     }
   }
-  // Legend: up to three entries per row under the x label.
-  const int col_w = (right - left) / 3;
+  // Legend under the x label; a label wider than the whole chart is drawn smaller, whole.
+  const int col_w = (right - left) / legend_cols;
   for (std::size_t si = 0; si < spec.series.size(); ++si) {
-    const int row = static_cast<int>(si / 3), col = static_cast<int>(si % 3);
+    const int row = static_cast<int>(si) / legend_cols, col = static_cast<int>(si) % legend_cols;
     const int lx = left + col * col_w, ly = bottom + 62 + row * 20;
     cv::line(img, {lx, ly - 4}, {lx + 22, ly - 4}, color(si), 2, cv::LINE_AA);
-    std::string label = spec.series[si].label;
-    while (label.size() > 3 && text_size(label, 0.42).width > col_w - 32) label = label.substr(0, label.size() - 4) + "..";
-    text(img, label, {lx + 28, ly}, 0.42, kBlack);
+    const auto& label = spec.series[si].label;
+    double scale = 0.42;
+    while (scale > 0.2 && text_size(label, scale).width > width - lx - 34) scale -= 0.02;
+    text(img, label, {lx + 28, ly}, scale, kBlack);
   }
   return img;
 }

@@ -2,6 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -9,8 +12,10 @@
 #include <sstream>
 
 #include "config/fail.hpp"
+#include "config/schema.hpp"
 #include "config/transform_specs.hpp"
 #include "imgcls/errors.hpp"
+#include "util/strings.hpp"
 
 namespace imgcls {
 namespace fs = std::filesystem;
@@ -44,6 +49,17 @@ std::string leaf(const std::string& dotted) {
   return dot == std::string::npos ? dotted : dotted.substr(dot + 1);
 }
 
+// "key=value" for a trial; a relative path value (data.root, model.path, ...) is relative to
+// the sweep file's folder, as a config file's paths are to the config's.
+std::string sweep_override(const std::string& key, const std::string& value, const std::string& sweep_path) {
+  const auto* field = find_field(key);
+  const auto v = trim(value);
+  if (field && field->is_path && !v.empty() && v != "null" && v != "~" && v != "\"\"" && v != "''" &&
+      fs::path(v).is_relative())
+    return key + "=" + (fs::absolute(sweep_path).parent_path() / v).lexically_normal().string();
+  return key + "=" + value;
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot read the sweep file");
@@ -57,12 +73,34 @@ std::string read_file(const std::string& path) {
 std::string name_part(const std::string& value) {
   std::string out;
   for (char c : value) {
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') out += c;
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') out += c;
     else if (c == ',') out += 'x';
     else if (c == ' ' || c == '[' || c == ']' || c == '{' || c == '}' || c == '"' || c == '\'') continue;
     else out += '-';
   }
   return out.empty() ? "empty" : out;
+}
+
+std::string overrides_name_suffix(const std::vector<std::string>& overrides) {
+  const auto resumable = resumable_keys();
+  std::string suffix;
+  for (const auto& o : overrides) {
+    const auto eq = o.find('=');
+    if (eq == std::string::npos) continue;  // load_config has refused it already
+    const auto key = trim(o.substr(0, eq));
+    if (key == "name") return "";
+    if (key != "train.epochs" && std::find(resumable.begin(), resumable.end(), key) != resumable.end()) continue;
+    suffix += "_" + leaf(key) + "-" + name_part(trim(o.substr(eq + 1)));
+  }
+  constexpr std::size_t kMax = 80;
+  if (suffix.size() > kMax) {
+    uint64_t h = 1469598103934665603ULL;  // FNV-1a of the whole suffix
+    for (unsigned char ch : suffix) h = (h ^ ch) * 1099511628211ULL;
+    char hex[9];
+    std::snprintf(hex, sizeof hex, "%08llx", static_cast<unsigned long long>(h & 0xffffffffULL));
+    suffix = suffix.substr(0, kMax - 9) + "-" + hex;
+  }
+  return suffix;
 }
 
 SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& extra) {
@@ -129,7 +167,7 @@ SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& ex
       Variant var{name_part(text(v["name"], where + ".name")), {}};
       if (!names.insert(var.name).second) fail(w.at(v), where + ".name: '" + var.name + "' is used twice");
       for (const auto& [key, value] : entries(v["set"], w, where + ".set"))
-        var.overrides.push_back(key + "=" + yaml_text(value));
+        var.overrides.push_back(sweep_override(key, yaml_text(value), path));
       vars.push_back(var);
     }
     spec.has_variants = true;
@@ -139,7 +177,7 @@ SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& ex
   if (axes.empty() && !spec.has_variants) fail(path + ":1", "nothing to sweep: give grid and/or variants");
 
   std::vector<std::string> common;
-  for (const auto& [key, value] : fixed) common.push_back(key + "=" + yaml_text(value));
+  for (const auto& [key, value] : fixed) common.push_back(sweep_override(key, yaml_text(value), path));
   common.insert(common.end(), extra.begin(), extra.end());
 
   std::set<std::string> names;
@@ -154,7 +192,7 @@ SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& ex
       for (std::size_t a = 0; a < axes.size(); ++a) {
         const auto& value = axes[a][index[a]];
         t.values.emplace_back(spec.grid_keys[a], value);
-        t.overrides.push_back(spec.grid_keys[a] + "=" + value);
+        t.overrides.push_back(sweep_override(spec.grid_keys[a], value, path));
         name += (name.empty() ? "" : "_") + leaf(spec.grid_keys[a]) + "-" + name_part(value);
       }
       if (name.empty()) name = "trial";

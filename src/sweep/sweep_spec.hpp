@@ -45,7 +45,16 @@ struct SweepSpec {
 // before anything runs.
 SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& extra = {});
 
-// A trial-name-safe rendering of a value: [512, 256] -> 512x256, 0.001 -> 0.001, a/b -> a-b.
+// A trial-name-safe rendering of a value: [512, 256] -> 512x256, 0.001 -> 0.001, a/b -> a-b,
+// baseline_cnn -> baseline_cnn.
 std::string name_part(const std::string& value);
+
+// What command-line overrides add to a run's name, as a sweep names its trials:
+// "_<last key part>-<value>" per override that changes results (not name, device, threads,
+// data.workers, ...: the keys a resume may change, train.epochs excepted), in the order
+// given; "" when none does or when `name` itself is overridden. Long suffixes are cut and
+// end in a hash of the whole, so names stay distinct and under 120 characters.
+//   {"model.name=mlp", "optimizer.lr=0.01", "device=cpu"} -> "_name-mlp_lr-0.01"
+std::string overrides_name_suffix(const std::vector<std::string>& overrides);
 
 }  // namespace imgcls

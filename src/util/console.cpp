@@ -57,6 +57,14 @@ void Console::error(const std::string& line) {
   file_sink_->flush();
 }
 
+void Console::log_only(const std::string& line) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  clear_progress_locked();
+  if (!file_sink_) return;
+  file_sink_->log(spdlog::details::log_msg("imgcls", spdlog::level::info, line));
+  file_sink_->flush();
+}
+
 void Console::progress(const std::string& line) {
   if (!interactive_) return;
   std::lock_guard<std::mutex> lock(mutex_);

@@ -31,6 +31,8 @@ class Console {
   void warn(const std::string& line);
   // Also to stderr; used for the final error of a failed run.
   void error(const std::string& line);
+  // train.log only: a line main prints to the console itself (an interrupt, as information).
+  void log_only(const std::string& line);
   // Redraws the progress line (no-op when stdout is not a terminal).
   void progress(const std::string& line);
   void clear_progress();

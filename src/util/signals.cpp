@@ -9,6 +9,7 @@ namespace imgcls {
 namespace {
 
 std::atomic<int> g_signal{0};
+std::atomic<void (*)()> g_exit_cleanup{nullptr};
 struct sigaction g_old_int, g_old_term;
 
 extern "C" void on_stop_signal(int sig) {
@@ -16,6 +17,7 @@ extern "C" void on_stop_signal(int sig) {
   if (!g_signal.compare_exchange_strong(expected, sig) && sig == SIGINT) {
     static const char msg[] = "\nimgcls: second interrupt, exiting now\n";
     (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
+    if (auto* cleanup = g_exit_cleanup.load()) cleanup();
     ::_exit(130);
   }
 }
@@ -37,5 +39,7 @@ StopSignals::~StopSignals() {
 }
 
 int StopSignals::stop_requested() { return g_signal.load(); }
+
+void set_immediate_exit_cleanup(void (*cleanup)()) { g_exit_cleanup.store(cleanup); }
 
 }  // namespace imgcls

@@ -16,4 +16,8 @@ class StopSignals {
   static int stop_requested();
 };
 
+// What the second SIGINT runs just before it exits: must be async-signal-safe (main passes
+// unlink_temp_files_in_flight, so the exit leaves no half-written temporary files).
+void set_immediate_exit_cleanup(void (*cleanup)());
+
 }  // namespace imgcls

@@ -75,6 +75,10 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
+std::string count_text(int64_t n, const std::string& singular, const std::string& plural) {
+  return std::to_string(n) + " " + (n == 1 ? singular : plural.empty() ? singular + "s" : plural);
+}
+
 std::string shape_text(const std::vector<int64_t>& sizes) {
   std::string s = "[";
   for (std::size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);

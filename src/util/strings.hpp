@@ -22,6 +22,9 @@ std::size_t edit_distance(const std::string& a, const std::string& b);
 std::string shortest_text(double v);
 // `v` with exactly `digits` decimals (printf's %.Nf): "0.9313", "12.0". Non-finite: "nan", "inf".
 std::string fixed(double v, int digits);
+// `n` and the noun in the number it needs: "1 class", "5 classes", "1 CPU thread" (plural: the
+// singular + "s" unless given).
+std::string count_text(int64_t n, const std::string& singular, const std::string& plural = "");
 // A tensor shape as text: "[3, 224, 224]".
 std::string shape_text(const std::vector<int64_t>& sizes);
 

@@ -99,6 +99,40 @@ TEST(Export, TorchscriptFormatNeedsATorchscriptRun) {
   EXPECT_EQ(test::run(kBinary + " export " + run).exit_code, 2);  // no --out
 }
 
+// The banner comes first, the backbone line in it; counts of one are singular; and the Python
+// command export prints runs as printed, with the project's Python (issue 22).
+TEST(Export, PrintsAPyTorchCommandThatRuns) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  test::TempDir dir;
+  const auto run = dir / "ts";
+  const auto r = test::run(kBinary + " train " + kSource + "/configs/fashion_mnist.yaml device=cpu threads=1 " +
+                           "data.limit=96 data.val_split=32 data.batch_size=32 train.epochs=1 data.classes=[3] " +
+                           "model.name=torchscript model.path=" + kSource + "/tests/fixtures/tiny_backbone_1ch.pt" +
+                           " --out " + run);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("imgcls ", 0), 0u) << r.output;  // nothing before the banner
+  const auto backbone = r.output.find("\nbackbone:  ");
+  EXPECT_NE(backbone, std::string::npos) << r.output;
+  EXPECT_GT(backbone, r.output.find("\nmodel:     ")) << r.output;
+  EXPECT_NE(r.output.find(", 1 CPU thread\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(", 1 class; train "), std::string::npos) << r.output;
+
+  const auto ex = test::run(kBinary + " export " + run + " --out " + dir / "ts.pt");
+  ASSERT_EQ(ex.exit_code, 0) << ex.output;
+  const auto at = ex.output.find("in PyTorch: ");
+  ASSERT_NE(at, std::string::npos) << ex.output;
+  const auto command = ex.output.substr(at + 12, ex.output.find('\n', at) - at - 12);
+  EXPECT_NE(command.find("/bin/python " + kSource + "/scripts/reference_models.py describe " + dir / "ts.pt"),
+            std::string::npos)
+      << command;
+  EXPECT_EQ(command.find(" load "), std::string::npos) << command;
+  if (!python_has("torch, torchvision")) GTEST_SKIP() << "no Python with torch at '" << kPython << "'";
+  // As a user would paste it ("~/" expanded by the shell), with the test's Python when it is another.
+  const auto py = command.substr(0, command.find(' '));
+  const auto pasted = test::run((kPython.empty() ? py : kPython) + command.substr(py.size()));
+  EXPECT_EQ(pasted.exit_code, 0) << command << "\n" << pasted.output;
+}
+
 TEST(TensorBoard, EventFilesReadBackWithTensorBoardAcrossAResume) {
   REQUIRE_PYTHON("tensorboard");
   test::TempDir dir;

@@ -144,5 +144,30 @@ TEST(CliImageFolder, TrainsOnAGeneratedFolderAndCountsBadImages) {
       << strict.output;
 }
 
+// A relative data.root in a config is relative to the config's folder, whatever the current
+// directory; a missing one is reported with the absolute path looked at; class names select
+// classes (issue 22).
+TEST(CliImageFolder, RelativeRootIsTheConfigsAndClassesGoByName) {
+  test::TempDir dir;
+  make_folder(dir / "photos", 6, 1);
+  fs::create_directories(dir / "configs");
+  test::write_text(dir / "configs/c.yaml", "name: rel\nseed: 1\ndevice: cpu\n"
+                                             "data: {dataset: image_folder, root: ../photos, image_size: 12, "
+                                             "val_split: 0, classes: [red, blue]}\n"
+                                             "model: {name: mlp, hidden: [8]}\ntrain: {epochs: 1}\n");
+  const auto r = test::run("cd / && " + kBinary + " train " + dir / "configs/c.yaml" + " --out " + dir / "run");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("3x12x12, 2 classes"), std::string::npos) << r.output;
+  const auto summary = nlohmann::json::parse(test::read_text(dir / "run/summary.json"));
+  EXPECT_EQ(summary["dataset"]["classes"], (std::vector<std::string>{"red", "blue"}));
+  EXPECT_NE(test::read_text(dir / "run/config.yaml").find("root: " + dir / "photos"), std::string::npos);
+
+  test::write_text(dir / "configs/missing.yaml", "data: {dataset: image_folder, root: nothing/here}\n"
+                                                   "model: {name: mlp}\n");
+  const auto missing = test::run("cd / && " + kBinary + " train " + dir / "configs/missing.yaml");
+  EXPECT_EQ(missing.exit_code, 3) << missing.output;
+  EXPECT_NE(missing.output.find(dir / "configs/nothing/here"), std::string::npos) << missing.output;
+}
+
 }  // namespace
 }  // namespace imgcls

@@ -64,6 +64,27 @@ TEST(SweepSpec, ExpandsTheGridCrossedWithVariantsAndNamesTrials) {
   EXPECT_EQ(name_part("a/b c"), "a-bc");
 }
 
+// A variant keeps its name as its folder (baseline_cnn, not baseline-cnn), and relative paths
+// in the sweep file are relative to it, as the base config's are to the base (issue 22).
+TEST(SweepSpec, VariantNamesStayAndPathsAreRelativeToTheSweepFile) {
+  test::TempDir dir;
+  fs::create_directories(dir / "sweeps");
+  test::write_text(dir / "base.yaml", "data: {dataset: image_folder, root: photos}\nmodel: {name: mlp}\n");
+  test::write_text(dir / "sweeps/s.yaml", "base: ../base.yaml\n"
+                                          "variants:\n"
+                                          "  - {name: baseline_cnn, set: {model.name: baseline_cnn}}\n"
+                                          "  - {name: ts, set: {model.name: torchscript, model.path: nets/r.pt}}\n");
+  const auto spec = load_sweep(dir / "sweeps/s.yaml");
+  ASSERT_EQ(spec.trials.size(), 2u);
+  EXPECT_EQ(spec.trials[0].name, "baseline_cnn");
+  EXPECT_EQ(spec.trials[0].config.data.root, dir / "photos");  // the base config's folder
+  EXPECT_EQ(spec.trials[1].config.model.path, dir / "sweeps/nets/r.pt");
+  EXPECT_EQ(name_part("baseline_cnn"), "baseline_cnn");
+  // Command-line overrides stay relative to the current directory.
+  EXPECT_EQ(load_sweep(dir / "sweeps/s.yaml", {"data.root=elsewhere"}).trials[0].config.data.root,
+            (fs::current_path() / "elsewhere").string());
+}
+
 TEST(SweepSpec, RejectsBadSweepsNamingFileLineTrialAndKey) {
   test::TempDir dir;
   write_base(dir);

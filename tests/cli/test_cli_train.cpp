@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -88,6 +89,42 @@ TEST(CliTrain, WritesTheWholeRunDirectory) {
   EXPECT_EQ(again.exit_code, 2) << again.output;
   EXPECT_NE(again.output.find("already holds a run"), std::string::npos) << again.output;
   EXPECT_EQ(test::read_text(out + "/metrics.csv"), before);
+}
+
+// A run's folder is named for what the command line changed, as a sweep names its trials, and
+// `imgcls plot` tells runs apart by the settings that differ, never by cut-short names
+// (issue 22).
+TEST(CliTrain, RunNamesFollowOverridesAndPlotLabelsTellRunsApart) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  const auto train = [&](const std::string& model) {
+    const auto r = test::run("cd " + dir.path() + " && " + kBinary + " train " + kConfig + " -q device=cpu " + model +
+                             " data.limit=96 data.val_split=32 train.epochs=1");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+  };
+  train("model.name=mlp");
+  train("model.name=basic_cnn");
+  std::vector<std::string> runs;
+  for (const auto& e : fs::directory_iterator(dir / "runs")) runs.push_back(e.path().filename().string());
+  std::sort(runs.begin(), runs.end());
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].rfind("fashion_mnist_basic_cnn_name-basic_cnn_limit-96_val_split-32_epochs-1-", 0), 0u) << runs[0];
+  EXPECT_EQ(runs[1].rfind("fashion_mnist_basic_cnn_name-mlp_limit-96_val_split-32_epochs-1-", 0), 0u) << runs[1];
+  EXPECT_EQ(load_config(dir / ("runs/" + runs[1] + "/config.yaml")).name,
+            "fashion_mnist_basic_cnn_name-mlp_limit-96_val_split-32_epochs-1");
+
+  const auto a = dir / ("runs/" + runs[0]), b = dir / ("runs/" + runs[1]);
+  const auto plot = test::run(kBinary + " plot " + a + " " + b + " --out " + dir / "p.png");
+  ASSERT_EQ(plot.exit_code, 0) << plot.output;
+  EXPECT_NE(plot.output.find("  model.name=basic_cnn: " + a + "\n"), std::string::npos) << plot.output;
+  EXPECT_NE(plot.output.find("  model.name=mlp: " + b + "\n"), std::string::npos) << plot.output;
+  // Runs of one config: their folder names, whole.
+  fs::copy(a, dir / "first", fs::copy_options::recursive);
+  fs::copy(a, dir / "second", fs::copy_options::recursive);
+  const auto same = test::run(kBinary + " plot " + dir / "first" + " " + dir / "second" + " --out " + dir / "q.png");
+  ASSERT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_NE(same.output.find("  first: " + dir / "first" + "\n"), std::string::npos) << same.output;
+  EXPECT_NE(same.output.find("  second: " + dir / "second" + "\n"), std::string::npos) << same.output;
 }
 
 TEST(CliTrain, ConfigErrorsExitTwoWithOneLine) {

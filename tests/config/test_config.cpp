@@ -86,6 +86,83 @@ TEST(Config, ResolvedYamlRoundTrips) {
   EXPECT_NE(yaml.find("lr: 0.000123"), std::string::npos) << yaml;
 }
 
+// The resolved config.yaml lists only the keys that apply (issue 22): no image-folder keys for
+// Fashion-MNIST, no other model's, optimizer's or schedule's keys; and still loads back equal.
+TEST(Config, ResolvedYamlListsOnlyTheKeysThatApply) {
+  const auto yaml = to_yaml(parse_config(kYaml, "x.yaml"));
+  for (const auto* absent : {"channels:", "image_size:", "on_bad_image:", "train_root:", "label:", "hidden:",
+                             "widths:", "pooling:", "path:", "momentum:", "nesterov:", "alpha:", "step_size:",
+                             "milestones:", "max_lr:", "threshold_mode:"})
+    EXPECT_EQ(yaml.find(absent), std::string::npos) << absent << "\n" << yaml;
+  for (const auto* present : {"dataset: fashion_mnist", "name: basic_cnn", "init: default", "betas:", "eps:",
+                              "weight_decay:", "device_resident:", "warmup_epochs:", "early_stopping:"})
+    EXPECT_NE(yaml.find(present), std::string::npos) << present << "\n" << yaml;
+  EXPECT_EQ(to_yaml(parse_config(yaml, "config.yaml")), yaml);
+  EXPECT_EQ(frozen_config_hash(parse_config(yaml, "config.yaml")), frozen_config_hash(parse_config(kYaml, "x.yaml")));
+
+  // Each choice brings its own keys.
+  const auto other = to_yaml(parse_config(kYaml, "x.yaml", {"model.name=mlp", "optimizer.name=sgd",
+                                                            "optimizer.momentum=0.9", "scheduler.name=step",
+                                                            "data.dataset=cifar100"}));
+  for (const auto* present : {"hidden: [256]", "activation: relu", "momentum: 0.9", "nesterov: false",
+                              "step_size: 10", "gamma: 0.1", "label: fine"})
+    EXPECT_NE(other.find(present), std::string::npos) << present << "\n" << other;
+  for (const auto* absent : {"betas:", "widths:", "milestones:", "image_size:"})
+    EXPECT_EQ(other.find(absent), std::string::npos) << absent << "\n" << other;
+  EXPECT_EQ(to_yaml(parse_config(other, "config.yaml")), other);
+}
+
+// data.classes takes indices or names, not both (issue 22).
+TEST(Config, ClassesByIndexOrByName) {
+  EXPECT_EQ(parse_config(kYaml, "x.yaml", {"data.classes=[3, 1]"}).data.classes, (std::vector<int64_t>{3, 1}));
+  const auto named = parse_config(kYaml, "x.yaml", {"data.classes=[Sandal, 'T-shirt/top']"});
+  EXPECT_EQ(named.data.class_names, (std::vector<std::string>{"Sandal", "T-shirt/top"}));
+  EXPECT_TRUE(named.data.classes.empty());
+  EXPECT_EQ(parse_config(to_yaml(named), "config.yaml").data.class_names, named.data.class_names);
+  EXPECT_NE(config_error(kYaml, "x.yaml", {"data.classes=[1, rose]"}).find("not a mix"), std::string::npos);
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"data.classes=[rose, rose]"}),
+            "override 'data.classes=[rose, rose]': data.classes: class 'rose' is listed twice");
+}
+
+// Relative paths in a config file are relative to its folder; in an override, to the current
+// directory; either way config.yaml holds them absolute (issue 22).
+TEST(Config, RelativePathsResolveAgainstTheConfigFilesFolder) {
+  namespace fs = std::filesystem;
+  test::TempDir dir;
+  fs::create_directories(dir / "configs");
+  test::write_text(dir / "configs/c.yaml", "data: {dataset: image_folder, root: ../photos}\n"
+                                             "model: {name: torchscript, path: nets/r18.pt}\n");
+  const auto c = load_config(dir / "configs/c.yaml");
+  EXPECT_EQ(c.data.root, dir / "photos");
+  EXPECT_EQ(c.model.path, dir / "configs/nets/r18.pt");
+  const auto o = load_config(dir / "configs/c.yaml", {"data.root=here/photos", "model.path=/abs/r.pt"});
+  EXPECT_EQ(o.data.root, (fs::current_path() / "here/photos").string());
+  EXPECT_EQ(o.model.path, "/abs/r.pt");
+  // The resolved file works from its new place (a run directory) too.
+  fs::create_directories(dir / "runs/r");
+  test::write_text(dir / "runs/r/config.yaml", to_yaml(c));
+  EXPECT_EQ(load_config(dir / "runs/r/config.yaml").data.root, dir / "photos");
+  // Text with no file keeps paths as given.
+  EXPECT_EQ(parse_config("data: {dataset: image_folder, root: photos}\nmodel: {name: mlp}\n", "t").data.root,
+            "photos");
+}
+
+// A run's name follows its command-line overrides, as a sweep's trials do (issue 22).
+TEST(Config, RunNameSuffixFromOverrides) {
+  EXPECT_EQ(overrides_name_suffix({"model.name=mlp", "optimizer.lr=0.01", "device=cpu", "threads=2"}),
+            "_name-mlp_lr-0.01");
+  EXPECT_EQ(overrides_name_suffix({"model.hidden=[512, 256]", "train.epochs=3"}), "_hidden-512x256_epochs-3");
+  EXPECT_EQ(overrides_name_suffix({"data.workers=2", "logging.tensorboard=true"}), "");
+  EXPECT_EQ(overrides_name_suffix({"model.name=mlp", "name=mine"}), "");  // a name given wins
+  EXPECT_EQ(overrides_name_suffix({}), "");
+  std::vector<std::string> many;
+  for (int i = 0; i < 30; ++i) many.push_back("model.hidden=[" + std::to_string(1000 + i) + "]");
+  const auto a = overrides_name_suffix(many);
+  many.back() = "model.hidden=[7]";
+  EXPECT_LE(a.size(), 80u);
+  EXPECT_NE(a, overrides_name_suffix(many));  // cut short, still distinct
+}
+
 TEST(Config, WrongTypeNamesFileLineKeyAndValue) {
   std::string text = kYaml;
   text.replace(text.find("lr: 0.002"), 9, "lr: fast");

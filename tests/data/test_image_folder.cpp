@@ -163,5 +163,26 @@ TEST(ImageFolder, SplitsFromPreSplitFoldersAndClassSubsets) {
   EXPECT_EQ(s2.val.size(), 3);
 }
 
+// data.classes by name (issue 22): [fox, dog] is [2, 1]; an unknown name lists the classes.
+TEST(ImageFolder, ClassSubsetsByName) {
+  test::TempDir dir;
+  for (const auto* cls : {"cat", "dog", "fox"})
+    for (int i = 0; i < 2; ++i) png(dir / ("train/" + std::string(cls) + "/" + std::to_string(i) + ".png"), 10, 12);
+  const auto yaml = [&](const std::string& classes) {
+    return "data:\n  dataset: image_folder\n  root: " + dir / "train" + "\n  val_split: 0\n  classes: " + classes +
+           "\n  image_size: 16\nmodel: {name: mlp}\n";
+  };
+  const auto config = parse_config(yaml("[fox, dog]"), "c.yaml");
+  EXPECT_EQ(config.data.class_names, (std::vector<std::string>{"fox", "dog"}));
+  EXPECT_NE(to_yaml(config).find("classes: [fox, dog]"), std::string::npos) << to_yaml(config);
+  const auto splits = make_splits(config);
+  EXPECT_EQ(splits.train.class_names, (std::vector<std::string>{"fox", "dog"}));
+  EXPECT_EQ(splits.train.size(), 4);
+  EXPECT_EQ(splits.train.labels.max().item<int64_t>(), 1);
+  EXPECT_EQ(data_shape(config).num_classes, 2);
+  EXPECT_EQ(data_error([&] { make_splits(parse_config(yaml("[fox, dgo]"), "c.yaml")); }),
+            "c.yaml:5: data.classes: no class 'dgo' (the classes are cat, dog, fox); did you mean 'dog'?");
+}
+
 }  // namespace
 }  // namespace imgcls

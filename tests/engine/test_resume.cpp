@@ -108,9 +108,14 @@ TEST(Resume, KilledAtExactMomentsThenResumedIsBitForBitTheSame) {
   ASSERT_EQ(wait_exit(spawn({"train", dir / "c.yaml", "--out", run}, "1:best-pending")), 128 + SIGKILL);
   EXPECT_FALSE(fs::exists(run + "/checkpoints/last.pt"));
   EXPECT_TRUE(fs::exists(run + "/checkpoints/best.pending-1.pt"));
-  // 2. Resumed (from scratch: the pending file is dropped), killed after epoch 2's last.pt,
-  //    before its best.pt was renamed into place.
-  ASSERT_EQ(wait_exit(spawn({"train", "--resume", run}, "2:last-written")), 128 + SIGKILL);
+  // 2. Resumed (from scratch, and it says so: the pending file is dropped), killed after
+  //    epoch 2's last.pt, before its best.pt was renamed into place.
+  const auto over = test::run("IMGCLS_TEST_KILL_AT=2:last-written " + kBinary + " train --resume " + run);
+  ASSERT_EQ(over.exit_code, 128 + SIGKILL) << over.output;
+  EXPECT_NE(over.output.find("no checkpoints/last.pt in " + run +
+                             " (the run stopped before its first checkpoint): starting it over at epoch 1"),
+            std::string::npos)
+      << over.output;
   EXPECT_FALSE(fs::exists(run + "/checkpoints/best.pending-1.pt"));
   ASSERT_TRUE(fs::exists(run + "/checkpoints/best.pending-2.pt")) << "epoch 2 did not improve: pick another epoch";
   EXPECT_EQ(read_progress(run + "/checkpoints/last.pt").best_epoch, 2);
@@ -126,7 +131,8 @@ TEST(Resume, KilledAtExactMomentsThenResumedIsBitForBitTheSame) {
   // 4. Resumed to the end.
   ASSERT_EQ(wait_exit(spawn({"train", "--resume", run})), 0);
   ASSERT_EQ(status_of(run), "completed");
-  EXPECT_EQ(resume_lines(run), (std::vector<std::string>{"resuming:  after epoch 2", "resuming:  after epoch 3"}));
+  EXPECT_EQ(resume_lines(run),
+            (std::vector<std::string>{"resuming:  after epoch 2 of 6", "resuming:  after epoch 3 of 6"}));
 
   EXPECT_EQ(metrics_without_timing(run), metrics_without_timing(dir / "straight"));
   const auto a = weights_of(dir / "straight/checkpoints/last.pt");
@@ -153,10 +159,20 @@ TEST(Resume, SigintMidEpochThenResumeStartsMidEpochAndIsBitForBitTheSame) {
   test::write_text(dir / "c.yaml", kConfig);
   ASSERT_EQ(wait_exit(spawn({"train", dir / "c.yaml", "--out", dir / "straight"})), 0);
   const auto run = dir / "run";
-  // SIGINT (as Ctrl-C) after step 10 of epoch 2: the step finishes, last.pt saves the exact state.
-  ASSERT_EQ(wait_exit(spawn({"train", dir / "c.yaml", "--out", run}, "2:10:INT")), 130);
+  // SIGINT (as Ctrl-C) after step 10 of epoch 2: the step finishes, last.pt saves the exact
+  // state, and the console says so as information, not as an error.
+  const auto stopped =
+      test::run("IMGCLS_TEST_KILL_AT=2:10:INT " + kBinary + " train " + dir / "c.yaml" + " --out " + run);
+  ASSERT_EQ(stopped.exit_code, 130) << stopped.output;
   EXPECT_EQ(status_of(run), "interrupted");
-  EXPECT_NE(test::read_text(run + "/train.log").find("interrupted by SIGINT at epoch 2 step 10/75"), std::string::npos)
+  EXPECT_NE(stopped.output.find("\nimgcls: interrupted by SIGINT in epoch 2 after batch 10 of 75; "
+                                "checkpoints/last.pt holds the exact state. Resume with: imgcls train --resume " +
+                                run + "\n"),
+            std::string::npos)
+      << stopped.output;
+  EXPECT_EQ(stopped.output.find("error"), std::string::npos) << stopped.output;
+  EXPECT_NE(test::read_text(run + "/train.log").find("interrupted by SIGINT in epoch 2 after batch 10 of 75"),
+            std::string::npos)
       << test::read_text(run + "/train.log");
   EXPECT_NE(test::read_text(run + "/train.log").find("imgcls train --resume " + run), std::string::npos);
   const auto at = read_progress(run + "/checkpoints/last.pt");
@@ -168,7 +184,7 @@ TEST(Resume, SigintMidEpochThenResumeStartsMidEpochAndIsBitForBitTheSame) {
   test::write_text(run + "/checkpoints/last.pt.tmp.Zz9Yy8", "half");
   const auto r = test::run(kBinary + " train --resume " + run);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(resume_lines(run), std::vector<std::string>{"resuming:  after epoch 1 and 10 batches"});
+  EXPECT_EQ(resume_lines(run), std::vector<std::string>{"resuming:  epoch 2 after batch 10 of 75"});
   EXPECT_FALSE(fs::exists(run + "/metrics.csv.tmp.a1B2c3"));
   EXPECT_FALSE(fs::exists(run + "/checkpoints/last.pt.tmp.Zz9Yy8"));
   EXPECT_EQ(status_of(run), "completed");
@@ -202,6 +218,11 @@ TEST(Resume, SigintMidEpochThenResumeStartsMidEpochAndIsBitForBitTheSame) {
   // Changing what must not change is refused.
   const auto changed = test::run(kBinary + " train --resume " + run + " optimizer.lr=0.1");
   EXPECT_EQ(changed.exit_code, 2) << changed.output;
+  EXPECT_EQ(changed.output.rfind("imgcls: error: --resume: the overrides change optimizer.lr (0.001 -> 0.1), which a "
+                                 "resumed run must keep; only name, device",
+                                 0),
+            0u)
+      << changed.output;
   // A config.yaml edited by hand no longer matches the checkpoint.
   auto text = test::read_text(run + "/config.yaml");
   text.replace(text.find("lr: 0.001"), 9, "lr: 0.002");

@@ -73,5 +73,23 @@ TEST(RunFiles, MetricsCsvEpochMustBeAWholeNumber) {
             path + ":2: epoch: expected a whole number, got ''");
 }
 
+// The progress bar says how long the epoch has left, at the pace of the batches run so far
+// (issue 22).
+TEST(RunReporter, ProgressBarHasAnEta) {
+  EXPECT_EQ(duration_text(41.4), "0:41");
+  EXPECT_EQ(duration_text(725), "12:05");
+  EXPECT_EQ(duration_text(3723), "1:02:03");
+  EXPECT_EQ(duration_text(-1), "");
+  EXPECT_EQ(duration_text(std::nan("")), "");
+  // 100 of 400 batches in 20 s: 300 left at 0.2 s each.
+  EXPECT_EQ(progress_bar_text(ProgressBar{2, 5, 100, 400, 100, 0.43214, 6400, 20}),
+            "epoch 2/5 [======                  ] 100/400  loss 0.4321  320 img/s  eta 1:00");
+  // A resumed epoch: only the 10 batches this process ran set the pace.
+  const auto resumed = progress_bar_text(ProgressBar{1, 5, 210, 400, 10, 0.5, 640, 2});
+  EXPECT_NE(resumed.find("  eta 0:38"), std::string::npos) << resumed;
+  // Before any batch there is no eta.
+  EXPECT_EQ(progress_bar_text(ProgressBar{1, 5, 0, 400, 0, 0, 0, 0}).find("eta"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace imgcls

@@ -46,6 +46,7 @@ struct DataConfig {
   double val_split = 0.1;     // >= 1: a count of training images; in (0, 1): a fraction; 0: none
   std::string val = "split";  // split: hold out val_split of train | test: validate on the test split
   std::vector<int64_t> classes = {};  // keep only these classes, relabelled 0..k-1 in this order
+  std::vector<std::string> class_names = {};  // or these, by name (data.classes: [daisy, rose])
   std::string label = "fine"; // cifar100: fine (100 classes) | coarse (20 superclasses)
   int64_t batch_size = 64;
   int64_t limit = 0;          // use only the first N training images (0 = all)
@@ -169,9 +170,13 @@ struct Config {
 // Loads a YAML (.yaml/.yml) or JSON (.json) config, applies `overrides` ("dotted.key=value",
 // the value parsed as YAML, so lists work: "data.classes=[0,1]") and validates the result.
 // Throws ConfigError (exit code 2) naming the file, line and dotted key on any problem.
+// Paths (data.root, data.train_root, data.val_root, data.test_root, model.path) are stored
+// absolute: a relative one in the file is relative to the file's folder, one in an override
+// to the current directory, so a run's config.yaml works from anywhere.
 Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
 
 // Same as load_config, for text already in memory; `origin` names it in error messages.
+// Paths are kept as given (there is no file to be relative to).
 Config parse_config(const std::string& text, const std::string& origin,
                     const std::vector<std::string>& overrides = {});
 

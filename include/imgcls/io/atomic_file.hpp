@@ -28,6 +28,7 @@ class AtomicFile {
  private:
   std::string path_;
   std::string tmp_path_;
+  int slot_ = -1;  // its entry among the temporary files in flight
   int fd_ = -1;
   bool committed_ = false;
 };
@@ -45,5 +46,10 @@ void write_file_atomic(const std::string& path, const std::string& content);
 //   remove_stale_temp_files(paths.dir);
 //   remove_stale_temp_files(paths.checkpoints());
 int remove_stale_temp_files(const std::string& dir);
+
+// Removes the temporary files of the AtomicFiles being written right now. Async-signal-safe
+// (unlink only): for a signal handler about to _exit (a second Ctrl-C), so that the exit
+// leaves no `<target>.tmp.XXXXXX` behind, as an uncommitted AtomicFile's destructor would.
+void unlink_temp_files_in_flight() noexcept;
 
 }  // namespace imgcls
