@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
@@ -181,6 +182,12 @@ int run_sweep(const SweepOptions& options) {
 
   std::printf("sweep %s: %zu trials, %d at a time -> %s/\n", spec.name.c_str(), spec.trials.size(), options.jobs,
               dir.c_str());
+  // What loading the trials' configs changed (keys of another model dropped after a variant's
+  // model.name), once per distinct line: the trials themselves run the resolved configs.
+  std::map<std::string, std::size_t> warnings;
+  for (const auto& t : spec.trials)
+    for (const auto& w : t.config.warnings) ++warnings[w];
+  for (const auto& [w, n] : warnings) std::printf("  warning: %s (%zu trial%s)\n", w.c_str(), n, n == 1 ? "" : "s");
   std::fflush(stdout);
   const auto command = command_line(options, dir);
   RunnerOptions ro;

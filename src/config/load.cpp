@@ -3,6 +3,7 @@
 // applied on top, then each field parses its own value and the cross-key checks run.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "config/transform_specs.hpp"
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
+#include "models/model_table.hpp"
 #include "util/strings.hpp"
 
 namespace imgcls {
@@ -71,6 +73,46 @@ void apply_override(const std::string& text, std::map<std::string, Leaf>& leaves
   leaves[key] = Leaf{value, where};
 }
 
+bool from_override(const Leaf& leaf) { return starts_with(leaf.where, "override '"); }
+
+// model.name given as an override (switching the flowers config to a plain CNN): the file's
+// model.* keys that the new model does not take are dropped. Returns the warning ("" when
+// nothing that differs from its default was dropped).
+std::string drop_other_models_keys(std::map<std::string, Leaf>& leaves) {
+  const auto name = leaves.find("model.name");
+  if (name == leaves.end() || !from_override(name->second) || !name->second.node.IsScalar()) return "";
+  const auto* info = find_model(name->second.node.Scalar());
+  if (!info) return "";  // the schema rejects the name
+  const Config defaults;
+  std::vector<std::string> dropped;
+  for (const auto& field : schema()) {  // in schema order, as config.yaml lists the keys
+    const auto& key = field.key;
+    const auto it = leaves.find(key);
+    if (it == leaves.end()) continue;
+    const auto& leaf = it->second;
+    const bool other = starts_with(key, "model.") && key != "model.name" && key != "model.init" &&
+                       std::find(info->keys.begin(), info->keys.end(), key) == info->keys.end();
+    if (!other || from_override(leaf)) continue;  // an override of such a key stays an error
+    // A key at its default changes nothing: dropped without a word (a resolved config.yaml
+    // lists every key).
+    Config value;
+    bool differs = true;
+    try {
+      if (field.set_at)
+        field.set_at(value, leaf.node, [&](int) { return leaf.where; });
+      else
+        field.set(value, leaf.node);
+      differs = value_text(value, key) != value_text(defaults, key);
+    } catch (const BadValue&) {
+    }
+    if (differs) dropped.push_back(key + " (" + leaf.where + ")");
+    leaves.erase(it);
+  }
+  if (dropped.empty()) return "";
+  return name->second.where + ": ignoring " + join(dropped, ", ") + ": " + info->name + " does not take " +
+         (dropped.size() == 1 ? "it" : "them");
+}
+
 YAML::Node parse_document(const std::string& text, const std::string& origin) {
   if (ends_with(to_lower(origin), ".json")) {
     // nlohmann checks strict JSON syntax (with line and column); yaml-cpp then gives the
@@ -107,8 +149,10 @@ Config parse_config(const std::string& text, const std::string& origin, const st
   std::map<std::string, Leaf> leaves;
   flatten(doc, "", origin, leaves);
   for (const auto& o : overrides) apply_override(o, leaves);
+  const auto dropped = drop_other_models_keys(leaves);
 
   Config config;
+  if (!dropped.empty()) config.warnings.push_back(dropped);
   for (const auto& field : schema()) {
     const auto it = leaves.find(field.key);
     if (it == leaves.end()) {

@@ -103,6 +103,7 @@ void Trainer::Impl::build_training() {
       LoopSettings{c.train.grad_accum_steps, c.data.batch_size, data.train.size(), c.train.on_nan == "skip_batch"},
       hooks, device);
 
+  for (const auto& w : c.warnings) reporter->warn(w);  // what loading the config changed
   if (c.train.amp != "none" && !device.is_cuda())
     reporter->warn("train.amp: " + c.train.amp + " needs CUDA; training on " + device.str() + " in full precision");
   if (auto* ts = dynamic_cast<TorchscriptClassifierImpl*>(model.get())) {
