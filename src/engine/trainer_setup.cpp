@@ -11,6 +11,7 @@
 #include "data/splits.hpp"
 #include "engine/device.hpp"
 #include "engine/optimizers.hpp"
+#include "engine/preflight.hpp"
 #include "engine/trainer_impl.hpp"
 #include "imgcls/io/atomic_file.hpp"
 #include "models/torchscript_backbone.hpp"
@@ -41,9 +42,7 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   for (const auto& g : groups) m.lr_scales.push_back(g.lr_scale);
   m.optimizer = make_optimizer(c.optimizer, std::move(groups));
   const auto steps_per_epoch = batch_count(m.data.train.size(), c.data.batch_size, c.data.drop_last);
-  if (steps_per_epoch == 0)
-    throw ConfigError(c.where("data.drop_last") + ": data.drop_last: the " + std::to_string(m.data.train.size()) +
-                      " training images make no full batch of " + std::to_string(c.data.batch_size));
+  check_makes_a_batch(c, m.data.train.size());
   const auto optimizer_steps = (steps_per_epoch + c.train.grad_accum_steps - 1) / c.train.grad_accum_steps;
   m.schedule = std::make_unique<LrSchedule>(c.scheduler, c.optimizer.lr, c.train.epochs, optimizer_steps);
   m.monitor = effective_monitor(c.train.early_stopping.monitor, m.have_val());
