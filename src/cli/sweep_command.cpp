@@ -106,10 +106,10 @@ std::string slurm_script(const SweepSpec& spec, const std::string& dir, const st
   s += "SWEEP_DIR=" + shell_quote(abs) + "\n";
   s += "trial=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" \"$SWEEP_DIR/trials.txt\")\n";
   s += "if [[ -f \"$SWEEP_DIR/$trial/checkpoints/last.pt\" ]]; then\n";
-  s += "  exec \"$IMGCLS\" train --resume \"$SWEEP_DIR/$trial\" --quiet threads=\"${SLURM_CPUS_PER_TASK:-4}\"\n";
+  s += "  exec \"$IMGCLS\" train --resume \"$SWEEP_DIR/$trial\" threads=\"${SLURM_CPUS_PER_TASK:-4}\"\n";
   s += "else\n";
   s += "  rm -rf \"${SWEEP_DIR:?}/$trial\"\n";
-  s += "  exec \"$IMGCLS\" train \"$SWEEP_DIR/configs/$trial.yaml\" --out \"$SWEEP_DIR/$trial\" --quiet "
+  s += "  exec \"$IMGCLS\" train \"$SWEEP_DIR/configs/$trial.yaml\" --out \"$SWEEP_DIR/$trial\" "
        "threads=\"${SLURM_CPUS_PER_TASK:-4}\"\n";
   s += "fi\n";
   return s;

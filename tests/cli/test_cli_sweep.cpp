@@ -357,5 +357,29 @@ TEST(CliSweep, DryRunChecksEveryTrialWithoutTraining) {
   EXPECT_NE(u.output.find("dry run: all 2 trials can start"), std::string::npos) << u.output;
 }
 
+// A sweep shows each trial's epochs as they finish, and logs/<trial>.log keeps the trial's
+// whole output, for a successful trial too.
+TEST(CliSweep, ShowsEachTrialsEpochsAndKeepsItsLog) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  test::TempDir dir;
+  write_base(dir);
+  test::write_text(dir / "s.yaml", "base: base.yaml\ngrid: {optimizer.lr: [0.002]}\n");
+  const auto out = dir / "out";
+  const auto r = test::run(kBinary + " sweep " + dir / "s.yaml --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto epoch1 = r.output.find("  lr-0.002: epoch 1/2  train loss ");
+  const auto epoch2 = r.output.find("  lr-0.002: epoch 2/2  train loss ");
+  const auto test_line = r.output.find("  lr-0.002: test (best epoch ");
+  const auto finished = r.output.find("  lr-0.002: finished");
+  EXPECT_NE(epoch1, std::string::npos) << r.output;
+  EXPECT_LT(epoch1, epoch2) << r.output;
+  EXPECT_LT(epoch2, test_line) << r.output;
+  EXPECT_LT(test_line, finished) << r.output;
+  const auto log = test::read_text(out + "/logs/lr-0.002.log");
+  EXPECT_NE(log.find("data:      fashion_mnist"), std::string::npos) << log;  // the banner
+  EXPECT_NE(log.find("epoch 2/2  train loss"), std::string::npos) << log;
+  EXPECT_NE(log.find("total "), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace imgcls
