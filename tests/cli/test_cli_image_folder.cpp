@@ -130,6 +130,18 @@ TEST(CliImageFolder, TrainsOnAGeneratedFolderAndCountsBadImages) {
   cv::Scalar mean, stddev;
   cv::meanStdDev(grid, mean, stddev);
   EXPECT_GT(stddev[0], 10.0);  // images and captions, not a blank canvas
+  // The grid samples across the classes (seeded) and, with --grid-wrong, shows mistakes first.
+  EXPECT_NE(pr.output.find("grid: 18 of 18 images, sampled across the classes (--grid-seed 0)"), std::string::npos)
+      << pr.output;
+  const auto wrong = test::run(kBinary + " predict " + out + " " + dir / "test" + " --out " + dir / "p.csv --grid " +
+                               dir / "wrong.png --grid-max 6 --grid-wrong --grid-seed 5");
+  ASSERT_EQ(wrong.exit_code, 0) << wrong.output;
+  const int mistakes = 18 - correct;
+  EXPECT_NE(wrong.output.find("grid: 6 of 18 images, sampled across the classes (--grid-seed 5); the " +
+                              std::to_string(std::min(mistakes, 6)) + " wrong predictions first"),
+            std::string::npos)
+      << wrong.output;
+  EXPECT_FALSE(cv::imread(dir / "wrong.png").empty());
   const auto csv = test::run(kBinary + " predict " + out + " " + dir / "test/red/0.png -k 1");
   ASSERT_EQ(csv.exit_code, 0) << csv.output;
   EXPECT_NE(csv.output.find("path,label,class_1,prob_1\n"), std::string::npos) << csv.output;
