@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -43,10 +44,14 @@ class RunReporter final : public TrainHook {
 
   // The static part of summary.json (setup, data, versions); merged into every write.
   void set_facts(nlohmann::json facts) { facts_ = std::move(facts); }
-  // Rewrites the per-epoch files from `history` (all epochs so far) and prints the epoch line.
+  // Rewrites the per-epoch files from `history` (all epochs so far) and prints the epoch line;
+  // `improved`: this epoch is the new best (marked in curves.png).
   void epoch_done(const EpochMetrics& metrics, const std::vector<EpochMetrics>& history, bool improved);
-  // Rewrites the per-epoch files only (a resumed run drops rows written after its checkpoint).
-  void write_history(const std::vector<EpochMetrics>& history) const;
+  // Rewrites the per-epoch files only (a resumed run drops rows written after its checkpoint);
+  // `best_epoch` (0: none) is the one best.pt holds.
+  void write_history(const std::vector<EpochMetrics>& history, int64_t best_epoch);
+  // The test accuracy (of the best epoch's weights): curves.png redrawn with it marked.
+  void test_done(double test_acc, const std::vector<EpochMetrics>& history);
   // summary.json with `status`; `error` (failed runs) is also logged to train.log.
   void finish(const RunSummary& summary, int64_t skipped_batches, const std::string& status,
               const std::string& error = "");
@@ -61,6 +66,11 @@ class RunReporter final : public TrainHook {
   nlohmann::json facts_;
   std::chrono::steady_clock::time_point epoch_start_, last_draw_;
   int64_t epoch_images_ = 0;
+  int64_t best_epoch_ = 0;
+  double test_acc_ = std::numeric_limits<double>::quiet_NaN();
+
+  void write_files(const std::vector<EpochMetrics>& history) const;
+  void write_curves(const std::vector<EpochMetrics>& history) const;
 };
 
 }  // namespace imgcls

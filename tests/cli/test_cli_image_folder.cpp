@@ -3,6 +3,7 @@
 // predict and plot on the trained run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -101,6 +102,11 @@ TEST(CliImageFolder, TrainsOnAGeneratedFolderAndCountsBadImages) {
   const auto plot = test::run(kBinary + " plot " + out + " " + out + " --metric val_loss --out " + dir / "cmp.png");
   ASSERT_EQ(plot.exit_code, 0) << plot.output;
   EXPECT_EQ(cv::imread(dir / "cmp.png").cols, 800);
+  // Train and validation pairs per run (seed 004's plot).
+  const auto pairs = test::run(kBinary + " plot " + out + " " + out + " --metric acc --out " + dir / "pairs.png");
+  ASSERT_EQ(pairs.exit_code, 0) << pairs.output;
+  EXPECT_NE(pairs.output.find("(2 runs; validation solid, train dashed)"), std::string::npos) << pairs.output;
+  EXPECT_EQ(cv::imread(dir / "pairs.png").cols, 800);
 
   // imgcls predict: the test folder (labels from the class folders) and an unreadable file.
   std::ofstream(dir / "test/green/broken.png") << "not a png";
