@@ -60,6 +60,7 @@ int run_bench_data(const BenchOptions& options) {
 
 int run_bench_step(const BenchOptions& options) {
   const auto config = load_config(options.config_path, options.overrides);
+  for (const auto& w : config.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   const auto shape = data_shape(config);
   const auto device = pick_device(config);
   configure_runtime(config, device);

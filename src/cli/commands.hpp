@@ -79,6 +79,8 @@ struct PredictOptions {
   std::string out;                  // "" = print
   std::string grid;                 // PNG of the images titled with their predictions
   int64_t grid_max = 64;
+  int64_t grid_seed = 0;            // the grid's sample across the classes
+  bool grid_wrong = false;          // mistakes first
 };
 // `imgcls predict RUN_DIR IMAGE_OR_DIR... [--top-k K] [--format csv|json] [--grid OUT.png]`.
 void setup_predict(CLI::App& app);

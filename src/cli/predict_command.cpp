@@ -1,9 +1,12 @@
 // `imgcls predict RUN_DIR IMAGE_OR_DIR... [--top-k K] [--format csv|json] [--out FILE]
-// [--grid OUT.png]`: classifies image files with a trained run. The files go through the one
-// evaluation path (engine/evaluator: the run's validation transforms, the loader, the model),
-// and the top-k classes with their softmax probabilities are printed (or written to --out). An image inside a folder named like one of the run's classes is
-// taken to have that label (shown in the grid and the `label` column). Unreadable images
-// are reported on stderr and skipped; none readable at all is a DataError.
+// [--grid OUT.png [--grid-max N] [--grid-seed S] [--grid-wrong]]`: classifies image files
+// with a trained run. The files go through the one evaluation path (engine/evaluator: the
+// run's validation transforms, the loader, the model), and the top-k classes with their
+// softmax probabilities are printed (or written to --out). An image inside a folder named
+// like one of the run's classes is taken to have that label (shown in the grid and the
+// `label` column). The grid shows a seeded sample across the classes (report/grid_sample),
+// captioned with each file's folder and name. Unreadable images are reported on stderr and
+// skipped; none readable at all is a DataError.
 #include <CLI/App.hpp>
 #include <CLI/Config.hpp>
 #include <CLI/Formatter.hpp>
@@ -25,6 +28,7 @@
 #include "engine/trained_run.hpp"
 #include "imgcls/errors.hpp"
 #include "imgcls/io/atomic_file.hpp"
+#include "report/grid_sample.hpp"
 #include "report/plot.hpp"
 #include "util/json_text.hpp"
 #include "util/strings.hpp"
@@ -93,6 +97,13 @@ std::string predictions_json(const std::vector<Prediction>& preds, const std::ve
   return json_text(all, 2) + "\n";
 }
 
+// "daisy/00000.jpg": the file with its folder.
+std::string folder_and_name(const std::string& path) {
+  const fs::path p(path);
+  const auto folder = p.parent_path().filename();
+  return folder.empty() ? p.filename().string() : (folder / p.filename()).string();
+}
+
 GridTile grid_tile(const cv::Mat& image, const Prediction& p, const std::vector<std::string>& names) {
   char line[160];
   const auto& [c, pr] = p.top.front();
@@ -102,7 +113,7 @@ GridTile grid_tile(const cv::Mat& image, const Prediction& p, const std::vector<
     t.lines.push_back("Label: " + names[static_cast<std::size_t>(p.label)]);
     t.correct = p.label == c ? 1 : -1;
   }
-  t.lines.push_back(fs::path(p.path).filename().string());
+  t.lines.push_back(folder_and_name(p.path));  // 00000.jpg is in every class folder
   return t;
 }
 
@@ -120,6 +131,10 @@ void setup_predict(CLI::App& app) {
   cmd->add_option("--grid", options->grid, "Also draw the images titled with their predictions into this PNG");
   cmd->add_option("--grid-max", options->grid_max, "At most this many images in the grid (default 64)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--grid-seed", options->grid_seed,
+                  "The grid shows a sample across the classes drawn with this seed (default 0)");
+  cmd->add_flag("--grid-wrong", options->grid_wrong,
+                "The grid shows the wrong predictions first (images whose class folder is known)");
   cmd->callback([options]() { run_predict(*options); });
 }
 
@@ -138,6 +153,38 @@ std::vector<TransformSpec> predict_transforms(const Config& config, int64_t chan
   const auto last = !specs.empty() && specs.back().name == "normalize" ? specs.end() - 1 : specs.end();
   specs.insert(last, resize);
   return specs;
+}
+
+// The --grid PNG: a seeded sample across the classes (grid_sample), mistakes first with
+// --grid-wrong; what it shows is said on stderr.
+void write_grid(const PredictOptions& options, const std::vector<Prediction>& preds,
+                const std::vector<std::string>& names, int64_t channels, const std::string& run_name) {
+  std::vector<GridItem> items;
+  int64_t known = 0, wrong = 0;
+  for (const auto& p : preds) {
+    const int correct = p.label < 0 ? 0 : p.label == p.top.front().first ? 1 : -1;
+    items.push_back(
+        {p.label >= 0 ? names[static_cast<std::size_t>(p.label)] : fs::path(p.path).parent_path().filename().string(),
+         correct});
+    known += correct != 0, wrong += correct < 0;
+  }
+  const auto shown = grid_sample(items, static_cast<std::size_t>(options.grid_max),
+                                 static_cast<uint64_t>(options.grid_seed), options.grid_wrong);
+  std::vector<GridTile> tiles;
+  for (const auto i : shown) tiles.push_back(grid_tile(decode_image(preds[i].path, channels), preds[i], names));
+  std::string title = run_name + ": " + std::to_string(preds.size()) + " predictions";
+  if (known > 0) title += ", " + std::to_string(known - wrong) + "/" + std::to_string(known) + " correct";
+  if (shown.size() < preds.size()) title += "; " + std::to_string(shown.size()) + " shown";
+  write_png(options.grid, draw_image_grid(tiles, title));
+  std::string what = "grid: " + std::to_string(shown.size()) + " of " + std::to_string(preds.size()) +
+                     " images, sampled across the classes (--grid-seed " + std::to_string(options.grid_seed) + ")";
+  if (options.grid_wrong)
+    what += known == 0
+                ? "; --grid-wrong: no image is in a folder named like one of the run's classes, so no "
+                  "mistakes are known"
+                : "; the " + std::to_string(std::min<std::size_t>(static_cast<std::size_t>(wrong), shown.size())) +
+                      " wrong predictions first";
+  std::fprintf(stderr, "%s\n", what.c_str());
 }
 
 }  // namespace
@@ -166,7 +213,6 @@ int run_predict(const PredictOptions& options) {
   const auto batches = make_eval_batches(config, ds, pipeline, in.height, in.width, device, &bad);
 
   std::vector<Prediction> preds;
-  std::vector<GridTile> tiles;
   for_each_logits(*model, *batches, device, effective_amp(config, device), config.train.channels_last,
                   [&](const Batch& batch, const at::Tensor& logits) {
                     const auto [values, indices] = at::softmax(logits, 1).topk(k, 1);
@@ -179,8 +225,6 @@ int run_predict(const PredictOptions& options) {
                       for (int64_t j = 0; j < k; ++j)
                         p.top.emplace_back(c_acc[static_cast<int64_t>(i)][j],
                                            static_cast<double>(p_acc[static_cast<int64_t>(i)][j]));
-                      if (!options.grid.empty() && static_cast<int64_t>(tiles.size()) < options.grid_max)
-                        tiles.push_back(grid_tile(decode_image(p.path, ds.channels), p, run.class_names));
                       preds.push_back(std::move(p));
                     }
                   });
@@ -193,14 +237,7 @@ int run_predict(const PredictOptions& options) {
     std::fputs(text.c_str(), stdout);
   else
     write_file_atomic(options.out, text);
-  if (!options.grid.empty()) {
-    int64_t known = 0, right = 0;
-    for (const auto& p : preds)
-      if (p.label >= 0) ++known, right += p.label == p.top.front().first;
-    std::string title = run.config.name + ": " + std::to_string(preds.size()) + " predictions";
-    if (known > 0) title += ", " + std::to_string(right) + "/" + std::to_string(known) + " correct";
-    write_png(options.grid, draw_image_grid(tiles, title));
-  }
+  if (!options.grid.empty()) write_grid(options, preds, run.class_names, ds.channels, run.config.name);
   std::fprintf(stderr, "predict: %zu image(s) classified%s%s%s\n", preds.size(),
                unreadable ? (", " + std::to_string(unreadable) + " unreadable skipped").c_str() : "",
                options.out.empty() ? "" : (", written to " + options.out).c_str(),

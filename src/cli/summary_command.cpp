@@ -30,6 +30,7 @@ void setup_summary(CLI::App& app) {
 
 int run_summary(const SummaryOptions& options) {
   const auto config = load_config(options.config_path, options.overrides);
+  for (const auto& w : config.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   const auto shape = data_shape(config);
   const InputSpec input{shape.channels, shape.height, shape.width, shape.num_classes};
   auto model = make_model(config, input);

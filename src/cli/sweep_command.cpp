@@ -16,15 +16,17 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
-#include "util/json_text.hpp"
+#include "engine/preflight.hpp"
 #include "imgcls/errors.hpp"
 #include "imgcls/io/atomic_file.hpp"
 #include "sweep/leaderboard.hpp"
 #include "sweep/runner.hpp"
 #include "sweep/sweep_spec.hpp"
+#include "util/error_text.hpp"
 #include "util/json_text.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
@@ -104,13 +106,52 @@ std::string slurm_script(const SweepSpec& spec, const std::string& dir, const st
   s += "SWEEP_DIR=" + shell_quote(abs) + "\n";
   s += "trial=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" \"$SWEEP_DIR/trials.txt\")\n";
   s += "if [[ -f \"$SWEEP_DIR/$trial/checkpoints/last.pt\" ]]; then\n";
-  s += "  exec \"$IMGCLS\" train --resume \"$SWEEP_DIR/$trial\" --quiet threads=\"${SLURM_CPUS_PER_TASK:-4}\"\n";
+  s += "  exec \"$IMGCLS\" train --resume \"$SWEEP_DIR/$trial\" threads=\"${SLURM_CPUS_PER_TASK:-4}\"\n";
   s += "else\n";
   s += "  rm -rf \"${SWEEP_DIR:?}/$trial\"\n";
-  s += "  exec \"$IMGCLS\" train \"$SWEEP_DIR/configs/$trial.yaml\" --out \"$SWEEP_DIR/$trial\" --quiet "
+  s += "  exec \"$IMGCLS\" train \"$SWEEP_DIR/configs/$trial.yaml\" --out \"$SWEEP_DIR/$trial\" "
        "threads=\"${SLURM_CPUS_PER_TASK:-4}\"\n";
   s += "fi\n";
   return s;
+}
+
+// --dry-run: every trial with its varied values, then what its run would get or the error it
+// would stop with (engine/preflight: data, model, optimizer; nothing trains, nothing is
+// written). Throws, with the first failing trial's exit code, when any trial would fail.
+int dry_run(const SweepSpec& spec, const std::string& dir, const std::vector<ChangedTrial>& changed) {
+  std::printf("%zu trials of %s -> %s/\n", spec.trials.size(), spec.base.c_str(), dir.c_str());
+  std::fflush(stdout);
+  Preflight preflight;
+  std::size_t failing = 0;
+  ExitCode code = ExitCode::kUsage;
+  const auto fails = [&](ExitCode c, const std::string& line) {
+    if (failing++ == 0) code = c;
+    return "would fail: " + line;
+  };
+  for (const auto& t : spec.trials) {
+    std::string varied = t.variant.empty() ? "" : "variant=" + t.variant;
+    for (const auto& [k, v] : t.values) varied += (varied.empty() ? "" : " ") + k + "=" + v;
+    for (const auto& c : changed)
+      if (c.name == t.name) varied += "  (ran with other settings: " + join(c.keys, ", ") + ")";
+    std::string verdict;
+    try {
+      verdict = "ok: " + preflight.check(t.config);
+    } catch (const Error& e) {
+      verdict = fails(e.exit_code(), e.what());
+    } catch (const std::exception& e) {  // LibTorch (a backbone file it cannot read), the standard library
+      verdict = fails(ExitCode::kTraining, error_line(e));
+    }
+    std::printf("  %-40s %s\n", t.name.c_str(), varied.c_str());
+    for (const auto& w : t.config.warnings) std::printf("      warning: %s\n", w.c_str());
+    std::printf("      %s\n", verdict.c_str());
+    std::fflush(stdout);
+  }
+  if (failing > 0)
+    throw Error("sweep --dry-run: " + std::to_string(failing) + " of " + std::to_string(spec.trials.size()) +
+                    " trials would fail (see above)",
+                code);
+  std::printf("dry run: all %zu trials can start\n", spec.trials.size());
+  return 0;
 }
 
 }  // namespace
@@ -139,17 +180,7 @@ int run_sweep(const SweepOptions& options) {
   const auto dir = options.out.empty() ? "sweeps/" + spec.name : options.out;
   // Trials whose results were made with other settings than the sweep now gives them.
   const auto changed = options.collect ? std::vector<ChangedTrial>{} : changed_trials(spec, dir);
-  if (options.dry_run) {
-    std::printf("%zu trials of %s -> %s/\n", spec.trials.size(), spec.base.c_str(), dir.c_str());
-    for (const auto& t : spec.trials) {
-      std::string varied = t.variant.empty() ? "" : "variant=" + t.variant;
-      for (const auto& [k, v] : t.values) varied += (varied.empty() ? "" : " ") + k + "=" + v;
-      for (const auto& c : changed)
-        if (c.name == t.name) varied += "  (ran with other settings: " + join(c.keys, ", ") + ")";
-      std::printf("  %-40s %s\n", t.name.c_str(), varied.c_str());
-    }
-    return 0;
-  }
+  if (options.dry_run) return dry_run(spec, dir, changed);
   if (options.collect) {
     std::string command;
     const auto outcomes = read_outcomes(spec, dir, &command);
@@ -181,6 +212,12 @@ int run_sweep(const SweepOptions& options) {
 
   std::printf("sweep %s: %zu trials, %d at a time -> %s/\n", spec.name.c_str(), spec.trials.size(), options.jobs,
               dir.c_str());
+  // What loading the trials' configs changed (keys of another model dropped after a variant's
+  // model.name), once per distinct line: the trials themselves run the resolved configs.
+  std::map<std::string, std::size_t> warnings;
+  for (const auto& t : spec.trials)
+    for (const auto& w : t.config.warnings) ++warnings[w];
+  for (const auto& [w, n] : warnings) std::printf("  warning: %s (%zu trial%s)\n", w.c_str(), n, n == 1 ? "" : "s");
   std::fflush(stdout);
   const auto command = command_line(options, dir);
   RunnerOptions ro;

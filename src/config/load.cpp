@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "config/transform_specs.hpp"
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
+#include "models/model_table.hpp"
 #include "util/strings.hpp"
 
 namespace imgcls {
@@ -84,6 +86,46 @@ void resolve_path(Leaf& leaf, const std::string& origin, const std::string& base
   leaf.node = YAML::Node((base / value).lexically_normal().string());
 }
 
+bool from_override(const Leaf& leaf) { return starts_with(leaf.where, "override '"); }
+
+// model.name given as an override (switching the flowers config to a plain CNN): the file's
+// model.* keys that the new model does not take are dropped. Returns the warning ("" when
+// nothing that differs from its default was dropped).
+std::string drop_other_models_keys(std::map<std::string, Leaf>& leaves) {
+  const auto name = leaves.find("model.name");
+  if (name == leaves.end() || !from_override(name->second) || !name->second.node.IsScalar()) return "";
+  const auto* info = find_model(name->second.node.Scalar());
+  if (!info) return "";  // the schema rejects the name
+  const Config defaults;
+  std::vector<std::string> dropped;
+  for (const auto& field : schema()) {  // in schema order, as config.yaml lists the keys
+    const auto& key = field.key;
+    const auto it = leaves.find(key);
+    if (it == leaves.end()) continue;
+    const auto& leaf = it->second;
+    const bool other = starts_with(key, "model.") && key != "model.name" && key != "model.init" &&
+                       std::find(info->keys.begin(), info->keys.end(), key) == info->keys.end();
+    if (!other || from_override(leaf)) continue;  // an override of such a key stays an error
+    // A key at its default changes nothing: dropped without a word (a resolved config.yaml
+    // lists every key).
+    Config value;
+    bool differs = true;
+    try {
+      if (field.set_at)
+        field.set_at(value, leaf.node, [&](int) { return leaf.where; });
+      else
+        field.set(value, leaf.node);
+      differs = value_text(value, key) != value_text(defaults, key);
+    } catch (const BadValue&) {
+    }
+    if (differs) dropped.push_back(key + " (" + leaf.where + ")");
+    leaves.erase(it);
+  }
+  if (dropped.empty()) return "";
+  return name->second.where + ": ignoring " + join(dropped, ", ") + ": " + info->name + " does not take " +
+         (dropped.size() == 1 ? "it" : "them");
+}
+
 YAML::Node parse_document(const std::string& text, const std::string& origin) {
   if (ends_with(to_lower(origin), ".json")) {
     // nlohmann checks strict JSON syntax (with line and column); yaml-cpp then gives the
@@ -127,8 +169,10 @@ Config parse_config_in(const std::string& text, const std::string& origin, const
   if (!base_dir.empty())
     for (auto& [key, leaf] : leaves)
       if (find_field(key)->is_path) resolve_path(leaf, origin, base_dir);
+  const auto dropped = drop_other_models_keys(leaves);
 
   Config config;
+  if (!dropped.empty()) config.warnings.push_back(dropped);
   for (const auto& field : schema()) {
     const auto it = leaves.find(field.key);
     if (it == leaves.end()) {

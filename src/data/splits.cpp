@@ -47,6 +47,22 @@ std::pair<int64_t, int64_t> input_size(const Config& c, const Dataset& train) {
   return {img.rows, img.cols};
 }
 
+// data.val_split asks for n_val of the n training images (n_val >= n): what is wrong and the
+// override that fixes it (a fraction, which fits any data.limit).
+std::string val_split_too_large(const Config& c, int64_t n_val, int64_t n) {
+  const auto& d = c.data;
+  std::string text = c.where("data.val_split") + ": data.val_split: asks for " + std::to_string(n_val) +
+                     " validation images but only " + std::to_string(n) + " training images are available";
+  if (d.limit > 0 && n == d.limit) text += " (data.limit=" + std::to_string(d.limit) + ")";
+  const auto fifth = static_cast<int64_t>(std::floor(0.2 * static_cast<double>(n)));
+  if (fifth > 0)
+    text += "; hold out a fraction instead, e.g. data.val_split=0.2 (" + std::to_string(fifth) +
+            " images), or a count below " + std::to_string(n);
+  else
+    text += "; too few images to hold any out: data.val_split=0 trains on all of them";
+  return text;
+}
+
 }  // namespace
 
 DataShape data_shape(const Config& config) {
@@ -146,10 +162,7 @@ DataSplits make_splits(const Config& config) {
     const int64_t n = train.size();
     const int64_t n_val = d.val_split >= 1 ? static_cast<int64_t>(d.val_split)
                                            : static_cast<int64_t>(std::floor(d.val_split * static_cast<double>(n)));
-    if (n_val >= n)
-      throw ConfigError(config.where("data.val_split") + ": data.val_split: asks for " + std::to_string(n_val) +
-                        " validation images but only " + std::to_string(n) + " training images are available" +
-                        (d.limit > 0 ? " (data.limit)" : ""));
+    if (n_val >= n) throw ConfigError(val_split_too_large(config, n_val, n));
     if (n_val > 0) {
       auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(config.seed));
       const auto perm = at::randperm(n, gen, at::kLong);

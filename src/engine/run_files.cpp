@@ -65,13 +65,14 @@ void write_metrics_jsonl(const std::string& path, const std::vector<EpochMetrics
   write_file_atomic(path, text);
 }
 
-void write_curves_png(const std::string& path, const std::string& title, const std::vector<EpochMetrics>& rows) {
+void write_curves_png(const std::string& path, const std::string& title, const std::vector<EpochMetrics>& rows,
+                      const CurveMarks& marks) {
   std::vector<double> epoch, tl, vl, ta, va;
   for (const auto& m : rows) {
     epoch.push_back(static_cast<double>(m.epoch));
     tl.push_back(m.train_loss), vl.push_back(m.val_loss), ta.push_back(m.train_acc), va.push_back(m.val_acc);
   }
-  write_png(path, draw_training_curves(title, epoch, tl, vl, ta, va));
+  write_png(path, draw_training_curves(title, epoch, tl, vl, ta, va, marks));
 }
 
 void write_tensorboard(const std::string& tb_dir, const std::vector<EpochMetrics>& rows) {

@@ -8,6 +8,8 @@
 
 namespace imgcls {
 
+struct CurveMarks;  // report/plot.hpp
+
 // metrics.csv: a header and one row per epoch. Accuracies are fractions in [0, 1]; a
 // missing value (no validation split) is an empty cell.
 void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& rows);
@@ -15,8 +17,10 @@ void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>&
 // metrics.jsonl: the same rows, one JSON object per line (missing values are null).
 void write_metrics_jsonl(const std::string& path, const std::vector<EpochMetrics>& rows);
 
-// curves.png: loss and accuracy per epoch, train vs validation (report/plot.hpp).
-void write_curves_png(const std::string& path, const std::string& title, const std::vector<EpochMetrics>& rows);
+// curves.png: loss and accuracy per epoch, train vs validation, the best epoch and the test
+// accuracy marked when `marks` has them (report/plot.hpp).
+void write_curves_png(const std::string& path, const std::string& title, const std::vector<EpochMetrics>& rows,
+                      const CurveMarks& marks);
 
 // tb/events.out.tfevents.<start>.imgcls: the same rows as TensorBoard scalars (loss/train,
 // loss/val, accuracy/train, accuracy/val, lr, images_per_second; step = epoch), the whole

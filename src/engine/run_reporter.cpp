@@ -7,6 +7,7 @@
 #include "data/dataset_table.hpp"
 #include "engine/run_files.hpp"
 #include "imgcls/io/atomic_file.hpp"
+#include "report/plot.hpp"
 #include "util/json_text.hpp"
 #include "util/strings.hpp"
 
@@ -24,15 +25,37 @@ nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::js
 RunReporter::RunReporter(RunPaths paths, const Config& config, bool quiet)
     : paths_(std::move(paths)), config_(config), console_(std::make_unique<Console>(paths_.log(), quiet)) {}
 
-void RunReporter::write_history(const std::vector<EpochMetrics>& history) const {
+void RunReporter::write_history(const std::vector<EpochMetrics>& history, int64_t best_epoch) {
+  best_epoch_ = best_epoch;
+  write_files(history);
+}
+
+void RunReporter::write_files(const std::vector<EpochMetrics>& history) const {
   write_metrics_csv(paths_.metrics(), history);
   write_metrics_jsonl(paths_.metrics_jsonl(), history);
-  if (!history.empty()) write_curves_png(paths_.curves(), config_.name, history);
+  write_curves(history);
   if (config_.logging.tensorboard && !history.empty()) write_tensorboard(paths_.tensorboard(), history);
 }
 
+void RunReporter::write_curves(const std::vector<EpochMetrics>& history) const {
+  if (history.empty()) return;
+  const bool have_val =
+      std::any_of(history.begin(), history.end(), [](const EpochMetrics& m) { return std::isfinite(m.val_acc); });
+  CurveMarks marks;
+  marks.best_epoch = best_epoch_;
+  marks.monitor = effective_monitor(config_.train.early_stopping.monitor, have_val);
+  marks.test_acc = test_acc_;
+  write_curves_png(paths_.curves(), config_.name, history, marks);
+}
+
+void RunReporter::test_done(double test_acc, const std::vector<EpochMetrics>& history) {
+  test_acc_ = test_acc;
+  write_curves(history);
+}
+
 void RunReporter::epoch_done(const EpochMetrics& m, const std::vector<EpochMetrics>& history, bool improved) {
-  write_history(history);
+  if (improved) best_epoch_ = m.epoch;
+  write_files(history);
   std::string line = "epoch " + std::to_string(m.epoch) + "/" + std::to_string(config_.train.epochs) +
                      "  train loss " + fixed(m.train_loss, 4) + " acc " + fixed(m.train_acc, 4);
   if (std::isfinite(m.val_acc)) line += "  val loss " + fixed(m.val_loss, 4) + " acc " + fixed(m.val_acc, 4);

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -59,10 +60,13 @@ class RunReporter final : public TrainHook {
   void set_facts(nlohmann::json facts) { facts_ = std::move(facts); }
   // Rewrites the per-epoch files from `history` (all epochs so far) and prints the epoch line
   // (with where its time went), and once per run a hint when waiting for data took more than a
-  // fifth of an epoch.
+  // fifth of an epoch; `improved`: this epoch is the new best (marked in curves.png).
   void epoch_done(const EpochMetrics& metrics, const std::vector<EpochMetrics>& history, bool improved);
-  // Rewrites the per-epoch files only (a resumed run drops rows written after its checkpoint).
-  void write_history(const std::vector<EpochMetrics>& history) const;
+  // Rewrites the per-epoch files only (a resumed run drops rows written after its checkpoint);
+  // `best_epoch` (0: none) is the one best.pt holds.
+  void write_history(const std::vector<EpochMetrics>& history, int64_t best_epoch);
+  // The test accuracy (of the best epoch's weights): curves.png redrawn with it marked.
+  void test_done(double test_acc, const std::vector<EpochMetrics>& history);
   // summary.json with `status`; `error` (failed runs) is also logged to train.log.
   void finish(const RunSummary& summary, int64_t skipped_batches, const std::string& status,
               const std::string& error = "");
@@ -79,6 +83,11 @@ class RunReporter final : public TrainHook {
   int64_t epoch_images_ = 0;
   int64_t epoch_steps_ = 0;
   bool data_hint_given_ = false;
+  int64_t best_epoch_ = 0;
+  double test_acc_ = std::numeric_limits<double>::quiet_NaN();
+
+  void write_files(const std::vector<EpochMetrics>& history) const;
+  void write_curves(const std::vector<EpochMetrics>& history) const;
 };
 
 // "" unless more than a fifth of epoch `m` went to waiting for batches; else one line saying

@@ -118,7 +118,7 @@ RunSummary Trainer::train() {
 
   StopSignals signals;
   try {
-    m.reporter->write_history(p.history);  // drops rows a killed run wrote after its checkpoint
+    m.reporter->write_history(p.history, p.best_epoch);  // drops rows a killed run wrote after its checkpoint
     for (int64_t epoch = p.epoch + 1; epoch <= c.train.epochs && !m.early_stopping->should_stop(); ++epoch) {
       m.end_epoch(train_one_epoch(epoch), s);
       if (const int sig = StopSignals::stop_requested())
@@ -137,6 +137,7 @@ RunSummary Trainer::train() {
       const auto test = evaluate("test");
       s.test_acc = test.accuracy;
       s.test_loss = test.loss;
+      m.reporter->test_done(test.accuracy, p.history);
       m.reporter->info("test (" + (have_best ? "best epoch " + std::to_string(loaded.epoch) : std::string("last epoch")) +
                        "): loss " + fixed(test.loss, 4) + " acc " + fixed(test.accuracy, 4) + " on " +
                        std::to_string(test.count) + " images");

@@ -11,6 +11,7 @@
 #include "data/splits.hpp"
 #include "engine/device.hpp"
 #include "engine/optimizers.hpp"
+#include "engine/preflight.hpp"
 #include "engine/trainer_impl.hpp"
 #include "imgcls/io/atomic_file.hpp"
 #include "models/torchscript_backbone.hpp"
@@ -43,10 +44,8 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   m.optimizer = make_optimizer(c.optimizer, std::move(groups));
   auto train_loading = loader_options(c, /*train=*/true);
   train_loading.max_batches = m.options.max_batches;
+  check_makes_a_batch(c, m.data.train.size());
   const auto steps_per_epoch = batches_per_epoch(m.data.train.size(), train_loading);
-  if (steps_per_epoch == 0)
-    throw ConfigError(c.where("data.drop_last") + ": data.drop_last: the " + std::to_string(m.data.train.size()) +
-                      " training images make no full batch of " + std::to_string(c.data.batch_size));
   const auto optimizer_steps = (steps_per_epoch + c.train.grad_accum_steps - 1) / c.train.grad_accum_steps;
   m.schedule = std::make_unique<LrSchedule>(c.scheduler, c.optimizer.lr, c.train.epochs, optimizer_steps);
   m.monitor = effective_monitor(c.train.early_stopping.monitor, m.have_val());
@@ -112,6 +111,7 @@ void Trainer::Impl::build_training() {
       hooks, device);
 
   // Said after the setup banner (Trainer::train), not before it.
+  for (const auto& w : c.warnings) setup_notes.push_back({true, w});  // what loading the config changed
   if (c.train.amp != "none" && !device.is_cuda())
     setup_notes.push_back(
         {true, "train.amp: " + c.train.amp + " needs CUDA; training on " + device.str() + " in full precision"});

@@ -57,14 +57,20 @@ void check_model_keys(const Config& config) {
   if (!info) return;
   const auto& takes = info->keys;
   const Config defaults;
+  std::vector<std::string> other;  // set keys of other models
   for (const auto& key : config_keys()) {
     if (!starts_with(key, "model.") || key == "model.name" || key == "model.init") continue;
     if (std::find(takes.begin(), takes.end(), key) != takes.end()) continue;
-    if (value_text(config, key) != value_text(defaults, key))
-      throw ConfigError(config.where(key) + ": " + key + ": " + config.model.name +
-                        " does not take this key (it takes " +
-                        (takes.empty() ? std::string("none besides model.init") : join(takes, ", ")) + ")");
+    if (value_text(config, key) != value_text(defaults, key)) other.push_back(key);
   }
+  if (other.empty()) return;
+  std::string nulls;  // the overrides that put them back to their defaults
+  for (const auto& key : other) nulls += (nulls.empty() ? "" : " ") + key + "=null";
+  throw ConfigError(config.where(other.front()) + ": " + other.front() + ": " + config.model.name +
+                    " does not take this key (it takes " +
+                    (takes.empty() ? std::string("none besides model.init") : join(takes, ", ")) + "); remove " +
+                    (other.size() == 1 ? "it" : join(other, ", ")) + " from the config, or add " + nulls +
+                    " to the command line");
 }
 
 }  // namespace imgcls

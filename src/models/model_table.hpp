@@ -28,10 +28,11 @@ const ModelInfo* find_model(const std::string& name);
 std::vector<std::string> model_names();
 std::string model_description(const std::string& name);
 
-// Throws ConfigError "<where>: model.<key>: <model> does not take this key (it takes ...)"
-// for a model.* key that config.model.name does not take and that differs from its default
-// (a resolved config.yaml lists every key with its default, and must load back). Does
-// nothing for a name the table does not know.
+// Throws ConfigError "<where>: model.<key>: <model> does not take this key (it takes ...);
+// remove it from the config, or add model.<key>=null to the command line" for the model.*
+// keys that config.model.name does not take and that differ from their defaults (a resolved
+// config.yaml lists every key with its default, and must load back); the fix names them all.
+// Does nothing for a name the table does not know.
 void check_model_keys(const Config& config);
 
 }  // namespace imgcls

@@ -56,8 +56,12 @@ cv::Mat draw_line_chart(const ChartSpec& spec, int width, int height) {
   for (const auto& s : spec.series)
     for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
       if (std::isfinite(s.y[i])) x0 = std::min(x0, s.x[i]), x1 = std::max(x1, s.x[i]), y0 = std::min(y0, s.y[i]), y1 = std::max(y1, s.y[i]);
+  for (const auto& m : spec.markers)  // a test accuracy above every curve stays on the chart
+    if (std::isfinite(m.y) && std::isfinite(x0)) y0 = std::min(y0, m.y), y1 = std::max(y1, m.y);
   if (!std::isfinite(x0)) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
   if (x1 - x0 < 1e-12) x0 -= 0.5, x1 += 0.5;
+  const double xpad = (x1 - x0) * 0.03;  // the first and last points (and a best-epoch line there) off the frame
+  x0 -= xpad, x1 += xpad;
   if (y1 - y0 < 1e-12) y0 -= 0.05 * std::max(1.0, std::abs(y0)), y1 += 0.05 * std::max(1.0, std::abs(y1));
   const double ypad = (y1 - y0) * 0.06;
   y0 -= ypad, y1 += ypad;
@@ -70,13 +74,16 @@ cv::Mat draw_line_chart(const ChartSpec& spec, int width, int height) {
   int label_w = 0;
   for (double v = y0; v <= y1 + ystep * 0.5; v += ystep) label_w = std::max(label_w, text_size(tick_label(v, ystep), 0.42).width);
   // Legend: as many columns (3, 2 or 1) as the widest label allows whole; labels are never cut
-  // short, since two runs' names often differ only at their end.
+  // short, since two runs' names often differ only at their end. Series without a label have
+  // no entry.
   const int left = 30 + label_w + 10, right = width - 20, top = 40;
   int legend_w = 0;
-  for (const auto& s : spec.series) legend_w = std::max(legend_w, text_size(s.label, 0.42).width);
+  std::size_t legend_entries = 0;
+  for (const auto& s : spec.series)
+    if (!s.label.empty()) legend_w = std::max(legend_w, text_size(s.label, 0.42).width), ++legend_entries;
   int legend_cols = 3;
   while (legend_cols > 1 && legend_w > (right - left) / legend_cols - 32) --legend_cols;
-  const int legend_rows = static_cast<int>((spec.series.size() + legend_cols - 1) / legend_cols);
+  const int legend_rows = static_cast<int>((legend_entries + legend_cols - 1) / legend_cols);
   const int bottom = height - 52 - 20 * legend_rows;
   const auto px = [&](double x) { return left + static_cast<int>(std::lround((x - x0) / (x1 - x0) * (right - left))); };
   const auto py = [&](double y) { return bottom - static_cast<int>(std::lround((y - y0) / (y1 - y0) * (bottom - top))); };
@@ -104,8 +111,13 @@ cv::Mat draw_line_chart(const ChartSpec& spec, int width, int height) {
     if (ly + label.rows <= img.rows && 4 + label.cols <= img.cols) label.copyTo(img(cv::Rect(4, ly, label.cols, label.rows)));
   }
 
+  const auto series_color = [&](std::size_t si) {
+    const int c = spec.series[si].color;
+    return color(c >= 0 ? static_cast<std::size_t>(c) : si);
+  };
   for (std::size_t si = 0; si < spec.series.size(); ++si) {
     const auto& s = spec.series[si];
+    const auto col = series_color(si);
     cv::Point prev(-1, -1);
     for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
       if (!std::isfinite(s.y[i])) {
@@ -118,22 +130,43 @@ cv::Mat draw_line_chart(const ChartSpec& spec, int width, int height) {
           const double len = std::hypot(p.x - prev.x, p.y - prev.y);
           const int n = std::max(1, static_cast<int>(len / 8));
           for (int k = 0; k < n; k += 2)
-            cv::line(img, prev + (p - prev) * (static_cast<double>(k) / n), prev + (p - prev) * (static_cast<double>(k + 1) / n),
-                     color(si), 2, cv::LINE_AA);
+            cv::line(img, prev + (p - prev) * (static_cast<double>(k) / n),
+                     prev + (p - prev) * (static_cast<double>(k + 1) / n), col, 2, cv::LINE_AA);
         } else {
-          cv::line(img, prev, p, color(si), 2, cv::LINE_AA);
+          cv::line(img, prev, p, col, 2, cv::LINE_AA);
         }
       }
-      cv::circle(img, p, 3, color(si), cv::FILLED, cv::LINE_AA);
+      cv::circle(img, p, 3, col, cv::FILLED, cv::LINE_AA);
       prev = p;
+    }
+  }
+  // Markers: the best epoch as a dashed vertical line, a value (the test accuracy) as a diamond.
+  const cv::Scalar kMarker(60, 60, 60);
+  for (const auto& m : spec.markers) {
+    if (!std::isfinite(m.x) || m.x < x0 || m.x > x1) continue;
+    const int mx = px(m.x);
+    if (!std::isfinite(m.y)) {
+      for (int y = top + 2; y < bottom; y += 10) cv::line(img, {mx, y}, {mx, std::min(bottom, y + 5)}, kMarker, 1);
+      const auto ts = text_size(m.label, 0.4);
+      const int lx = mx + 4 + ts.width <= right ? mx + 4 : mx - 4 - ts.width;
+      text(img, m.label, {lx, top + 14}, 0.4, kMarker);
+    } else {
+      const cv::Point c(mx, py(m.y));
+      const std::vector<cv::Point> diamond = {{c.x, c.y - 7}, {c.x + 7, c.y}, {c.x, c.y + 7}, {c.x - 7, c.y}};
+      cv::fillConvexPoly(img, diamond, kMarker, cv::LINE_AA);
+      const auto ts = text_size(m.label, 0.42);
+      const int lx = c.x + 10 + ts.width <= right ? c.x + 10 : c.x - 10 - ts.width;
+      text(img, m.label, {lx, c.y + 18}, 0.42, kMarker);
     }
   }
   // Legend under the x label; a label wider than the whole chart is drawn smaller, whole.
   const int col_w = (right - left) / legend_cols;
-  for (std::size_t si = 0; si < spec.series.size(); ++si) {
-    const int row = static_cast<int>(si) / legend_cols, col = static_cast<int>(si) % legend_cols;
+  for (std::size_t si = 0, entry = 0; si < spec.series.size(); ++si) {
+    if (spec.series[si].label.empty()) continue;
+    const int row = static_cast<int>(entry) / legend_cols, col = static_cast<int>(entry) % legend_cols;
+    ++entry;
     const int lx = left + col * col_w, ly = bottom + 62 + row * 20;
-    cv::line(img, {lx, ly - 4}, {lx + 22, ly - 4}, color(si), 2, cv::LINE_AA);
+    cv::line(img, {lx, ly - 4}, {lx + 22, ly - 4}, series_color(si), 2, cv::LINE_AA);
     const auto& label = spec.series[si].label;
     double scale = 0.42;
     while (scale > 0.2 && text_size(label, scale).width > width - lx - 34) scale -= 0.02;
@@ -142,15 +175,39 @@ cv::Mat draw_line_chart(const ChartSpec& spec, int width, int height) {
   return img;
 }
 
+std::vector<ChartSpec> training_curve_charts(const std::string& title, const std::vector<double>& epoch,
+                                             const std::vector<double>& train_loss, const std::vector<double>& val_loss,
+                                             const std::vector<double>& train_acc, const std::vector<double>& val_acc,
+                                             const CurveMarks& marks) {
+  const bool have_val = std::any_of(val_acc.begin(), val_acc.end(), [](double v) { return std::isfinite(v); }) ||
+                        std::any_of(val_loss.begin(), val_loss.end(), [](double v) { return std::isfinite(v); });
+  ChartSpec loss{title + ": loss", "epoch", "cross-entropy loss", {{"train", epoch, train_loss}}};
+  ChartSpec acc{title + ": accuracy", "epoch", "accuracy", {{"train", epoch, train_acc}}};
+  if (have_val) {
+    loss.series.push_back({"validation", epoch, val_loss});
+    acc.series.push_back({"validation", epoch, val_acc});
+  }
+  if (marks.best_epoch > 0) {
+    const auto label = "best: epoch " + std::to_string(marks.best_epoch) +
+                       (marks.monitor.empty() ? std::string() : " (" + marks.monitor + ")");
+    for (auto* chart : {&loss, &acc})
+      chart->markers.push_back(
+          {static_cast<double>(marks.best_epoch), std::numeric_limits<double>::quiet_NaN(), label});
+  }
+  if (std::isfinite(marks.test_acc)) {
+    const double at = marks.best_epoch > 0 ? static_cast<double>(marks.best_epoch) : epoch.empty() ? 1.0 : epoch.back();
+    acc.markers.push_back({at, marks.test_acc, "test " + fixed(marks.test_acc, 4)});
+  }
+  return {loss, acc};
+}
+
 cv::Mat draw_training_curves(const std::string& title, const std::vector<double>& epoch,
                              const std::vector<double>& train_loss, const std::vector<double>& val_loss,
-                             const std::vector<double>& train_acc, const std::vector<double>& val_acc) {
-  ChartSpec loss{title + ": loss", "epoch", "cross-entropy loss",
-                 {{"train", epoch, train_loss, false}, {"validation", epoch, val_loss, false}}};
-  ChartSpec acc{title + ": accuracy", "epoch", "accuracy",
-                {{"train", epoch, train_acc, false}, {"validation", epoch, val_acc, false}}};
+                             const std::vector<double>& train_acc, const std::vector<double>& val_acc,
+                             const CurveMarks& marks) {
+  const auto charts = training_curve_charts(title, epoch, train_loss, val_loss, train_acc, val_acc, marks);
   cv::Mat out;
-  cv::hconcat(draw_line_chart(loss), draw_line_chart(acc), out);
+  cv::hconcat(draw_line_chart(charts[0]), draw_line_chart(charts[1]), out);
   return out;
 }
 
@@ -245,6 +302,19 @@ cv::Mat draw_bar_chart(const BarChartSpec& spec, int height) {
     text(img, spec.series[si].label, {lx + 28, ly}, 0.42, kBlack);
   }
   return img;
+}
+
+ChartSpec train_val_chart(const std::string& quantity, const std::vector<RunCurves>& runs) {
+  ChartSpec chart;
+  chart.title = quantity + " per epoch (solid: validation, dashed: train)";
+  chart.x_label = "epoch";
+  chart.y_label = quantity;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const auto& r = runs[i];
+    chart.series.push_back({r.label, r.epoch, r.val, false, static_cast<int>(i)});
+    chart.series.push_back({"", r.epoch, r.train, true, static_cast<int>(i)});
+  }
+  return chart;
 }
 
 namespace {

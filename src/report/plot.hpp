@@ -5,6 +5,8 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -14,25 +16,60 @@
 namespace imgcls {
 
 struct Series {
-  std::string label;
+  std::string label;         // "" : no legend entry (the dashed half of a train/val pair)
   std::vector<double> x, y;  // NaN y values are gaps (e.g. epochs without validation)
   bool dashed = false;
+  int color = -1;  // palette index; -1: the series' own index
+};
+
+// A mark on a chart: with a NaN y a dashed vertical line at x (the best epoch), else a
+// diamond at (x, y) (the test accuracy); the label is written beside it.
+struct ChartMarker {
+  double x = 0;
+  double y = std::numeric_limits<double>::quiet_NaN();
+  std::string label;
 };
 
 struct ChartSpec {
   std::string title, x_label, y_label;
   std::vector<Series> series;
   bool integer_x = true;  // epochs
+  std::vector<ChartMarker> markers = {};
 };
 
 // One chart of `width` x `height` pixels.
 cv::Mat draw_line_chart(const ChartSpec& spec, int width = 640, int height = 440);
 
-// Training curves of one run: loss (train, val) and accuracy (train, val) per epoch, side by
-// side. Columns of metrics.csv: epoch, train_loss, train_acc, val_loss, val_acc.
+// What curves.png marks besides the curves: the epoch best.pt holds and the test accuracy
+// measured with it.
+struct CurveMarks {
+  int64_t best_epoch = 0;  // 0: none (yet)
+  std::string monitor;     // what chose it ("val_acc"), for the label
+  double test_acc = std::numeric_limits<double>::quiet_NaN();
+};
+
+// Training curves of one run: loss and accuracy per epoch, train and validation, the two
+// charts of curves.png. No validation series when no epoch has a validation value; the best
+// epoch (both charts) and the test accuracy (accuracy chart, at the best epoch) marked when
+// known. Columns of metrics.csv: epoch, train_loss, train_acc, val_loss, val_acc.
+std::vector<ChartSpec> training_curve_charts(const std::string& title, const std::vector<double>& epoch,
+                                             const std::vector<double>& train_loss, const std::vector<double>& val_loss,
+                                             const std::vector<double>& train_acc, const std::vector<double>& val_acc,
+                                             const CurveMarks& marks = {});
+// The two charts side by side.
 cv::Mat draw_training_curves(const std::string& title, const std::vector<double>& epoch,
                              const std::vector<double>& train_loss, const std::vector<double>& val_loss,
-                             const std::vector<double>& train_acc, const std::vector<double>& val_acc);
+                             const std::vector<double>& train_acc, const std::vector<double>& val_acc,
+                             const CurveMarks& marks = {});
+
+// Several runs' train and validation curves of one quantity on one chart, as seed 004's
+// plot_metrics draws them for one run: one colour per run, validation solid (in the legend,
+// with the run's label), train dashed. `quantity`: "accuracy" or "loss", for the titles.
+struct RunCurves {
+  std::string label;
+  std::vector<double> epoch, train, val;
+};
+ChartSpec train_val_chart(const std::string& quantity, const std::vector<RunCurves>& runs);
 
 // Grouped bar chart: one group of bars per category (a class), one bar per series (a split)
 // in the line charts' colours, with a legend; the y axis starts at 0. Categories are named

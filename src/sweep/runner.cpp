@@ -12,6 +12,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -88,6 +90,44 @@ void stop_all(std::map<pid_t, std::size_t>& running) noexcept {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
+
+// A running trial's log, read as it grows: the lines that show its progress (the epoch lines,
+// early stopping, the test result) are passed on, prefixed with the trial's name.
+class LogTail {
+ public:
+  explicit LogTail(std::string path) : path_(std::move(path)) {
+    std::error_code ec;
+    const auto size = fs::file_size(path_, ec);  // a resumed trial appends to its old log
+    offset_ = ec ? 0 : static_cast<std::streamoff>(size);
+  }
+
+  // Calls `line` for each progress line written since the last call; with `final`, also
+  // for an unterminated last line (the process has ended).
+  void forward(const std::function<void(const std::string&)>& line, bool final = false) {
+    std::ifstream in(path_, std::ios::binary);
+    if (in && in.seekg(offset_)) {
+      std::string chunk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      offset_ += static_cast<std::streamoff>(chunk.size());
+      partial_ += chunk;
+    }
+    std::size_t start = 0;
+    for (auto end = partial_.find('\n'); end != std::string::npos; end = partial_.find('\n', start)) {
+      emit(partial_.substr(start, end - start), line);
+      start = end + 1;
+    }
+    partial_.erase(0, start);
+    if (final && !partial_.empty()) emit(partial_, line), partial_.clear();
+  }
+
+ private:
+  static void emit(const std::string& text, const std::function<void(const std::string&)>& line) {
+    if (starts_with(text, "epoch ") || starts_with(text, "early stopping:") || starts_with(text, "test (")) line(text);
+  }
+
+  std::string path_;
+  std::streamoff offset_ = 0;
+  std::string partial_;
+};
 
 // Keys that do not change a trial's results (the runner sets threads and workers per --jobs;
 // batches do not depend on the loader's threads or prefetch).
@@ -168,6 +208,12 @@ std::vector<TrialOutcome> run_trials(const SweepSpec& spec, const RunnerOptions&
     }
   }
   std::map<pid_t, std::size_t> running;
+  std::map<std::size_t, LogTail> tails;  // trial -> its log, while it runs
+  const auto forward = [&](std::size_t i, bool final) {
+    const auto it = tails.find(i);
+    if (it == tails.end() || !o.log) return;
+    it->second.forward([&](const std::string& line) { o.log(spec.trials[i].name + ": " + line); }, final);
+  };
   StopSignals signals;
   bool forwarded = false;
   std::size_t next = 0;
@@ -195,9 +241,10 @@ std::vector<TrialOutcome> run_trials(const SweepSpec& spec, const RunnerOptions&
                       {(fs::path(o.sweep_dir) / "configs" / (t.name + ".yaml")).string(), "--out", dir.string()});
           if (o.log) o.log(t.name + (restart ? ": restarted (its settings changed)" : ": started"));
         }
-        args.push_back("--quiet");
         if (t.config.threads == 0) args.push_back("threads=" + std::to_string(threads));
         if (t.config.data.workers < 0) args.push_back("data.workers=" + std::to_string(std::max(0, threads - 1)));
+        tails.erase(i);
+        tails.emplace(i, LogTail(log));
         running[spawn(args, log)] = i;
         outcomes[i].status = "running";
         if (o.on_change) o.on_change(outcomes);
@@ -212,6 +259,7 @@ std::vector<TrialOutcome> run_trials(const SweepSpec& spec, const RunnerOptions&
         continue;
       }
       if (pid <= 0) {
+        for (const auto& entry : running) forward(entry.second, false);
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         continue;
       }
@@ -219,6 +267,8 @@ std::vector<TrialOutcome> run_trials(const SweepSpec& spec, const RunnerOptions&
       if (it == running.end()) continue;
       const auto i = it->second;
       running.erase(it);
+      forward(i, true);
+      tails.erase(i);
       const auto& t = spec.trials[i];
       const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       const auto log = (fs::path(o.sweep_dir) / "logs" / (t.name + ".log")).string();

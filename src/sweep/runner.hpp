@@ -4,9 +4,12 @@
 // -> skipped; checkpoints/last.pt present -> `imgcls train --resume` (the engine's exact
 // resume); otherwise (never started, or died before its first checkpoint: nothing learned)
 // -> the folder is cleared and the trial starts from SWEEP_DIR/configs/<trial>.yaml. Each
-// process's output goes to SWEEP_DIR/logs/<trial>.log. A trial that fails is recorded with
-// its error line and the others go on. LibTorch threads (and loader workers left on auto)
-// are divided among the jobs so they do not oversubscribe the cores.
+// process's output (everything `imgcls train` prints) goes to SWEEP_DIR/logs/<trial>.log,
+// appended across re-runs; its progress lines (epoch lines, early stopping, the test
+// result) are passed to RunnerOptions::log as they come, as "<trial>: epoch 2/5 ...". A
+// trial that fails is recorded with its error line and the others go on. LibTorch threads
+// (and loader workers left on auto) are divided among the jobs so they do not oversubscribe
+// the cores.
 //
 // SIGINT/SIGTERM: no new trial starts, running ones get the same signal once (they
 // checkpoint and exit), and run_trials returns when they have. Any exception (a trial that
@@ -38,7 +41,7 @@ struct RunnerOptions {
   std::set<std::string> restart;
   // Called after every change of a trial's state (the leaderboard refresh).
   std::function<void(const std::vector<TrialOutcome>&)> on_change;
-  std::function<void(const std::string&)> log;  // progress lines
+  std::function<void(const std::string&)> log;  // progress lines, the trials' epoch lines among them
 };
 
 // Seconds run_trials waits for trials it sent SIGTERM to, on an exception, before SIGKILL.

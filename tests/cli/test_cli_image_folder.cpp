@@ -3,6 +3,7 @@
 // predict and plot on the trained run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -101,6 +102,11 @@ TEST(CliImageFolder, TrainsOnAGeneratedFolderAndCountsBadImages) {
   const auto plot = test::run(kBinary + " plot " + out + " " + out + " --metric val_loss --out " + dir / "cmp.png");
   ASSERT_EQ(plot.exit_code, 0) << plot.output;
   EXPECT_EQ(cv::imread(dir / "cmp.png").cols, 800);
+  // Train and validation pairs per run (seed 004's plot).
+  const auto pairs = test::run(kBinary + " plot " + out + " " + out + " --metric acc --out " + dir / "pairs.png");
+  ASSERT_EQ(pairs.exit_code, 0) << pairs.output;
+  EXPECT_NE(pairs.output.find("(2 runs; validation solid, train dashed)"), std::string::npos) << pairs.output;
+  EXPECT_EQ(cv::imread(dir / "pairs.png").cols, 800);
 
   // imgcls predict: the test folder (labels from the class folders) and an unreadable file.
   std::ofstream(dir / "test/green/broken.png") << "not a png";
@@ -130,6 +136,18 @@ TEST(CliImageFolder, TrainsOnAGeneratedFolderAndCountsBadImages) {
   cv::Scalar mean, stddev;
   cv::meanStdDev(grid, mean, stddev);
   EXPECT_GT(stddev[0], 10.0);  // images and captions, not a blank canvas
+  // The grid samples across the classes (seeded) and, with --grid-wrong, shows mistakes first.
+  EXPECT_NE(pr.output.find("grid: 18 of 18 images, sampled across the classes (--grid-seed 0)"), std::string::npos)
+      << pr.output;
+  const auto wrong = test::run(kBinary + " predict " + out + " " + dir / "test" + " --out " + dir / "p.csv --grid " +
+                               dir / "wrong.png --grid-max 6 --grid-wrong --grid-seed 5");
+  ASSERT_EQ(wrong.exit_code, 0) << wrong.output;
+  const int mistakes = 18 - correct;
+  EXPECT_NE(wrong.output.find("grid: 6 of 18 images, sampled across the classes (--grid-seed 5); the " +
+                              std::to_string(std::min(mistakes, 6)) + " wrong predictions first"),
+            std::string::npos)
+      << wrong.output;
+  EXPECT_FALSE(cv::imread(dir / "wrong.png").empty());
   const auto csv = test::run(kBinary + " predict " + out + " " + dir / "test/red/0.png -k 1");
   ASSERT_EQ(csv.exit_code, 0) << csv.output;
   EXPECT_NE(csv.output.find("path,label,class_1,prob_1\n"), std::string::npos) << csv.output;

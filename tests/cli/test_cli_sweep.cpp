@@ -309,5 +309,98 @@ TEST(CliSweep, ARerunWithOtherSettingsIsRefusedOrRestartsTheChangedTrials) {
   EXPECT_NE(again.output.find("lr-0.001: finished earlier, skipped"), std::string::npos) << again.output;
 }
 
+// --dry-run checks each trial as far as it can without training (data splits, files, the
+// model) and says, per trial, what its run would get or why it would fail.
+TEST(CliSweep, DryRunChecksEveryTrialWithoutTraining) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  test::TempDir dir;
+  write_base(dir);
+  test::write_text(dir / "s.yaml", "base: base.yaml\ngrid: {data.val_split: [64, 1000]}\n");
+  const auto out = dir / "out";
+  const auto r = test::run(kBinary + " sweep " + dir / "s.yaml --dry-run --out " + out);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("ok: train 192, val 64, test 10000; 1x28x28, 10 classes; mlp, "), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("would fail: override 'data.val_split=1000': data.val_split: asks for 1000 validation "
+                          "images but only 256 training images are available (data.limit=256); hold out a fraction "
+                          "instead, e.g. data.val_split=0.2 (51 images)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("imgcls: error: sweep --dry-run: 1 of 2 trials would fail (see above)"), std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(out));  // nothing written, nothing trained
+
+  // A missing data root and a missing backbone file: per trial, the first one's exit code (data: 3).
+  const auto fixture = kSource + "/tests/fixtures/tiny_backbone_1ch.pt";
+  test::write_text(dir / "t.yaml",
+                   "base: base.yaml\nvariants:\n"
+                   "  - {name: elsewhere, set: {data.root: " +
+                       dir / "nowhere" +
+                       "}}\n"
+                       "  - {name: ts, set: {model.name: torchscript, model.path: " +
+                       dir / "none.pt" + "}}\n  - {name: tiny, set: {model.name: torchscript, model.path: " + fixture +
+                       "}}\n");
+  const auto t = test::run(kBinary + " sweep " + dir / "t.yaml --dry-run --out " + out);
+  EXPECT_EQ(t.exit_code, 3) << t.output;
+  const auto lines = test::lines_of(t.output);
+  const auto verdict = [&](const std::string& trial) {  // under the trial's line, after its warnings
+    for (std::size_t i = 0; i < lines.size(); ++i)
+      if (lines[i].rfind("  " + trial + " ", 0) == 0)
+        for (std::size_t k = i + 1; k < lines.size(); ++k)
+          if (lines[k].rfind("      warning: ", 0) != 0) return lines[k];
+    return std::string();
+  };
+  EXPECT_NE(verdict("elsewhere").find("would fail: "), std::string::npos) << t.output;
+  EXPECT_NE(verdict("elsewhere").find(dir / "nowhere"), std::string::npos) << t.output;
+  EXPECT_NE(verdict("ts").find("would fail: override 'model.path=" + dir / "none.pt" + "': model.path: '" +
+                               dir / "none.pt" + "' does not exist"),
+            std::string::npos)
+      << t.output;
+  EXPECT_NE(verdict("tiny").find("ok: train 192, val 64"), std::string::npos) << t.output;
+  EXPECT_NE(t.output.find("2 of 3 trials would fail"), std::string::npos) << t.output;
+
+  // All fine: exit 0. A variant that switches a TorchScript base to basic_cnn drops the
+  // backbone's keys, with a warning (they would be an error in the file itself).
+  test::write_text(dir / "ts.yaml",
+                   "name: ts\nseed: 1\ndevice: cpu\n"
+                   "data: {dataset: fashion_mnist, limit: 256, val_split: 64}\n"
+                   "model: {name: torchscript, path: " +
+                       fixture + ", freeze_backbone: true}\n");
+  test::write_text(dir / "u.yaml",
+                   "base: ts.yaml\nvariants:\n  - {name: frozen, set: {optimizer.lr: 0.001}}\n"
+                   "  - {name: cnn, set: {model.name: basic_cnn}}\n");
+  const auto u = test::run(kBinary + " sweep " + dir / "u.yaml --dry-run --out " + out);
+  EXPECT_EQ(u.exit_code, 0) << u.output;
+  EXPECT_NE(u.output.find("warning: override 'model.name=basic_cnn': ignoring model.path (" + dir / "ts.yaml" +
+                          ":5), model.freeze_backbone (" + dir / "ts.yaml" + ":5): basic_cnn does not take them"),
+            std::string::npos)
+      << u.output;
+  EXPECT_NE(u.output.find("dry run: all 2 trials can start"), std::string::npos) << u.output;
+}
+
+// A sweep shows each trial's epochs as they finish, and logs/<trial>.log keeps the trial's
+// whole output, for a successful trial too.
+TEST(CliSweep, ShowsEachTrialsEpochsAndKeepsItsLog) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  test::TempDir dir;
+  write_base(dir);
+  test::write_text(dir / "s.yaml", "base: base.yaml\ngrid: {optimizer.lr: [0.002]}\n");
+  const auto out = dir / "out";
+  const auto r = test::run(kBinary + " sweep " + dir / "s.yaml --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto epoch1 = r.output.find("  lr-0.002: epoch 1/2  train loss ");
+  const auto epoch2 = r.output.find("  lr-0.002: epoch 2/2  train loss ");
+  const auto test_line = r.output.find("  lr-0.002: test (best epoch ");
+  const auto finished = r.output.find("  lr-0.002: finished");
+  EXPECT_NE(epoch1, std::string::npos) << r.output;
+  EXPECT_LT(epoch1, epoch2) << r.output;
+  EXPECT_LT(epoch2, test_line) << r.output;
+  EXPECT_LT(test_line, finished) << r.output;
+  const auto log = test::read_text(out + "/logs/lr-0.002.log");
+  EXPECT_NE(log.find("data:      fashion_mnist"), std::string::npos) << log;  // the banner
+  EXPECT_NE(log.find("epoch 2/2  train loss"), std::string::npos) << log;
+  EXPECT_NE(log.find("total "), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace imgcls

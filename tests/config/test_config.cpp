@@ -7,6 +7,7 @@
 #include "data/dataset_table.hpp"
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
+#include "models/model_table.hpp"
 #include "sweep/sweep_spec.hpp"
 #include "test_util.hpp"
 
@@ -354,6 +355,48 @@ TEST(Config, NullOverridePutsAKeyBackToItsDefault) {
   EXPECT_EQ(c.model.path, "");
   EXPECT_FALSE(c.model.freeze_backbone);
   EXPECT_EQ(c.where("model.path"), "default");
+}
+
+// Switching the flowers config to a plain CNN on the command line: the file's keys for the
+// TorchScript backbone are dropped with one warning; in the file itself they stay an error.
+TEST(Config, AModelNameOverrideDropsTheFilesKeysOfAnotherModel) {
+  const std::string flowers =
+      "data: {dataset: mnist}\nmodel:\n  name: torchscript\n  path: r18.pt\n"
+      "  freeze_backbone: true\n  unfreeze_at_epoch: 0\n  init: kaiming\n";
+  const auto c = parse_config(flowers, "f.yaml", {"model.name=baseline_cnn"});
+  EXPECT_EQ(c.model.name, "baseline_cnn");
+  EXPECT_EQ(c.model.path, "");
+  EXPECT_FALSE(c.model.freeze_backbone);
+  EXPECT_EQ(c.model.init, "kaiming");  // every model takes it
+  EXPECT_EQ(c.where("model.path"), "default");
+  // One line; unfreeze_at_epoch, at its default, changes nothing and is not named.
+  EXPECT_EQ(c.warnings,
+            (std::vector<std::string>{"override 'model.name=baseline_cnn': ignoring model.path (f.yaml:4), "
+                                      "model.freeze_backbone (f.yaml:5): baseline_cnn does not take them"}));
+  EXPECT_NO_THROW(check_model_keys(c));
+  // The keys the new model takes stay.
+  const auto mlp = parse_config("data: {dataset: mnist}\nmodel: {name: vgg_cnn, hidden: [64], widths: [8]}\n", "v.yaml",
+                                {"model.name=mlp"});
+  EXPECT_EQ(mlp.model.hidden, (std::vector<int64_t>{64}));
+  EXPECT_EQ(
+      mlp.warnings,
+      (std::vector<std::string>{"override 'model.name=mlp': ignoring model.widths (v.yaml:2): mlp does not take it"}));
+  // No model.name override: nothing dropped, the model refuses the key and says the fix.
+  const auto same = parse_config(flowers, "f.yaml", {"model.init=default"});
+  EXPECT_TRUE(same.warnings.empty());
+  const auto in_file = parse_config(
+      "data: {dataset: mnist}\nmodel:\n  name: baseline_cnn\n  path: r18.pt\n"
+      "  freeze_backbone: true\n",
+      "f.yaml");
+  EXPECT_TRUE(in_file.warnings.empty());
+  EXPECT_EQ(test::message_of<ConfigError>([&] { check_model_keys(in_file); }),
+            "f.yaml:4: model.path: baseline_cnn does not take this key (it takes none besides model.init); remove "
+            "model.path, model.freeze_backbone from the config, or add model.path=null model.freeze_backbone=null "
+            "to the command line");
+  // A key of another model given on the command line is kept, and refused by the model.
+  const auto explicit_path = parse_config(flowers, "f.yaml", {"model.name=baseline_cnn", "model.path=x.pt"});
+  EXPECT_EQ(explicit_path.model.path, "x.pt");
+  EXPECT_THROW(check_model_keys(explicit_path), ConfigError);
 }
 
 }  // namespace

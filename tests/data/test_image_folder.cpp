@@ -131,6 +131,19 @@ TEST(ImageFolder, OneClassFolderIsAnErrorThatSuggestsTheFolderBelow) {
   EXPECT_EQ(scan_image_folder(dir / "val", 3, &train_classes).size(), 1);
 }
 
+// The flowers config (val_split: 1000) on a small folder: the error says which override fixes it.
+TEST(ImageFolder, ValSplitBeyondTheImagesSaysHowToFixIt) {
+  test::TempDir dir;
+  for (const auto* cls : {"daisy", "roses"})
+    for (int i = 0; i < 5; ++i) png(dir / ("photos/" + std::string(cls) + "/" + std::to_string(i) + ".png"));
+  const auto config =
+      parse_config("data: {dataset: image_folder, root: " + dir / "photos" + ", val_split: 1000}\nmodel: {name: mlp}\n",
+                   "flowers.yaml");
+  EXPECT_EQ(test::message_of<ConfigError>([&] { make_splits(config); }),
+            "flowers.yaml:1: data.val_split: asks for 1000 validation images but only 10 training images are "
+            "available; hold out a fraction instead, e.g. data.val_split=0.2 (2 images), or a count below 10");
+}
+
 TEST(ImageFolder, SplitsFromPreSplitFoldersAndClassSubsets) {
   test::TempDir dir;
   for (const auto* cls : {"cat", "dog", "fox"})

@@ -116,5 +116,23 @@ TEST(Mnist, SplitsAreSeededAndDisjoint) {
   EXPECT_THROW(make_splits(too_many), ConfigError);
 }
 
+// A shipped config made small (data.limit=3000 beside val_split: 10000): the error says which
+// override fixes it.
+TEST(Mnist, ValSplitBeyondTheLimitSaysHowToFixIt) {
+  test::TempDir dir;
+  write_fake_mnist(dir.path(), 100, 10);
+  const auto config =
+      parse_config("data:\n  dataset: mnist\n  root: '" + dir.path() + "'\n  val_split: 50\nmodel: {name: basic_cnn}\n",
+                   "c.yaml", {"data.limit=30"});
+  EXPECT_EQ(test::message_of<ConfigError>([&] { make_splits(config); }),
+            "c.yaml:4: data.val_split: asks for 50 validation images but only 30 training images are available "
+            "(data.limit=30); hold out a fraction instead, e.g. data.val_split=0.2 (6 images), or a count below 30");
+  // The suggested override works.
+  const auto fixed =
+      parse_config("data:\n  dataset: mnist\n  root: '" + dir.path() + "'\n  val_split: 50\nmodel: {name: basic_cnn}\n",
+                   "c.yaml", {"data.limit=30", "data.val_split=0.2"});
+  EXPECT_EQ(make_splits(fixed).val.size(), 6);
+}
+
 }  // namespace
 }  // namespace imgcls

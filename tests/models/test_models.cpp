@@ -7,6 +7,7 @@
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
 #include "models/classifier.hpp"
+#include "test_util.hpp"
 
 namespace imgcls {
 namespace {
@@ -117,8 +118,16 @@ TEST(Models, KeysTheModelDoesNotTakeAreRejected) {
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_EQ(std::string(e.what()),
-              "m.yaml:2: model.pooling: basic_cnn does not take this key (it takes none besides model.init)");
+              "m.yaml:2: model.pooling: basic_cnn does not take this key (it takes none besides model.init); "
+              "remove it from the config, or add model.pooling=null to the command line");
   }
+  // Several: the fix names every one.
+  EXPECT_NE(test::message_of<ConfigError>([] {
+              build("{name: baseline_cnn, path: a.pt, freeze_backbone: true}", {3, 32, 32, 5});
+            })
+                .find("; remove model.path, model.freeze_backbone from the config, or add model.path=null "
+                      "model.freeze_backbone=null to the command line"),
+            std::string::npos);
   EXPECT_THROW(build("{name: mlp, widths: [8]}", {1, 28, 28, 10}), ConfigError);
   // Defaults of other models' keys, as a resolved config.yaml lists them, are fine.
   EXPECT_NO_THROW(build("{name: mlp, pooling: avg, widths: [128, 256, 512]}", {1, 28, 28, 10}));

@@ -4,6 +4,7 @@
 // TensorBoard itself in tests/cli/test_cli_export.cpp).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 
 #include <opencv2/core.hpp>
@@ -78,6 +79,77 @@ TEST(Report, ChartsHaveTheirSizeAndAreNotBlank) {
   const auto cm_img = draw_confusion(example(), {"a", "b", "c", "d"}, "confusion");
   EXPECT_GT(cm_img.cols, 4 * 36);
   EXPECT_GT(cm_img.rows, 4 * 36);
+}
+
+// Dark grey (the markers' colour) pixels in the columns [x0, x1) of a chart.
+int marker_pixels(const cv::Mat& img, int x0, int x1) {
+  cv::Mat mask;
+  cv::inRange(img(cv::Rect(x0, 0, x1 - x0, img.rows)), cv::Scalar(50, 50, 50), cv::Scalar(70, 70, 70), mask);
+  return cv::countNonZero(mask);
+}
+
+TEST(Report, CurvesMarkTheBestEpochAndTheTestAccuracy) {
+  const std::vector<double> epoch = {1, 2, 3, 4}, nan4(4, std::nan(""));
+  const std::vector<double> tl = {1.2, 0.8, 0.6, 0.5}, vl = {1.0, 0.7, 0.75, 0.8};
+  const std::vector<double> ta = {0.5, 0.7, 0.8, 0.85}, va = {0.6, 0.75, 0.72, 0.7};
+  CurveMarks marks;
+  marks.best_epoch = 2;
+  marks.monitor = "val_acc";
+  marks.test_acc = 0.74;
+  const auto charts = training_curve_charts("run", epoch, tl, vl, ta, va, marks);
+  ASSERT_EQ(charts.size(), 2u);
+  for (const auto& chart : charts) {
+    ASSERT_EQ(chart.series.size(), 2u);
+    EXPECT_EQ(chart.series[1].label, "validation");
+    ASSERT_FALSE(chart.markers.empty());
+    EXPECT_EQ(chart.markers[0].x, 2);  // a vertical line at the best epoch
+    EXPECT_TRUE(std::isnan(chart.markers[0].y));
+    EXPECT_EQ(chart.markers[0].label, "best: epoch 2 (val_acc)");
+  }
+  ASSERT_EQ(charts[1].markers.size(), 2u);  // the test accuracy, on the accuracy chart, at the best epoch
+  EXPECT_EQ(charts[1].markers[1].x, 2);
+  EXPECT_EQ(charts[1].markers[1].y, 0.74);
+  EXPECT_EQ(charts[1].markers[1].label, "test 0.7400");
+  EXPECT_EQ(charts[0].markers.size(), 1u);
+
+  // Drawn: the marker colour appears near the best epoch's x, and not without marks.
+  const auto marked = draw_line_chart(charts[1]),
+             plain = draw_line_chart(training_curve_charts("run", epoch, tl, vl, ta, va)[1]);
+  EXPECT_GT(marker_pixels(marked, 0, marked.cols), marker_pixels(plain, 0, plain.cols) + 40);
+
+  // No validation split: no validation series (and so no empty legend entry).
+  const auto train_only = training_curve_charts("run", epoch, tl, nan4, ta, nan4, {3, "train_acc"});
+  for (const auto& chart : train_only) {
+    ASSERT_EQ(chart.series.size(), 1u);
+    EXPECT_EQ(chart.series[0].label, "train");
+  }
+  EXPECT_EQ(train_only[1].markers[0].label, "best: epoch 3 (train_acc)");
+  EXPECT_EQ(draw_training_curves("run", epoch, tl, nan4, ta, nan4).size(), cv::Size(1280, 440));
+}
+
+TEST(Report, TrainValChartPairsEachRunsCurvesInOneColour) {
+  const std::vector<RunCurves> runs = {{"batch-32", {1, 2}, {0.7, 0.8}, {0.68, 0.75}},
+                                       {"batch-128", {1, 2}, {0.6, 0.7}, {0.62, 0.7}}};
+  const auto chart = train_val_chart("accuracy", runs);
+  ASSERT_EQ(chart.series.size(), 4u);
+  EXPECT_EQ(chart.series[0].label, "batch-32");  // validation: solid, in the legend
+  EXPECT_FALSE(chart.series[0].dashed);
+  EXPECT_EQ(chart.series[0].y, runs[0].val);
+  EXPECT_EQ(chart.series[1].label, "");  // train: dashed, the same colour, no legend entry
+  EXPECT_TRUE(chart.series[1].dashed);
+  EXPECT_EQ(chart.series[1].y, runs[0].train);
+  EXPECT_EQ(chart.series[0].color, chart.series[1].color);
+  EXPECT_NE(chart.series[0].color, chart.series[2].color);
+  EXPECT_NE(chart.title.find("solid: validation, dashed: train"), std::string::npos);
+  // Drawn: two colours (tab10 blue and orange), no third.
+  const auto img = draw_line_chart(chart, 800, 480);
+  cv::Mat blue, orange, green;
+  cv::inRange(img, cv::Scalar(170, 110, 20), cv::Scalar(190, 130, 40), blue);
+  cv::inRange(img, cv::Scalar(5, 117, 245), cv::Scalar(25, 137, 255), orange);
+  cv::inRange(img, cv::Scalar(34, 150, 34), cv::Scalar(54, 170, 54), green);
+  EXPECT_GT(cv::countNonZero(blue), 100);
+  EXPECT_GT(cv::countNonZero(orange), 100);
+  EXPECT_EQ(cv::countNonZero(green), 0);
 }
 
 }  // namespace

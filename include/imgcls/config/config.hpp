@@ -165,6 +165,9 @@ struct Config {
   // "default": later stages (dataset, model registry) use it to point at the culprit.
   std::map<std::string, std::string> origins;
   std::string where(const std::string& dotted_key) const;
+  // What loading changed that the user should hear about, one line each (keys of another model
+  // dropped after a model.name override); whoever runs the config prints them as warnings.
+  std::vector<std::string> warnings;
 };
 
 // Loads a YAML (.yaml/.yml) or JSON (.json) config, applies `overrides` ("dotted.key=value",
@@ -173,6 +176,10 @@ struct Config {
 // Paths (data.root, data.train_root, data.val_root, data.test_root, model.path) are stored
 // absolute: a relative one in the file is relative to the file's folder, one in an override
 // to the current directory, so a run's config.yaml works from anywhere.
+// An override of model.name drops the file's model.* keys the new model does not take (the
+// flowers config's model.path with model.name=baseline_cnn), with one line in
+// Config::warnings; such a key given in the file beside its own model.name, or given as an
+// override, stays an error (check_model_keys).
 Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
 
 // Same as load_config, for text already in memory; `origin` names it in error messages.
