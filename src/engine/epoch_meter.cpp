@@ -27,12 +27,14 @@ void EpochMeter::settle(int64_t through_step, TrainProgress& progress) {
   if (seen_ > 0) {
     const double loss_sum = loss_sum_.item<double>();
     if (!std::isfinite(loss_sum)) {
+      failed_loss_sum_ = loss_sum;
       const auto steps = from_step_ == through_step
                              ? "step " + std::to_string(through_step)
                              : "steps " + std::to_string(from_step_) + "-" + std::to_string(through_step);
-      throw TrainError("epoch " + std::to_string(epoch_) + " " + steps + ": loss is " + std::to_string(loss_sum) +
-                       "; checkpoints/last.pt keeps the last good state (try a lower optimizer.lr, or "
-                       "train.on_nan: skip_batch)");
+      const auto value = std::isnan(loss_sum) ? std::string("nan") : loss_sum > 0 ? "inf" : "-inf";
+      throw TrainError("epoch " + std::to_string(epoch_) + " " + steps + ": loss is " + value +
+                       "; nonfinite.json names the batches, checkpoints/last.pt keeps the last good state (try a "
+                       "lower optimizer.lr, or train.on_nan: skip_batch)");
     }
     progress.loss_sum += loss_sum;
     progress.correct += correct_.item<int64_t>();

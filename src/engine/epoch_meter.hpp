@@ -31,11 +31,14 @@ class EpochMeter {
   // TrainError "epoch E steps a-b: loss is nan; ..." when the loss summed over that range is
   // not finite; `progress` is then unchanged.
   void settle(int64_t through_step, TrainProgress& progress);
+  // The non-finite sum the last settle threw for.
+  double failed_loss_sum() const { return failed_loss_sum_; }
 
  private:
   at::Tensor loss_sum_;  // double, on the device
   at::Tensor correct_;   // int64, on the device
   int64_t seen_ = 0, epoch_, from_step_;
+  double failed_loss_sum_ = 0;
 };
 
 }  // namespace imgcls

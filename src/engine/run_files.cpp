@@ -10,10 +10,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "data/dataset.hpp"
+#include "engine/train_loop.hpp"
 #include "imgcls/errors.hpp"
 #include "imgcls/io/atomic_file.hpp"
 #include "report/plot.hpp"
 #include "report/tensorboard.hpp"
+#include "util/json_text.hpp"
 
 namespace imgcls {
 namespace {
@@ -172,6 +175,37 @@ std::vector<EpochMetrics> read_metrics_csv(const std::string& path) {
     rows.push_back(m);
   }
   return rows;
+}
+
+void write_nonfinite_json(const std::string& path, const NonFiniteLoss& e, const Dataset& train,
+                          const std::string& error_line) {
+  const auto& d = e.details();
+  const auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+  nlohmann::json j;
+  j["epoch"] = d.epoch;
+  j["error"] = error_line;
+  j["loss"] = std::isnan(d.loss) ? "nan" : (d.loss > 0 ? "inf" : "-inf");
+  j["lr"] = number(d.lr);
+  j["previous_grad_norm"] = number(d.previous_grad_norm);
+  j["loss_scale"] = number(d.loss_scale);
+  j["steps"] = nlohmann::json::array();
+  for (const auto& step : d.steps) {
+    nlohmann::json s;
+    s["step"] = step.step;
+    s["indices"] = step.indices;
+    if (train.in_memory()) {
+      std::vector<int64_t> source;
+      for (const auto i : step.indices) source.push_back(train.source_index(i));
+      s["file_indices"] = source;
+    } else {
+      std::vector<std::string> paths;
+      for (const auto i : step.indices)
+        paths.push_back(i >= 0 && static_cast<std::size_t>(i) < train.paths.size() ? train.paths[static_cast<std::size_t>(i)] : "");
+      s["paths"] = paths;
+    }
+    j["steps"].push_back(s);
+  }
+  write_file_atomic(path, json_text(j, 2) + "\n");
 }
 
 }  // namespace imgcls

@@ -7,6 +7,11 @@
 #include "imgcls/engine/trainer.hpp"
 
 namespace imgcls {
+struct Dataset;
+class NonFiniteLoss;
+}  // namespace imgcls
+
+namespace imgcls {
 
 struct CurveMarks;  // report/plot.hpp
 
@@ -31,5 +36,13 @@ void write_tensorboard(const std::string& tb_dir, const std::vector<EpochMetrics
 // Reads a metrics.csv back (as written above; unknown extra columns are ignored). Throws
 // IoError naming the file for a missing file or a malformed row.
 std::vector<EpochMetrics> read_metrics_csv(const std::string& path);
+
+// RUN_DIR/nonfinite.json (atomically): the epoch and steps of a non-finite loss, each step's
+// sample indices into the training split and, per sample, its image path (image folders) or
+// its index in the dataset's file (in-memory datasets), the loss, the learning rate, the
+// gradient norm of the optimizer step before and fp16's loss scale (null when not finite or
+// not used), and the error line.
+void write_nonfinite_json(const std::string& path, const NonFiniteLoss& e, const Dataset& train,
+                          const std::string& error_line);
 
 }  // namespace imgcls

@@ -37,6 +37,11 @@ void TrainStep::backward(const at::Tensor& loss, double weight) const { scaler_.
 void TrainStep::finish_group(int64_t epoch, int64_t step) const {
   const bool finite = scaler_.unscale(optimizer_);
   for (auto* h : hooks_) h->after_backward(epoch, step);
+  // The total norm stays on the device (one fused op, no sync): nonfinite.json reports it.
+  std::vector<at::Tensor> grads;
+  for (const auto& p : model_.parameters())
+    if (p.grad().defined()) grads.push_back(p.grad().detach());
+  if (!grads.empty()) last_grad_norm_ = at::linalg_vector_norm(at::stack(at::_foreach_norm(grads)), 2);
   if (settings_.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(model_.parameters(), settings_.grad_clip_norm);
   if (finite) optimizer_.step();
   scaler_.update();
@@ -44,6 +49,8 @@ void TrainStep::finish_group(int64_t epoch, int64_t step) const {
 }
 
 void TrainStep::zero_grad() const { optimizer_.zero_grad(); }
+
+double TrainStep::loss_scale() const { return scaler_.enabled() ? scaler_.state()[0] : std::nan(""); }
 
 TrainLoop::TrainLoop(const TrainStep& step, torch::optim::Optimizer& optimizer, const LrSchedule& schedule,
                      std::vector<double> lr_scales, LoopSettings settings, std::vector<TrainHook*> hooks,
@@ -78,11 +85,25 @@ EpochRun TrainLoop::run(DeviceFeed& feed, int64_t epoch, TrainProgress& p) {
   // CPU, where a read is free, after every step, so a non-finite loss stops before its step.
   const bool read_each_step = !device_.is_cuda();
   EpochMeter meter(device_, epoch, p.step + 1);
+  // The batches added since the meter's last read, and the state before the first of them:
+  // what nonfinite.json reports when that read finds the loss non-finite.
+  std::vector<NonFiniteLoss::Step> unsettled;
+  at::Tensor grad_norm_before;
+  double lr_before = std::nan("");
+  const auto settle = [&](int64_t through_step) {
+    try {
+      meter.settle(through_step, p);
+    } catch (const TrainError& e) {
+      const double norm = grad_norm_before.defined() ? grad_norm_before.item<double>() : std::nan("");
+      throw NonFiniteLoss(e.what(), {epoch, unsettled, meter.failed_loss_sum(), lr_before, norm, step_.loss_scale()});
+    }
+    unsettled.clear();
+  };
   StepInfo info;
   info.epoch = epoch, info.steps = steps;
   int64_t settled_through = p.step;
   info.settle = [&](double& loss, double& accuracy, int64_t& seen) {
-    meter.settle(settled_through, p);
+    settle(settled_through);
     seen = p.seen;
     loss = p.seen ? p.loss_sum / static_cast<double>(p.seen) : std::nan("");
     accuracy = p.seen ? static_cast<double>(p.correct) / static_cast<double>(p.seen) : std::nan("");
@@ -112,8 +133,10 @@ EpochRun TrainLoop::run(DeviceFeed& feed, int64_t epoch, TrainProgress& p) {
         ++p.skipped;
         step_.zero_grad();  // the group's earlier micro-batches go too: their gradient is incomplete
       } else {
+        if (unsettled.empty()) grad_norm_before = step_.last_grad_norm(), lr_before = get_lr(optimizer_);
         meter.add(loss, logits, in.labels);
-        if (read_each_step) meter.settle(step + 1, p);  // a non-finite loss stops before its step
+        unsettled.push_back({step + 1, batch.indices});
+        if (read_each_step) settle(step + 1);  // a non-finite loss stops before its step
         step_.backward(loss, static_cast<double>(n) / static_cast<double>(group_samples));
       }
     }
@@ -134,7 +157,7 @@ EpochRun TrainLoop::run(DeviceFeed& feed, int64_t epoch, TrainProgress& p) {
         if ((out.stop_signal = h->stop_requested()) != 0) break;
     if (out.stop_signal) break;
   }
-  meter.settle(p.step, p);
+  settle(p.step);
   out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return out;
 }

@@ -24,6 +24,7 @@
 
 #include "engine/torch_fwd.hpp"
 #include "engine/train_hooks.hpp"
+#include "imgcls/errors.hpp"
 
 namespace imgcls {
 
@@ -55,6 +56,11 @@ class TrainStep {
   void finish_group(int64_t epoch, int64_t step) const;
   void zero_grad() const;
   ClassifierImpl& model() const { return model_; }
+  // The total gradient norm (unscaled) of the last finished group, on the model's device (no
+  // host synchronisation); undefined before the first.
+  const at::Tensor& last_grad_norm() const { return last_grad_norm_; }
+  // fp16's current loss scale (a host read); NaN without a gradient scaler.
+  double loss_scale() const;
 
  private:
   ClassifierImpl& model_;
@@ -62,6 +68,32 @@ class TrainStep {
   GradScaler& scaler_;
   StepSettings settings_;
   std::vector<TrainHook*> hooks_;
+  mutable at::Tensor last_grad_norm_;
+};
+
+// A non-finite training loss (train.on_nan: stop), with what the trainer writes to
+// RUN_DIR/nonfinite.json: where, the batches, and the optimisation state just before.
+class NonFiniteLoss : public TrainError {
+ public:
+  struct Step {
+    int64_t step = 0;              // 1-based, in the epoch
+    std::vector<int64_t> indices;  // the batch's samples (indices into the training split)
+  };
+  struct Details {
+    int64_t epoch = 0;
+    // The steps whose summed loss was not finite: one on the CPU (the loss is read every
+    // step), the steps since the last read on CUDA (one read per log line or progress redraw).
+    std::vector<Step> steps;
+    double loss = 0;                // the loss summed over those steps (nan or inf)
+    double lr = 0;                  // the learning rate of the first of them
+    double previous_grad_norm = 0;  // of the last optimizer step before them; NaN when none
+    double loss_scale = 0;          // fp16's gradient scaler; NaN without one
+  };
+  NonFiniteLoss(const std::string& message, Details details) : TrainError(message), details_(std::move(details)) {}
+  const Details& details() const { return details_; }
+
+ private:
+  Details details_;
 };
 
 struct LoopSettings {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "engine/evaluator.hpp"
+#include "engine/run_files.hpp"
 #include "engine/trainer_impl.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
@@ -158,6 +159,8 @@ RunSummary Trainer::train() {
     // checkpoints/last.pt still holds the last good state for --resume.
     const auto line = m.failure_line(e);
     try {
+      if (const auto* nonfinite = dynamic_cast<const NonFiniteLoss*>(&e))
+        write_nonfinite_json(m.paths.nonfinite(), *nonfinite, m.data.train, line);
       m.finish(s, "failed", line);
     } catch (const std::exception&) {
     }

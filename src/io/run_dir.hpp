@@ -18,6 +18,7 @@ struct RunPaths {
   std::string tensorboard() const { return dir + "/tb"; }
   std::string summary() const { return dir + "/summary.json"; }
   std::string log() const { return dir + "/train.log"; }
+  std::string nonfinite() const { return dir + "/nonfinite.json"; }
   std::string checkpoints() const { return dir + "/checkpoints"; }
   std::string last_checkpoint() const { return checkpoints() + "/last.pt"; }
   std::string best_checkpoint() const { return checkpoints() + "/best.pt"; }

@@ -127,6 +127,32 @@ TEST(CliTrain, RunNamesFollowOverridesAndPlotLabelsTellRunsApart) {
   EXPECT_NE(same.output.find("  second: " + dir / "second" + "\n"), std::string::npos) << same.output;
 }
 
+TEST(CliTrain, NonFiniteLossWritesItsBatchesToNonfiniteJson) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  const auto out = dir / "run";
+  // lr 1e30: the first step is finite, the update it makes is not.
+  const auto r = test::run(kBinary + " train " + kConfig +
+                           " data.limit=640 data.val_split=0.2 optimizer.lr=1e30 device=cpu --out " + out);
+  ASSERT_EQ(r.exit_code, 4) << r.output;
+  const auto j = nlohmann::json::parse(test::read_text(out + "/nonfinite.json"));
+  EXPECT_EQ(j["epoch"], 1);
+  ASSERT_EQ(j["steps"].size(), 1u) << j.dump();  // on the CPU the loss is read every step: that step alone
+  const auto& step = j["steps"][0];
+  EXPECT_GE(step["step"].get<int>(), 2);
+  ASSERT_EQ(step["indices"].size(), 64u);  // data.batch_size
+  ASSERT_EQ(step["file_indices"].size(), 64u);
+  for (const auto& i : step["file_indices"]) EXPECT_LT(i.get<int>(), 60000);  // an index into train-images-idx3
+  EXPECT_TRUE(j["loss"] == "nan" || j["loss"] == "inf") << j["loss"];
+  EXPECT_DOUBLE_EQ(j["lr"].get<double>(), 1e30);
+  EXPECT_TRUE(j["previous_grad_norm"].is_number()) << j.dump();  // the first step's: finite
+  EXPECT_TRUE(j["loss_scale"].is_null());                          // no fp16 here
+  EXPECT_NE(j["error"].get<std::string>().find("loss is"), std::string::npos);
+  // The error line names the steps; the last good checkpoint state is untouched by the failure.
+  const auto s = nlohmann::json::parse(test::read_text(out + "/summary.json"));
+  EXPECT_EQ(s["status"], "failed");
+}
+
 TEST(CliTrain, ConfigErrorsExitTwoWithOneLine) {
   test::TempDir dir;
   test::write_text(dir / "bad.yaml", "data:\n  dataset: fashion_mnist\nmodel:\n  name: basic_cnn\noptimizer:\n  lr: fast\n");
