@@ -134,7 +134,7 @@ cv::Mat decode_image_bytes(const std::vector<unsigned char>& bytes, const std::s
   return img;
 }
 
-cv::Mat decode_image(const std::string& path, int64_t channels) {
+std::vector<unsigned char> read_image_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw BadImageError(path, "cannot open the file");
   const auto size = static_cast<std::size_t>(in.tellg());
@@ -142,7 +142,11 @@ cv::Mat decode_image(const std::string& path, int64_t channels) {
   in.seekg(0);
   if (size && !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
     throw BadImageError(path, "cannot read the file");
-  return decode_image_bytes(bytes, path, channels);
+  return bytes;
+}
+
+cv::Mat decode_image(const std::string& path, int64_t channels) {
+  return decode_image_bytes(read_image_file(path), path, channels);
 }
 
 }  // namespace imgcls

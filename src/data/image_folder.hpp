@@ -58,6 +58,8 @@ class BadImageError : public DataError {
 // without its end-of-image marker is rejected: OpenCV would decode it into a partly grey
 // image with only a warning on stderr. Throws BadImageError.
 cv::Mat decode_image(const std::string& path, int64_t channels);
+// The file's bytes; throws BadImageError ("cannot open the file", "cannot read the file").
+std::vector<unsigned char> read_image_file(const std::string& path);
 
 // Same, for the file's bytes; `path` only names it in errors.
 cv::Mat decode_image_bytes(const std::vector<unsigned char>& bytes, const std::string& path, int64_t channels);

@@ -46,18 +46,6 @@ int64_t jpeg_channels(const std::vector<unsigned char>& b) {
   return 0;
 }
 
-// The file's bytes; throws BadImageError as decode_image does.
-std::vector<unsigned char> read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw BadImageError(path, "cannot open the file");
-  const auto size = static_cast<std::size_t>(in.tellg());
-  std::vector<unsigned char> bytes(size);
-  in.seekg(0);
-  if (size && !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
-    throw BadImageError(path, "cannot read the file");
-  return bytes;
-}
-
 void add_pixels(const cv::Mat& img, PixelSums& sums) {
   const int c = img.channels();
   for (int y = 0; y < img.rows; ++y) {
@@ -225,7 +213,7 @@ SplitScan scan_split(const Dataset& split, const ScanSettings& settings) {
     const auto& path = split.paths[static_cast<std::size_t>(i)];
     cv::Mat img;
     try {
-      const auto bytes = read_bytes(path);
+      const auto bytes = read_image_file(path);
       f.file_channels = stored_channels(bytes);
       img = decode_image_bytes(bytes, path, split.channels);
     } catch (const BadImageError& e) {

@@ -48,6 +48,18 @@ std::string tick_label(double v, double step) {
   return fixed(std::abs(v) < step * 1e-6 ? 0.0 : v, std::min(decimals, 6));
 }
 
+// The y label at the left edge, rotated (drawn horizontally on its own canvas, then turned),
+// centred on top..bottom; nothing when empty.
+void draw_y_label(cv::Mat& img, const std::string& y_label, int top, int bottom) {
+  if (y_label.empty()) return;
+  const auto ts = text_size(y_label, 0.45);
+  cv::Mat label(ts.height + 8, ts.width + 4, CV_8UC3, kWhite);
+  text(label, y_label, {2, ts.height + 2}, 0.45, kBlack);
+  cv::rotate(label, label, cv::ROTATE_90_COUNTERCLOCKWISE);
+  const int ly = std::max(0, (top + bottom - label.rows) / 2);
+  if (ly + label.rows <= img.rows && 4 + label.cols <= img.cols) label.copyTo(img(cv::Rect(4, ly, label.cols, label.rows)));
+}
+
 }  // namespace
 
 cv::Mat draw_line_chart(const ChartSpec& spec, int width, int height) {
@@ -101,15 +113,7 @@ cv::Mat draw_line_chart(const ChartSpec& spec, int width, int height) {
   cv::rectangle(img, {left, top}, {right, bottom}, kBlack, 1);
   text(img, spec.title, {(width - text_size(spec.title, 0.6).width) / 2, 26}, 0.6, kBlack, 1);
   text(img, spec.x_label, {(left + right - text_size(spec.x_label, 0.45).width) / 2, bottom + 40}, 0.45, kBlack);
-  // The y label, rotated: drawn horizontally on its own canvas, then turned.
-  if (!spec.y_label.empty()) {
-    const auto ts = text_size(spec.y_label, 0.45);
-    cv::Mat label(ts.height + 8, ts.width + 4, CV_8UC3, kWhite);
-    text(label, spec.y_label, {2, ts.height + 2}, 0.45, kBlack);
-    cv::rotate(label, label, cv::ROTATE_90_COUNTERCLOCKWISE);
-    const int ly = std::max(0, (top + bottom - label.rows) / 2);
-    if (ly + label.rows <= img.rows && 4 + label.cols <= img.cols) label.copyTo(img(cv::Rect(4, ly, label.cols, label.rows)));
-  }
+  draw_y_label(img, spec.y_label, top, bottom);
 
   const auto series_color = [&](std::size_t si) {
     const int c = spec.series[si].color;
@@ -285,15 +289,7 @@ cv::Mat draw_bar_chart(const BarChartSpec& spec, int height) {
     }
   cv::rectangle(img, {left, top}, {right, bottom}, kBlack, 1);
   text(img, spec.title, {(width - text_size(spec.title, 0.6).width) / 2, 26}, 0.6, kBlack, 1);
-  if (!spec.y_label.empty()) {
-    const auto ts = text_size(spec.y_label, 0.45);
-    cv::Mat label(ts.height + 8, ts.width + 4, CV_8UC3, kWhite);
-    text(label, spec.y_label, {2, ts.height + 2}, 0.45, kBlack);
-    cv::rotate(label, label, cv::ROTATE_90_COUNTERCLOCKWISE);
-    const int ly = std::max(0, (top + bottom - label.rows) / 2);
-    if (ly + label.rows <= img.rows && 4 + label.cols <= img.cols)
-      label.copyTo(img(cv::Rect(4, ly, label.cols, label.rows)));
-  }
+  draw_y_label(img, spec.y_label, top, bottom);
   const int col_w = (right - left) / 3;
   for (std::size_t si = 0; si < spec.series.size(); ++si) {
     const int row = static_cast<int>(si / 3), col = static_cast<int>(si % 3);
