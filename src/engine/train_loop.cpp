@@ -37,15 +37,23 @@ void TrainStep::backward(const at::Tensor& loss, double weight) const { scaler_.
 void TrainStep::finish_group(int64_t epoch, int64_t step) const {
   const bool finite = scaler_.unscale(optimizer_);
   for (auto* h : hooks_) h->after_backward(epoch, step);
-  // The total norm stays on the device (one fused op, no sync): nonfinite.json reports it.
-  std::vector<at::Tensor> grads;
-  for (const auto& p : model_.parameters())
-    if (p.grad().defined()) grads.push_back(p.grad().detach());
-  if (!grads.empty()) last_grad_norm_ = at::linalg_vector_norm(at::stack(at::_foreach_norm(grads)), 2);
-  if (settings_.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(model_.parameters(), settings_.grad_clip_norm);
+  last_gradients_.grads.clear();
+  last_gradients_.clip_norm = std::nan("");
+  if (settings_.grad_clip_norm > 0) {
+    last_gradients_.clip_norm =
+        torch::nn::utils::clip_grad_norm_(model_.parameters(), settings_.grad_clip_norm);  // before clipping
+  } else {
+    for (const auto& p : model_.parameters())
+      if (p.grad().defined()) last_gradients_.grads.push_back(p.grad());
+  }
   if (finite) optimizer_.step();
   scaler_.update();
-  optimizer_.zero_grad();
+  optimizer_.zero_grad(/*set_to_none=*/true);  // new tensors next time: last_gradients_ stays as it was
+}
+
+double TrainStep::Gradients::norm() const {
+  if (grads.empty()) return clip_norm;
+  return at::linalg_vector_norm(at::stack(at::_foreach_norm(grads)), 2).item<double>();
 }
 
 void TrainStep::zero_grad() const { optimizer_.zero_grad(); }
@@ -88,13 +96,13 @@ EpochRun TrainLoop::run(DeviceFeed& feed, int64_t epoch, TrainProgress& p) {
   // The batches added since the meter's last read, and the state before the first of them:
   // what nonfinite.json reports when that read finds the loss non-finite.
   std::vector<NonFiniteLoss::Step> unsettled;
-  at::Tensor grad_norm_before;
+  TrainStep::Gradients gradients_before;
   double lr_before = std::nan("");
   const auto settle = [&](int64_t through_step) {
     try {
       meter.settle(through_step, p);
     } catch (const TrainError& e) {
-      const double norm = grad_norm_before.defined() ? grad_norm_before.item<double>() : std::nan("");
+      const double norm = gradients_before.norm();
       throw NonFiniteLoss(e.what(), {epoch, unsettled, meter.failed_loss_sum(), lr_before, norm, step_.loss_scale()});
     }
     unsettled.clear();
@@ -133,7 +141,7 @@ EpochRun TrainLoop::run(DeviceFeed& feed, int64_t epoch, TrainProgress& p) {
         ++p.skipped;
         step_.zero_grad();  // the group's earlier micro-batches go too: their gradient is incomplete
       } else {
-        if (unsettled.empty()) grad_norm_before = step_.last_grad_norm(), lr_before = get_lr(optimizer_);
+        if (unsettled.empty()) gradients_before = step_.last_gradients(), lr_before = get_lr(optimizer_);
         meter.add(loss, logits, in.labels);
         unsettled.push_back({step + 1, batch.indices});
         if (read_each_step) settle(step + 1);  // a non-finite loss stops before its step

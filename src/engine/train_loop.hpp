@@ -19,6 +19,7 @@
 #include <c10/core/Device.h>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -56,9 +57,16 @@ class TrainStep {
   void finish_group(int64_t epoch, int64_t step) const;
   void zero_grad() const;
   ClassifierImpl& model() const { return model_; }
-  // The total gradient norm (unscaled) of the last finished group, on the model's device (no
-  // host synchronisation); undefined before the first.
-  const at::Tensor& last_grad_norm() const { return last_grad_norm_; }
+  // The gradients of the last finished group, for nonfinite.json: their total norm is computed
+  // only when asked (norm()), so keeping them costs nothing per step. Without clipping they are
+  // the unscaled gradients themselves (zero_grad only drops the parameters' handles); with
+  // clipping, the norm clip_grad_norm_ measured before clipping.
+  struct Gradients {
+    std::vector<at::Tensor> grads;
+    double clip_norm = std::numeric_limits<double>::quiet_NaN();
+    double norm() const;  // NaN before the first group
+  };
+  const Gradients& last_gradients() const { return last_gradients_; }
   // fp16's current loss scale (a host read); NaN without a gradient scaler.
   double loss_scale() const;
 
@@ -68,7 +76,7 @@ class TrainStep {
   GradScaler& scaler_;
   StepSettings settings_;
   std::vector<TrainHook*> hooks_;
-  mutable at::Tensor last_grad_norm_;
+  mutable Gradients last_gradients_;
 };
 
 // A non-finite training loss (train.on_nan: stop), with what the trainer writes to

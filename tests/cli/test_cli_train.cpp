@@ -151,6 +151,15 @@ TEST(CliTrain, NonFiniteLossWritesItsBatchesToNonfiniteJson) {
   // The error line names the steps; the last good checkpoint state is untouched by the failure.
   const auto s = nlohmann::json::parse(test::read_text(out + "/summary.json"));
   EXPECT_EQ(s["status"], "failed");
+  // With clipping the norm is clip_grad_norm_'s (before clipping): the same number.
+  const auto clipped = dir / "clipped";
+  const auto c = test::run(kBinary + " train " + kConfig +
+                           " data.limit=640 data.val_split=0.2 optimizer.lr=1e30 train.grad_clip_norm=1000 device=cpu "
+                           "--out " + clipped);
+  ASSERT_EQ(c.exit_code, 4) << c.output;
+  const auto jc = nlohmann::json::parse(test::read_text(clipped + "/nonfinite.json"));
+  EXPECT_NEAR(jc["previous_grad_norm"].get<double>(), j["previous_grad_norm"].get<double>(),
+              1e-6 * j["previous_grad_norm"].get<double>());
 }
 
 TEST(CliTrain, ConfigErrorsExitTwoWithOneLine) {
