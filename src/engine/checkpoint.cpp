@@ -174,21 +174,35 @@ TrainProgress read_progress(torch::serialize::InputArchive& archive, const std::
   return p;
 }
 
+// Runs `read`, turning what LibTorch's reader throws for a corrupt file into a TrainError
+// naming it: c10::Error mostly, but also standard exceptions (the unpickler's std::out_of_range
+// "Argument passed to at() was not in the map." for a damaged archive, found by fuzzing).
+template <class Read>
+TrainProgress reading_checkpoint(const std::string& path, Read read) {
+  try {
+    return read();
+  } catch (const Error&) {
+    throw;
+  } catch (const c10::Error& e) {
+    throw TrainError(path + ": cannot load checkpoint: " + error_line(e));
+  } catch (const std::exception& e) {
+    throw TrainError(path + ": cannot load checkpoint: a corrupt archive (" + error_line(e) + ")");
+  }
+}
+
 }  // namespace
 
 TrainProgress read_progress(const std::string& path) {
-  try {
+  return reading_checkpoint(path, [&] {
     torch::serialize::InputArchive archive;
     archive.load_from(path);
     return read_progress(archive, path);
-  } catch (const c10::Error& e) {
-    throw TrainError(path + ": cannot load checkpoint: " + error_line(e));
-  }
+  });
 }
 
 TrainProgress load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                               bool restore_rng) {
-  try {
+  return reading_checkpoint(path, [&] {
     torch::serialize::InputArchive archive;
     archive.load_from(path);
     auto p = read_progress(archive, path);
@@ -214,9 +228,7 @@ TrainProgress load_checkpoint(const std::string& path, torch::nn::Module& model,
       }
     }
     return p;
-  } catch (const c10::Error& e) {
-    throw TrainError(path + ": cannot load checkpoint: " + error_line(e));
-  }
+  });
 }
 
 }  // namespace imgcls

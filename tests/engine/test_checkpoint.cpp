@@ -91,6 +91,28 @@ TEST(Checkpoint, CorruptOrForeignFilesAreClearErrors) {
   EXPECT_THROW(load_checkpoint(dir / "good.pt", *other, nullptr), TrainError);
 }
 
+// Found by fuzzing (tests/fuzz/fuzz_checkpoint): a last.pt with a few damaged bytes makes
+// LibTorch's unpickler throw std::out_of_range ("Argument passed to at() was not in the map."),
+// which escaped as a bare library line without the file's name.
+TEST(Checkpoint, DamagedArchiveIsAClearErrorNamingTheFile) {
+  test::TempDir dir;
+  const auto path = dir / "last.pt";
+  test::write_text(path, test::read_text(std::string(IMGCLS_SOURCE_DIR) + "/tests/fixtures/corrupt_archive_last.pt"));
+  torch::nn::Linear model(4, 3);
+  torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
+  for (int what = 0; what < 2; ++what) {
+    try {
+      if (what == 0) read_progress(path);
+      else load_checkpoint(path, *model, &optimizer, true);
+      FAIL() << "loaded a damaged checkpoint";
+    } catch (const TrainError& e) {
+      const std::string msg = e.what();
+      EXPECT_EQ(msg.rfind(path + ": cannot load checkpoint", 0), 0u) << msg;
+      EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+    }
+  }
+}
+
 TEST(Checkpoint, RestoresTheRandomGenerator) {
   test::TempDir dir;
   BasicCNN model(InputSpec{});
