@@ -49,13 +49,24 @@ std::optional<int64_t> reference_size(const std::vector<TransformSpec>& list) {
 void apply_image_size(Config& c) {
   auto& d = c.data;
   const bool given = c.where("data.image_size") != "default";
+  // What data.image_size is when not given: the first given list's size, else the default.
+  // Given with that value it changes nothing, so a list without resize or crop beside it is
+  // no error: that is what the resolved config.yaml holds (found by fuzzing the round trip).
+  int64_t unscaled = DataConfig{}.image_size;
+  for (const auto* list : {&d.val_transforms, &d.train_transforms}) {
+    const bool list_given = c.where(list == &d.val_transforms ? "data.val_transforms" : "data.train_transforms") != "default";
+    if (const auto reference = list_given ? reference_size(*list) : std::nullopt) {
+      unscaled = *reference;
+      break;
+    }
+  }
   bool recorded = false;
   for (const char* key : {"data.val_transforms", "data.train_transforms"}) {
     if (c.where(key) == "default") continue;
     auto& list = std::string(key) == "data.val_transforms" ? d.val_transforms : d.train_transforms;
     const auto reference = reference_size(list);
     if (!reference) {
-      if (given)
+      if (given && d.image_size != unscaled)
         fail(c.where("data.image_size"), "data.image_size",
              "has nothing to set: " + std::string(key) + " (" + c.where(key) +
                  ") has no resize or crop; add one, or leave data.image_size out");

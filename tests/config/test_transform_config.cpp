@@ -90,6 +90,24 @@ TEST(TransformConfig, ImageSizeWithNothingToScaleOrOnAnInMemoryDatasetIsAnError)
             "'fashion_mnist')");
 }
 
+// Found by fuzzing the round trip (tests/fuzz/fuzz_config): an image folder whose list has no
+// resize or crop printed data.image_size, which the reload then refused ("has nothing to set"),
+// so such a run's config.yaml could not be resumed.
+TEST(TransformConfig, AListWithoutResizeOrCropReadsBackFromTheResolvedConfig) {
+  for (const std::string lists : {"train_transforms: [hflip], val_transforms: [{resize: [32, 32]}]",
+                                  "train_transforms: [hflip, {normalize: {mean: 0.5, std: 0.5}}]",
+                                  "train_transforms: [], val_transforms: [hflip]"}) {
+    const auto c = parse_config("data: {dataset: image_folder, root: x, " + lists + "}\nmodel: {name: basic_cnn}\n", "t.yaml");
+    const auto printed = to_yaml(c);
+    EXPECT_EQ(to_yaml(parse_config(printed, "config.yaml")), printed) << lists;
+  }
+  // A value that would scale something is still refused beside a list it cannot scale.
+  EXPECT_NE(error_of("data: {dataset: image_folder, root: x, image_size: 64, train_transforms: [hflip], "
+                     "val_transforms: [{resize: [32, 32]}]}\nmodel: {name: basic_cnn}\n")
+                .find("data.image_size: has nothing to set: data.train_transforms"),
+            std::string::npos);
+}
+
 TEST(TransformConfig, BareNamesAndOverrides) {
   const auto c = parse_config("data: {dataset: mnist, train_transforms: [hflip, {rotation: 10}]}\nmodel: {name: basic_cnn}\n",
                               "t.yaml", {"data.val_transforms=[{center_crop: [20, 24]}]"});
