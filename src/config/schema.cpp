@@ -32,8 +32,8 @@ const std::vector<Field>& schema() {
     const auto non_negative = [](double v) { return v >= 0; };
     std::vector<Field> f;
     f.push_back(resumable(
-        string_field("name", IMGCLS_REF(name), "a name of letters, digits, '.', '_' or '-'",
-                     [](const std::string& v) { return std::regex_match(v, std::regex("[A-Za-z0-9._-]+")); })));
+        string_field("name", IMGCLS_REF(name), "a name of letters, digits, '.', '_' or '-', without '..'",
+                     [](const std::string& v) { return is_folder_name(v); })));
     f.push_back(int_field("seed", IMGCLS_REF(seed), 0, "a non-negative integer"));
     f.push_back(
         resumable(string_field("device", IMGCLS_REF(device), "auto, cpu, cuda or cuda:N", [](const std::string& v) {

@@ -33,6 +33,8 @@ std::vector<std::pair<std::string, YAML::Node>> entries(const YAML::Node& map, c
   std::vector<std::pair<std::string, YAML::Node>> out;
   std::map<std::string, int> seen;
   for (const auto& kv : map) {
+    if (!kv.first.IsScalar())
+      fail(w.at(kv.first), key + ": expected dotted config keys, got the key '" + yaml_text(kv.first) + "'");
     const auto k = kv.first.as<std::string>();
     const int line = kv.first.Mark().line + 1;
     if (const auto it = seen.find(k); it != seen.end())
@@ -73,6 +75,7 @@ std::string read_file(const std::string& path) {
 std::string name_part(const std::string& value) {
   std::string out;
   for (char c : value) {
+    if (c == '.' && !out.empty() && out.back() == '.') continue;  // "../data" -> ".-data": never ".."
     if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') out += c;
     else if (c == ',') out += 'x';
     else if (c == ' ' || c == '[' || c == ']' || c == '{' || c == '}' || c == '"' || c == '\'') continue;
@@ -117,14 +120,14 @@ SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& ex
   spec.name = fs::path(path).stem().string();
   std::vector<std::pair<std::string, YAML::Node>> fixed, grid;
   YAML::Node variants;
-  bool have_variants = false;
+  bool have_variants = false, named = false;
   const auto text = [&](const YAML::Node& v, const std::string& key) {
     if (!v.IsScalar()) fail(w.at(v), key + ": expected a string, got '" + yaml_text(v) + "'");
     return v.as<std::string>();
   };
   for (const auto& [key, value] : entries(doc, w, "sweep")) {
     if (key == "base") spec.base = text(value, key);
-    else if (key == "name") spec.name = text(value, key);
+    else if (key == "name") spec.name = text(value, key), named = true;
     else if (key == "fixed") fixed = entries(value, w, "fixed");
     else if (key == "grid") grid = entries(value, w, "grid");
     else if (key == "variants") variants = value, have_variants = true;
@@ -133,9 +136,10 @@ SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& ex
   if (spec.base.empty()) fail(path + ":1", "base: required: the config every trial starts from");
   if (fs::path(spec.base).is_relative()) spec.base = (fs::path(path).parent_path() / spec.base).lexically_normal().string();
   if (!fs::exists(spec.base)) fail(path, "base: '" + spec.base + "' does not exist");
-  for (char c : spec.name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
-      fail(path, "name: '" + spec.name + "': use letters, digits, '.', '_' or '-'");
+  // The sweep's folder is sweeps/<name> (or --out): a name never leads out of it.
+  if (!is_folder_name(spec.name))
+    fail(path, "name: '" + spec.name + "': use letters, digits, '.', '_' or '-', without '..'" +
+                   (named ? "" : " (the name is the sweep file's; give name: to choose another)"));
 
   // Grid axes: each a non-empty list of values.
   std::vector<std::vector<std::string>> axes;
@@ -162,9 +166,13 @@ SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& ex
       const auto where = "variants[" + std::to_string(i) + "]";
       if (!v.IsMap() || !v["name"] || !v["set"]) fail(w.at(v), where + ": expected {name: ..., set: {key: value}}");
       for (const auto& kv : v)
-        if (kv.first.as<std::string>() != "name" && kv.first.as<std::string>() != "set")
-          fail(w.at(kv.first), where + "." + kv.first.as<std::string>() + ": unknown key (expected name, set)");
-      Variant var{name_part(text(v["name"], where + ".name")), {}};
+        if (!kv.first.IsScalar() || (kv.first.as<std::string>() != "name" && kv.first.as<std::string>() != "set"))
+          fail(w.at(kv.first), where + "." + yaml_text(kv.first) + ": unknown key (expected name, set)");
+      const auto raw_name = text(v["name"], where + ".name");
+      // A variant's name is its trials' folder inside the sweep's: no '/' or '..'.
+      if (raw_name.find('/') != std::string::npos || raw_name.find("..") != std::string::npos || raw_name == ".")
+        fail(w.at(v["name"]), where + ".name: '" + raw_name + "': a trial folder's name cannot contain '/' or '..'");
+      Variant var{name_part(raw_name), {}};
       if (!names.insert(var.name).second) fail(w.at(v), where + ".name: '" + var.name + "' is used twice");
       for (const auto& [key, value] : entries(v["set"], w, where + ".set"))
         var.overrides.push_back(sweep_override(key, yaml_text(value), path));
@@ -202,6 +210,9 @@ SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& ex
         name += "-" + std::to_string(n);
       }
       t.name = name;
+      if (!is_folder_name(spec.name + "." + name))
+        fail(path, "trial '" + name + "': the run name '" + spec.name + "." + name +
+                       "' would contain '..'; rename the sweep or the variant");
       try {
         t.config = load_config(spec.base, t.overrides);
       } catch (const ConfigError& e) {

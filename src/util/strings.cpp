@@ -85,4 +85,11 @@ std::string shape_text(const std::vector<int64_t>& sizes) {
   return s + "]";
 }
 
+bool is_folder_name(const std::string& name) {
+  if (name.empty() || name == "." || name.find("..") != std::string::npos) return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
+  return true;
+}
+
 }  // namespace imgcls

@@ -27,5 +27,9 @@ std::string fixed(double v, int digits);
 std::string count_text(int64_t n, const std::string& singular, const std::string& plural = "");
 // A tensor shape as text: "[3, 224, 224]".
 std::string shape_text(const std::vector<int64_t>& sizes);
+// Whether `name` (a run, sweep or trial name from a config or sweep file) is safe as one
+// folder's name inside the folder the user chose: not empty, only letters, digits, '.', '_'
+// and '-', and no ".." (so never "." or ".." either): it can never lead out of that folder.
+bool is_folder_name(const std::string& name);
 
 }  // namespace imgcls

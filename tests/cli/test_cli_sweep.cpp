@@ -64,6 +64,20 @@ TEST(SweepSpec, ExpandsTheGridCrossedWithVariantsAndNamesTrials) {
   EXPECT_EQ(name_part("a/b c"), "a-bc");
 }
 
+// Issue 19 (security): a variant named to lead out of the sweep folder is one line, exit 2,
+// and nothing is created outside --out (tests/sweep/test_sweep_spec.cpp has the rules).
+TEST(SweepSpec, AVariantNameWithDotDotIsRefusedFromTheCommandLine) {
+  test::TempDir dir;
+  write_base(dir);
+  test::write_text(dir / "s.yaml", "base: base.yaml\nvariants:\n  - {name: ../escaped, set: {seed: 3}}\n");
+  const auto r = test::run(kBinary + " sweep " + dir / "s.yaml --dry-run --out " + dir / "out");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(r.output, "imgcls: error: " + dir / "s.yaml" +
+                          ":3: variants[0].name: '../escaped': a trial folder's name cannot contain '/' or '..'\n");
+  EXPECT_FALSE(fs::exists(dir / "escaped"));
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
 // A variant keeps its name as its folder (baseline_cnn, not baseline-cnn), and relative paths
 // in the sweep file are relative to it, as the base config's are to the base (issue 22).
 TEST(SweepSpec, VariantNamesStayAndPathsAreRelativeToTheSweepFile) {

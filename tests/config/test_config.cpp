@@ -194,6 +194,20 @@ TEST(Config, LoaderWorkersHaveAnUpperBound) {
   EXPECT_EQ(parse_config(kYaml, "x.yaml", {"data.workers=64"}).data.workers, 64);
 }
 
+// Issue 19 (security): the run name is a folder under runs/: no '/' or '..'.
+TEST(Config, RunNamesCannotLeadOutOfTheRunsFolder) {
+  for (const std::string bad : {"..", ".", "../x", "a..b", "a/b"}) {
+    try {
+      parse_config("name: '" + bad + "'\ndata: {dataset: mnist}\nmodel: {name: mlp}\n", "c.yaml");
+      ADD_FAILURE() << bad;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(std::string(e.what()), "c.yaml:1: name: expected a name of letters, digits, '.', '_' or '-', without "
+                                       "'..', got '" + bad + "'");
+    }
+  }
+  EXPECT_EQ(parse_config("name: v1.2_a-b\ndata: {dataset: mnist}\nmodel: {name: mlp}\n", "c.yaml").name, "v1.2_a-b");
+}
+
 TEST(Config, UnknownKeysGetDidYouMean) {
   EXPECT_EQ(config_error(std::string(kYaml) + "optimzer:\n  lr: 0.1\n"),
             "x.yaml:14: optimzer: unknown key; did you mean 'optimizer'?");
