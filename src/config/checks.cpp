@@ -60,6 +60,16 @@ void apply_image_size(Config& c) {
       break;
     }
   }
+  // Not given, the lists must end at one size: data.image_size records it, and the resolved
+  // config.yaml (which gives it) would otherwise scale the other list on reading it back.
+  if (!given && c.where("data.val_transforms") != "default" && c.where("data.train_transforms") != "default") {
+    const auto val = reference_size(d.val_transforms), train = reference_size(d.train_transforms);
+    if (val && train && *val != *train)
+      fail(c.where("data.train_transforms"), "data.train_transforms",
+           "ends at size " + std::to_string(*train) + " (its last resize or crop) but data.val_transforms (" +
+               c.where("data.val_transforms") + ") at " + std::to_string(*val) +
+               "; the model takes one input size: make both lists end at the same size");
+  }
   bool recorded = false;
   for (const char* key : {"data.val_transforms", "data.train_transforms"}) {
     if (c.where(key) == "default") continue;

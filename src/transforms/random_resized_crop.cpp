@@ -26,9 +26,12 @@ class RandomResizedCrop final : public ImageTransform {
     for (int attempt = 0; attempt < 10; ++attempt) {
       const double target_area = area * rng.uniform(spec_.scale[0], spec_.scale[1]);
       const double aspect = std::exp(rng.uniform(log_lo, log_hi));
-      const int w = static_cast<int>(std::nearbyint(std::sqrt(target_area * aspect)));
-      const int h = static_cast<int>(std::nearbyint(std::sqrt(target_area / aspect)));
-      if (w > 0 && w <= width && h > 0 && h <= height) {
+      // Compared as doubles before the conversion: an extreme ratio or scale (ratio: [1e-200,
+      // 1e200]) gives sizes far beyond int (undefined behaviour, found by fuzzing) or NaN.
+      const double wd = std::nearbyint(std::sqrt(target_area * aspect));
+      const double hd = std::nearbyint(std::sqrt(target_area / aspect));
+      if (wd > 0 && wd <= width && hd > 0 && hd <= height) {
+        const int w = static_cast<int>(wd), h = static_cast<int>(hd);
         const int top = static_cast<int>(rng.randint(0, height - h + 1));
         const int left = static_cast<int>(rng.randint(0, width - w + 1));
         return {left, top, w, h};

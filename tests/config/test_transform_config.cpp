@@ -101,6 +101,11 @@ TEST(TransformConfig, AListWithoutResizeOrCropReadsBackFromTheResolvedConfig) {
     const auto printed = to_yaml(c);
     EXPECT_EQ(to_yaml(parse_config(printed, "config.yaml")), printed) << lists;
   }
+  // Lists that end at different sizes (the round trip would scale one of them) are refused.
+  EXPECT_EQ(error_of("data: {dataset: image_folder, root: x, train_transforms: [{random_crop: 224}], "
+                     "val_transforms: [{resize: [112, 224]}]}\nmodel: {name: basic_cnn}\n"),
+            "t.yaml:1: data.train_transforms: ends at size 224 (its last resize or crop) but data.val_transforms "
+            "(t.yaml:1) at 112; the model takes one input size: make both lists end at the same size");
   // A value that would scale something is still refused beside a list it cannot scale.
   EXPECT_NE(error_of("data: {dataset: image_folder, root: x, image_size: 64, train_transforms: [hflip], "
                      "val_transforms: [{resize: [32, 32]}]}\nmodel: {name: basic_cnn}\n")

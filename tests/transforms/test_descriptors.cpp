@@ -9,7 +9,10 @@
 #include <set>
 #include <sstream>
 
+#include <opencv2/core.hpp>
+
 #include "config/transform_specs.hpp"
+#include "data/rng.hpp"
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
 #include "test_util.hpp"
@@ -88,6 +91,24 @@ TEST(TransformDescriptors, EveryParameterOfEveryTransformRoundTrips) {
       "data: {dataset: image_folder, root: /data/x, train_transforms: " + text + "}\nmodel: {name: basic_cnn}\n",
       "config.yaml");
   EXPECT_EQ(transform_list_yaml(again.data.train_transforms), text);
+}
+
+// Found by fuzzing the transform lists (tests/fuzz/fuzz_transforms): ratio and scale far from 1
+// made random_resized_crop convert a window size beyond int (undefined behaviour; UBSan stops
+// scripts/sanitize.sh on it). The window is now checked as a double first.
+TEST(TransformDescriptors, RandomResizedCropWithExtremeRatiosStaysInTheImage) {
+  const auto c = parse_config("data: {dataset: image_folder, root: /data/x, train_transforms: [{random_resized_crop: "
+                              "{size: 8, scale: [0.5, 1e300], ratio: [1e-300, 1e300]}}]}\nmodel: {name: basic_cnn}\n",
+                              "t.yaml");
+  const auto& spec = c.data.train_transforms.at(0);
+  const auto op = transform_of(spec).make_cpu(spec);
+  const cv::Mat img(10, 12, CV_8UC3, cv::Scalar(1, 2, 3));
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    Rng rng(seed);
+    const auto out = op->apply(img, rng);
+    EXPECT_EQ(out.rows, 8);
+    EXPECT_EQ(out.cols, 8);
+  }
 }
 
 TEST(TransformDescriptors, RequiredParametersAndDefaultsComeFromTheDescriptor) {
