@@ -80,7 +80,8 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
       m.setup_notes.push_back({false, "no checkpoints/last.pt in " + m.paths.dir +
                                           " (the run stopped before its first checkpoint): starting it over at epoch 1"});
     }
-    write_file_atomic(m.paths.config(), to_yaml(c));
+    // A finished run resumed with nothing to do keeps the config it ran with.
+    if (!m.already_finished) write_file_atomic(m.paths.config(), to_yaml(c));
   } catch (const std::exception& e) {
     const auto line = m.failure_line(e);
     RunSummary s;
