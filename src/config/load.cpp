@@ -206,6 +206,12 @@ Config parse_config(const std::string& text, const std::string& origin, const st
 }
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  std::error_code ec;
+  const auto kind = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::is_directory(kind))
+    throw ConfigError(path + ": is a folder, not a config file (.yaml, .yml or .json)");
+  if (!ec && !std::filesystem::is_regular_file(kind))  // a FIFO would block the read
+    throw ConfigError(path + ": not a regular file (a FIFO, socket or device); give a config file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot open the config file");
   std::ostringstream text;

@@ -35,6 +35,12 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
                                std::to_string(m.train_feed->num_batches()),
                            run.stop_signal);
   }
+  // Every image skipped as unreadable: the data is unusable, not the training.
+  const int64_t bad = m.bad_images ? m.bad_images->count() : 0;
+  if (p.seen == 0 && bad > 0)
+    throw DataError("epoch " + std::to_string(epoch) + ": not one training image could be read (" +
+                    count_text(bad, "bad image") +
+                    " skipped, named in train.log); check the dataset with `imgcls data check`");
   EpochMetrics metrics;
   metrics.epoch = epoch;
   metrics.lr = run.lr_at_start;

@@ -29,6 +29,7 @@
 #include "imgcls/engine/trainer.hpp"
 #include "imgcls/errors.hpp"
 #include "io/run_dir.hpp"
+#include "io/run_lock.hpp"
 #include "models/classifier.hpp"
 #include "util/error_text.hpp"
 #include "util/runtime_info.hpp"
@@ -43,6 +44,7 @@ inline double seconds_since(TrainerClock::time_point t) {
 }
 
 struct Trainer::Impl {
+  RunLock lock;  // first, so released last: the run directory is ours until everything is done
   Config config;
   TrainerOptions options;
   RunPaths paths;

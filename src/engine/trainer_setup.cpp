@@ -25,8 +25,15 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   m.options = std::move(options);
   const auto& c = m.config;
   // Everything that can reject the config or the data runs before the run directory is
-  // made, so a bad run leaves nothing behind.
-  if (!m.options.resume) check_out_dir_is_free(m.options.out_dir);
+  // made, so a bad run leaves nothing behind. A run directory takes one process at a time:
+  // a resume locks it first; a new run into a live run's folder is refused before slow work.
+  if (m.options.resume) {
+    open_run_dir(m.options.out_dir);  // a run directory, or a UsageError before the lock file
+    m.lock = RunLock(m.options.out_dir);
+  } else if (!m.options.out_dir.empty()) {
+    check_run_dir_unlocked(m.options.out_dir);
+    check_out_dir_is_free(m.options.out_dir);
+  }
   m.device = pick_device(c);
   configure_runtime(c, m.device);
   m.runtime = runtime_info();
@@ -55,8 +62,13 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   m.progress.config_hash = frozen_config_hash(c);
 
   m.paths = m.options.resume ? open_run_dir(m.options.out_dir) : create_run_dir(c, m.options.out_dir);
-  if (m.options.resume)  // what a killed run's atomic writes left behind
-    for (const auto& dir : {m.paths.dir, m.paths.checkpoints(), m.paths.tensorboard()}) remove_stale_temp_files(dir);
+  if (!m.options.resume) {
+    m.lock = RunLock(m.paths.dir);
+    check_out_dir_is_free(m.options.out_dir);  // another process may have run there since the check above
+  }
+  // What a killed process's atomic writes left behind (a resumed run, or a new one into the
+  // --out of a run killed while starting); the lock makes this process the only writer.
+  for (const auto& dir : {m.paths.dir, m.paths.checkpoints(), m.paths.tensorboard()}) remove_stale_temp_files(dir);
   m.reporter = std::make_unique<RunReporter>(m.paths, c, m.options.quiet);
   m.checkpoints = std::make_unique<CheckpointPolicy>(m.paths, c.output.keep_last);
   // From here on the run directory exists: a failure is recorded in it before it propagates.
@@ -68,7 +80,8 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
       m.setup_notes.push_back({false, "no checkpoints/last.pt in " + m.paths.dir +
                                           " (the run stopped before its first checkpoint): starting it over at epoch 1"});
     }
-    write_file_atomic(m.paths.config(), to_yaml(c));
+    // A finished run resumed with nothing to do keeps the config it ran with.
+    if (!m.already_finished) write_file_atomic(m.paths.config(), to_yaml(c));
   } catch (const std::exception& e) {
     const auto line = m.failure_line(e);
     RunSummary s;
