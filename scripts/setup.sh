@@ -12,7 +12,8 @@ source "$here/versions.env"
 
 apt_pkgs=(build-essential cmake ninja-build pkg-config ccache
           libopencv-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev
-          libspdlog-dev libfmt-dev libgtest-dev zlib1g-dev dataset-fashion-mnist)
+          libspdlog-dev libfmt-dev libgtest-dev zlib1g-dev dataset-fashion-mnist
+          libgloo-dev)  # Gloo's headers, for c10d's ProcessGroupGloo (the library itself is in the wheel)
 
 log() { echo "[setup] $*"; }
 
