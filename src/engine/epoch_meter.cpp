@@ -23,6 +23,12 @@ void EpochMeter::add(const at::Tensor& mean_loss, const at::Tensor& logits, cons
   seen_ += n;
 }
 
+void EpochMeter::add_sums(double loss_sum, int64_t correct, int64_t count) {
+  loss_sum_ += loss_sum;
+  correct_ += correct;
+  seen_ += count;
+}
+
 void EpochMeter::settle(int64_t through_step, TrainProgress& progress) {
   if (seen_ > 0) {
     const double loss_sum = loss_sum_.item<double>();
