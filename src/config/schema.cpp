@@ -31,6 +31,14 @@ const std::vector<Field>& schema() {
     const auto positive = [](double v) { return v > 0; };
     const auto non_negative = [](double v) { return v >= 0; };
     std::vector<Field> f;
+    // First: the transform lists' names are read with its meanings (load.cpp).
+    auto version = int_field("config_version", IMGCLS_REF(config_version), 1,
+                             "1 (resize's bilinear, bicubic, nearest are OpenCV's) or 2 (torchvision's)");
+    version.set = [set = version.set, expected = version.expected](Config& c, const YAML::Node& n) {
+      set(c, n);
+      if (c.config_version > 2) throw BadValue(expected);
+    };
+    f.push_back(version);
     f.push_back(resumable(
         string_field("name", IMGCLS_REF(name), "a name of letters, digits, '.', '_' or '-', without '..'",
                      [](const std::string& v) { return is_folder_name(v); })));
