@@ -4,6 +4,8 @@
 // only where that changes no arithmetic (the vertical pass accumulates a whole row at once).
 #include "transforms/pil_resample.hpp"
 
+#include <opencv2/core.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -116,37 +118,6 @@ Taps precompute(int in_size, int out_size, const Filter& filter) {
   return t;
 }
 
-// Rows [row0, row0 + out.rows) of `in`, each resampled along x into `out`.
-template <int C>
-void horizontal(const cv::Mat& in, int row0, const Taps& t, cv::Mat& out, int channels) {
-  const int ch = C > 0 ? C : channels;
-  const int32_t half = 1 << (kPrecisionBits - 1);
-  for (int y = 0; y < out.rows; ++y) {
-    const uint8_t* src = in.ptr<uint8_t>(row0 + y);
-    uint8_t* dst = out.ptr<uint8_t>(y);
-    for (int xx = 0; xx < out.cols; ++xx) {
-      const int32_t* k = &t.coeffs[static_cast<std::size_t>(xx) * t.ksize];
-      const uint8_t* p = src + static_cast<std::ptrdiff_t>(t.first[xx]) * ch;
-      const int n = t.count[xx];
-      if constexpr (C == 1) {
-        int32_t s0 = half;
-        for (int x = 0; x < n; ++x) s0 += p[x] * k[x];
-        dst[xx] = clip8(s0);
-      } else if constexpr (C == 3) {
-        int32_t s0 = half, s1 = half, s2 = half;
-        for (int x = 0; x < n; ++x, p += 3) s0 += p[0] * k[x], s1 += p[1] * k[x], s2 += p[2] * k[x];
-        dst[xx * 3] = clip8(s0), dst[xx * 3 + 1] = clip8(s1), dst[xx * 3 + 2] = clip8(s2);
-      } else {
-        for (int c = 0; c < ch; ++c) {
-          int32_t s = half;
-          for (int x = 0; x < n; ++x) s += p[x * ch + c] * k[x];
-          dst[xx * ch + c] = clip8(s);
-        }
-      }
-    }
-  }
-}
-
 // Each output row: the weighted sum of the rows of `in` its taps name (in's row 0 is input
 // row `row0`), accumulated a row at a time: the same integer sums in the same order per pixel.
 void vertical(const cv::Mat& in, int row0, const Taps& t, cv::Mat& out) {
@@ -194,12 +165,15 @@ cv::Mat nearest(const cv::Mat& img, int h, int w) {
   return out;
 }
 
+// The horizontal pass over rows [row0, row0 + out.rows) of `in`. Transposed, it is a vertical
+// pass, whose row-at-a-time sums the compiler vectorises: about twice as fast as Pillow's
+// per-pixel loop on interleaved channels, with the same integer sums per pixel (exact; they
+// cannot overflow: Pillow's PRECISION_BITS leave room for the filters' negative lobes).
 void horizontal_any(const cv::Mat& in, int row0, const Taps& t, cv::Mat& out) {
-  switch (in.channels()) {
-    case 1: horizontal<1>(in, row0, t, out, 1); break;
-    case 3: horizontal<3>(in, row0, t, out, 3); break;
-    default: horizontal<0>(in, row0, t, out, in.channels()); break;
-  }
+  cv::Mat band_t, out_t(out.cols, out.rows, in.type());
+  cv::transpose(in.rowRange(row0, row0 + out.rows), band_t);
+  vertical(band_t, 0, t, out_t);
+  cv::transpose(out_t, out);
 }
 
 }  // namespace
