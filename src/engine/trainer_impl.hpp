@@ -56,8 +56,8 @@ struct ScratchDir {
 };
 
 struct Trainer::Impl {
-  ScratchDir scratch;  // first: removed after everything that writes into it is gone
-  LaunchEnv launch;    // torchrun / srun's variables; launch.distributed() false: one process
+  ScratchDir scratch;                // first: removed after everything that writes into it is gone
+  LaunchEnv launch;                  // torchrun / srun's variables; launch.distributed() false: one process
   std::unique_ptr<Collective> dist;  // the process group, when data-parallel
   std::unique_ptr<DataParallel> data_parallel;
   Config config;
