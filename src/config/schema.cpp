@@ -181,6 +181,10 @@ const std::vector<Field>& schema() {
     f.push_back(int_field("output.keep_last", IMGCLS_REF(output.keep_last), 0,
                           "a non-negative integer (0 = keep no epoch-N.pt)"));
     f.push_back(resumable(bool_field("logging.tensorboard", IMGCLS_REF(logging.tensorboard))));
+    f.push_back(
+        resumable(choice_field("distributed.backend", IMGCLS_REF(distributed.backend), {"auto", "gloo", "nccl"})));
+    f.push_back(resumable(
+        int_field("distributed.timeout_s", IMGCLS_REF(distributed.timeout_s), 1, "a positive integer (seconds)")));
     return f;
   }();
   return fields;

@@ -34,8 +34,7 @@ struct Reader {
     return static_cast<int>(n);
   }
   std::string required(const char* name, const std::string& why) const {
-    if (!has(name))
-      throw ConfigError("environment: " + std::string(name) + " is not set; " + why);
+    if (!has(name)) throw ConfigError("environment: " + std::string(name) + " is not set; " + why);
     return getenv(name);
   }
 };
@@ -46,8 +45,8 @@ LaunchEnv launch_env(const std::function<const char*(const char*)>& getenv) {
   LaunchEnv e;
   Reader r{getenv, "torchrun"};
   const bool torchrun = r.has("RANK") || r.has("WORLD_SIZE");
-  const bool slurm = !torchrun && r.has("SLURM_PROCID") && r.has("SLURM_NTASKS") &&
-                     std::string(getenv("SLURM_NTASKS")) != "1";
+  const bool slurm =
+      !torchrun && r.has("SLURM_PROCID") && r.has("SLURM_NTASKS") && std::string(getenv("SLURM_NTASKS")) != "1";
   if (!torchrun && !slurm) return e;
   if (torchrun) {
     e.launcher = "torchrun";
@@ -72,10 +71,12 @@ LaunchEnv launch_env(const std::function<const char*(const char*)>& getenv) {
     e.local_world_size = digits.empty() ? e.world_size / nodes : std::stoi(digits);
   }
   const auto why = e.launcher == "slurm"
-                       ? std::string("under srun, export MASTER_ADDR (the first node's address, e.g. from "
-                                     "scontrol show hostnames) and MASTER_PORT (a free port) in the job script")
-                       : std::string("torchrun sets it; without torchrun set MASTER_ADDR and MASTER_PORT "
-                                     "(rank 0's address and a free port) with RANK and WORLD_SIZE");
+                       ? std::string(
+                             "under srun, export MASTER_ADDR (the first node's address, e.g. from "
+                             "scontrol show hostnames) and MASTER_PORT (a free port) in the job script")
+                       : std::string(
+                             "torchrun sets it; without torchrun set MASTER_ADDR and MASTER_PORT "
+                             "(rank 0's address and a free port) with RANK and WORLD_SIZE");
   e.master_addr = r.required("MASTER_ADDR", why);
   r.required("MASTER_PORT", why);
   e.master_port = r.number("MASTER_PORT", 1, 65535, 0);

@@ -1,6 +1,7 @@
 #include "dist/process_group.hpp"
 
 #include <ATen/ATen.h>
+
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -80,8 +81,8 @@ class C10dCollective final : public Collective {
  private:
   // The one line a failed collective leaves: which rank was lost, when that is knowable.
   TrainError lost(const std::exception& e) const {
-    const auto peer = world_ == 2 ? "rank " + std::to_string(1 - rank_)
-                                  : "one of the other " + std::to_string(world_ - 1) + " ranks";
+    const auto peer =
+        world_ == 2 ? "rank " + std::to_string(1 - rank_) : "one of the other " + std::to_string(world_ - 1) + " ranks";
     return TrainError("distributed: rank " + std::to_string(rank_) + " lost contact with " + peer +
                       " (exited, or silent for distributed.timeout_s=" + std::to_string(timeout_s_) +
                       " s): " + error_line(e));
@@ -112,9 +113,9 @@ void wait_for_ranks(c10d::Store& store, const LaunchEnv& env, int64_t timeout_s)
           ++count;
         }
       throw TrainError("distributed: rank " + std::to_string(env.rank) + ": " + (count == 1 ? "rank " : "ranks ") +
-                       missing + " of " + std::to_string(env.world_size) + " did not join within distributed.timeout_s=" +
-                       std::to_string(timeout_s) + " s (store " + env.master_addr + ":" +
-                       std::to_string(env.master_port) + ")");
+                       missing + " of " + std::to_string(env.world_size) +
+                       " did not join within distributed.timeout_s=" + std::to_string(timeout_s) + " s (store " +
+                       env.master_addr + ":" + std::to_string(env.master_port) + ")");
     }
     std::this_thread::sleep_for(Millis(20));
   }
@@ -134,8 +135,7 @@ std::unique_ptr<Collective> join_process_group(const LaunchEnv& env, const std::
     throw ConfigError("distributed.backend: nccl needs a CUDA device; this run trains on " + device.str() +
                       " (use gloo or auto)");
 #if !defined(IMGCLS_WITH_NCCL)
-  if (chosen == "nccl")
-    throw ConfigError("distributed.backend: nccl: this imgcls was built without NCCL (use gloo)");
+  if (chosen == "nccl") throw ConfigError("distributed.backend: nccl: this imgcls was built without NCCL (use gloo)");
 #endif
   const Millis timeout(timeout_s * 1000);
   c10::intrusive_ptr<c10d::Store> tcp;
@@ -150,8 +150,8 @@ std::unique_ptr<Collective> join_process_group(const LaunchEnv& env, const std::
     tcp = c10::make_intrusive<c10d::TCPStore>(env.master_addr, o);
   } catch (const std::exception& e) {
     throw TrainError("distributed: rank " + std::to_string(env.rank) + ": cannot " +
-                     (!env.agent_store && env.rank == 0 ? "host" : "reach") + " the store at " + env.master_addr +
-                     ":" + std::to_string(env.master_port) + " (MASTER_ADDR:MASTER_PORT) within distributed.timeout_s=" +
+                     (!env.agent_store && env.rank == 0 ? "host" : "reach") + " the store at " + env.master_addr + ":" +
+                     std::to_string(env.master_port) + " (MASTER_ADDR:MASTER_PORT) within distributed.timeout_s=" +
                      std::to_string(timeout_s) + " s: " + error_line(e));
   }
   // A restarted group (torchrun --max-restarts) must not read the keys of the attempt before.

@@ -77,9 +77,8 @@ EvalMetrics Trainer::evaluate(const std::string& split) {
   const auto& ds = test ? m.data.test : m.data.val;
   auto& source = test ? m.test_batches : m.val_batches;
   if (!source)
-    source = make_eval_batches(m.config, ds, *m.val_pipeline, m.data.height, m.data.width, m.device,
-                               m.bad_images.get(), m.options.max_batches, m.dist ? m.dist->rank() : 0,
-                               m.world_size());
+    source = make_eval_batches(m.config, ds, *m.val_pipeline, m.data.height, m.data.width, m.device, m.bad_images.get(),
+                               m.options.max_batches, m.dist ? m.dist->rank() : 0, m.world_size());
   for (auto* h : m.hooks) h->before_evaluate(split);
   // Data-parallel: each rank evaluates its share; the sums are the whole split's, on every rank.
   const auto p = evaluate_split(*m.model, *source, ds.class_names.size(), m.config, m.device, nullptr, m.dist.get());
@@ -138,8 +137,8 @@ RunSummary Trainer::train() {
     m.reporter->write_history(p.history, p.best_epoch);  // drops rows a killed run wrote after its checkpoint
     for (int64_t epoch = p.epoch + 1; epoch <= c.train.epochs && !m.early_stopping->should_stop(); ++epoch) {
       m.end_epoch(train_one_epoch(epoch), s);
-      if (const int sig = m.dist ? static_cast<int>(m.dist->max(StopSignals::stop_requested()))
-                                 : StopSignals::stop_requested())
+      if (const int sig =
+              m.dist ? static_cast<int>(m.dist->max(StopSignals::stop_requested())) : StopSignals::stop_requested())
         throw InterruptedError("interrupted by " + signal_name(sig) + " after epoch " + std::to_string(epoch), sig);
       if (m.early_stopping->should_stop())
         m.reporter->info("early stopping: " + m.monitor + " has not improved for " +

@@ -57,9 +57,9 @@ struct ScratchDir {
 };
 
 struct Trainer::Impl {
-  ScratchDir scratch;  // first: removed after everything that writes into it is gone
-  RunLock lock;  // next, so released after everything else: the run directory is ours until all is done
-  LaunchEnv launch;    // torchrun / srun's variables; launch.distributed() false: one process
+  ScratchDir scratch;                // first: removed after everything that writes into it is gone
+  RunLock lock;                      // next: the run directory is ours until everything else is done
+  LaunchEnv launch;                  // torchrun / srun's variables; launch.distributed() false: one process
   std::unique_ptr<Collective> dist;  // the process group, when data-parallel
   std::unique_ptr<DataParallel> data_parallel;
   Config config;

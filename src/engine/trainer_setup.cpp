@@ -2,7 +2,6 @@
 // its hooks, the run directory), resumed from last.pt, and described.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-
 #include <stdlib.h>
 
 #include <cstdlib>
@@ -26,18 +25,12 @@
 namespace imgcls {
 namespace {
 
-// DDP-SHIM: distributed.backend / distributed.timeout_s until the config keys land.
-std::string dist_backend(const Config&) { return "auto"; }
-int64_t dist_timeout_s(const Config&) {
-  const char* v = std::getenv("IMGCLS_DIST_TIMEOUT_S");
-  return v && *v ? std::stoll(v) : 300;
-}
-
 // Rank > 0's private run directory: TMPDIR/imgcls-rank<R>-XXXXXX.
 std::string make_scratch_dir(int rank) {
   const char* tmp = std::getenv("TMPDIR");
   auto pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/imgcls-rank" + std::to_string(rank) + "-XXXXXX";
-  if (!mkdtemp(pattern.data())) throw IoError(pattern + ": cannot create rank " + std::to_string(rank) + "'s scratch folder");
+  if (!mkdtemp(pattern.data()))
+    throw IoError(pattern + ": cannot create rank " + std::to_string(rank) + "'s scratch folder");
   return pattern;
 }
 
@@ -90,14 +83,15 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
     if (m.device.is_cuda() && (c.device == "auto" || c.device == "cuda"))
       m.device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(m.launch.local_rank));
     if (effective_amp(c, m.device) == "fp16")
-      throw ConfigError(c.where("train.amp") + ": train.amp: fp16 is not supported with data-parallel training yet "
+      throw ConfigError(c.where("train.amp") +
+                        ": train.amp: fp16 is not supported with data-parallel training yet "
                         "(the gradient scaler's overflow check is per rank); use bf16");
     if (m.launch.rank > 0) {  // the run directory is rank 0's; this rank keeps its files aside
       m.scratch.path = make_scratch_dir(m.launch.rank);
       m.options.out_dir = m.scratch.path + "/run";
       m.options.quiet = true;
     }
-    m.dist = join_process_group(m.launch, dist_backend(c), dist_timeout_s(c), m.device);
+    m.dist = join_process_group(m.launch, c.distributed.backend, c.distributed.timeout_s, m.device);
     // Restarted by torchrun --max-restarts: continue --out's run from its last.pt (or start it
     // over in place when the attempt before died before its first checkpoint).
     if (m.launch.restart_count > 0 && !m.options.resume) {
@@ -210,10 +204,10 @@ void Trainer::Impl::build_training() {
       *model, *optimizer, *scaler,
       StepSettings{effective_amp(c, device), c.train.channels_last, c.train.label_smoothing, c.train.grad_clip_norm},
       hooks);
-  loop = std::make_unique<TrainLoop>(
-      *step, *optimizer, *schedule, lr_scales,
-      LoopSettings{c.train.grad_accum_steps, global_batch(), data.train.size(), c.train.on_nan == "skip_batch", dist.get()},
-      hooks, device);
+  loop = std::make_unique<TrainLoop>(*step, *optimizer, *schedule, lr_scales,
+                                     LoopSettings{c.train.grad_accum_steps, global_batch(), data.train.size(),
+                                                  c.train.on_nan == "skip_batch", dist.get()},
+                                     hooks, device);
 
   // Said after the setup banner (Trainer::train), not before it.
   for (const auto& w : c.warnings) setup_notes.push_back({true, w});  // what loading the config changed
@@ -250,14 +244,14 @@ void Trainer::describe(std::ostream& os) const {
      << m.data.val.size() << ", test " << m.data.test.size() << "; batch " << c.data.batch_size
      << (m.dist ? " per process x " + std::to_string(m.world_size()) + " = " + std::to_string(m.global_batch()) : "")
      << (c.train.grad_accum_steps > 1 ? " x " + std::to_string(c.train.grad_accum_steps) + " accumulated" : "") << "\n"
-     << (m.dist ? "parallel:  " + std::to_string(m.world_size()) + " processes (" + m.launch.launcher + ", " +
-                      resolve_backend(dist_backend(c), m.device) + "); this is rank 0, the run directory's writer\n"
-                : std::string())
+     << (m.dist
+             ? "parallel:  " + std::to_string(m.world_size()) + " processes (" + m.launch.launcher + ", " +
+                   resolve_backend(c.distributed.backend, m.device) + "); this is rank 0, the run directory's writer\n"
+             : std::string())
      << "model:     " << c.model.name << ", " << count_parameters(*m.model) << " parameters ("
      << count_parameters(*m.model, true) << " trainable)\n"
-     << (m.backbone.empty() ? std::string() : "backbone:  " + m.backbone + "\n")
-     << "optimizer: " << c.optimizer.name << ", lr " << c.optimizer.lr << ", weight_decay "
-     << c.optimizer.weight_decay;
+     << (m.backbone.empty() ? std::string() : "backbone:  " + m.backbone + "\n") << "optimizer: " << c.optimizer.name
+     << ", lr " << c.optimizer.lr << ", weight_decay " << c.optimizer.weight_decay;
   if (c.optimizer.name == "sgd" || c.optimizer.name == "rmsprop") os << ", momentum " << c.optimizer.momentum;
   if (m.lr_scales.size() > 1) os << "; backbone lr x " << m.lr_scales[1];
   os << "\nschedule:  " << c.scheduler.name
@@ -310,7 +304,8 @@ void Trainer::Impl::restore() {
   if (trained_world != world_size())
     throw TrainError(paths.dir + ": was trained by " + std::to_string(trained_world) + " process" +
                      (trained_world == 1 ? "" : "es") + " (world_size in summary.json); resume it with as many (" +
-                     std::to_string(world_size()) + " now): data.batch_size is per process, so the batches would differ");
+                     std::to_string(world_size()) +
+                     " now): data.batch_size is per process, so the batches would differ");
 }
 
 nlohmann::json Trainer::Impl::facts() const {
@@ -322,7 +317,7 @@ nlohmann::json Trainer::Impl::facts() const {
   j["global_batch"] = global_batch();
   if (dist)
     j["distributed"] = {{"launcher", launch.launcher},
-                        {"backend", resolve_backend(dist_backend(config), device)},
+                        {"backend", resolve_backend(config.distributed.backend, device)},
                         {"restart_count", launch.restart_count}};
   j["parameters"] = count_parameters(*model);
   j["dataset"] = {{"name", config.data.dataset},

@@ -41,8 +41,8 @@ int free_port() {
 }
 
 std::string rank_env(int rank, int world, int port) {
-  return "env RANK=" + std::to_string(rank) + " WORLD_SIZE=" + std::to_string(world) + " LOCAL_RANK=" +
-         std::to_string(rank) + " LOCAL_WORLD_SIZE=" + std::to_string(world) +
+  return "env RANK=" + std::to_string(rank) + " WORLD_SIZE=" + std::to_string(world) +
+         " LOCAL_RANK=" + std::to_string(rank) + " LOCAL_WORLD_SIZE=" + std::to_string(world) +
          " MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " ";
 }
 
@@ -57,7 +57,8 @@ Ranks two_ranks(const test::TempDir& dir, const std::string& args, const std::st
   const int port = free_port();
   const auto log0 = dir / "rank0.txt", log1 = dir / "rank1.txt";
   const auto p0 = test::start(rank_env(0, 2, port) + env + kBinary + args, log0);
-  const auto p1 = test::start(rank_env(1, 2, port) + "TMPDIR=" + (dir / "tmp1") + " " + env + env1 + kBinary + args, log1);
+  const auto p1 =
+      test::start(rank_env(1, 2, port) + "TMPDIR=" + (dir / "tmp1") + " " + env + env1 + kBinary + args, log1);
   Ranks r;
   r.exit0 = test::wait_exit(p0, seconds);
   r.exit1 = test::wait_exit(p1, seconds);
@@ -150,7 +151,7 @@ TEST(CliDistributed, SigintOnOneRankStopsBothAtOneStepAndResumesExactly) {
   const auto alone = test::run(kBinary + " train --resume " + cut);
   EXPECT_EQ(alone.exit_code, 4) << alone.output;
   EXPECT_NE(alone.output.find(cut + ": was trained by 2 processes (world_size in summary.json); resume it with as "
-                              "many (1 now): data.batch_size is per process, so the batches would differ"),
+                                    "many (1 now): data.batch_size is per process, so the batches would differ"),
             std::string::npos)
       << alone.output;
 }
@@ -159,8 +160,8 @@ TEST(CliDistributed, MissingPeerFailsWithinTheTimeoutNamingIt) {
   if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   test::TempDir dir;
   const auto started = std::chrono::steady_clock::now();
-  const auto r = test::run(rank_env(0, 2, free_port()) + "IMGCLS_DIST_TIMEOUT_S=3 " + kBinary + kTrain +
-                           "data.batch_size=32 --out " + (dir / "run"));
+  const auto r = test::run(rank_env(0, 2, free_port()) + kBinary + kTrain +
+                           "data.batch_size=32 distributed.timeout_s=3 --out " + (dir / "run"));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   EXPECT_EQ(r.exit_code, 4) << r.output;
   EXPECT_NE(r.output.find("imgcls: error: distributed: rank 0: rank 1 of 2 did not join within "
@@ -177,8 +178,8 @@ TEST(CliDistributed, DeadPeerEndsTheOtherRankWithOneLine) {
   fs::create_directories(dir / "tmp1");
   // Rank 1 is SIGKILLed after step 3: rank 0 must not wait for it forever.
   const auto started = std::chrono::steady_clock::now();
-  const auto r = two_ranks(dir, kTrain + "data.batch_size=32 --out " + (dir / "run"),
-                           "IMGCLS_TEST_KILL_AT=1:3 ", "IMGCLS_DIST_TIMEOUT_S=20 ", 120);
+  const auto r = two_ranks(dir, kTrain + "data.batch_size=32 distributed.timeout_s=20 --out " + (dir / "run"),
+                           "IMGCLS_TEST_KILL_AT=1:3 ", "", 120);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   EXPECT_EQ(r.exit1, 137);
   EXPECT_EQ(r.exit0, 4) << r.out0;
@@ -200,7 +201,8 @@ TEST(CliDistributed, TorchrunRestartAfterAKilledRankEndsAsTheUninterruptedRun) {
   if (torchrun().empty()) GTEST_SKIP() << "no torchrun next to IMGCLS_PYTHON (./scripts/setup.sh installs it)";
   test::TempDir dir;
   const auto whole = dir / "whole", restarted = dir / "restarted";
-  const auto launch = torchrun() + " --standalone --nproc-per-node 2 --max-restarts 1 --monitor-interval 0.2 --no-python ";
+  const auto launch =
+      torchrun() + " --standalone --nproc-per-node 2 --max-restarts 1 --monitor-interval 0.2 --no-python ";
   const auto args = kTrain + "data.batch_size=32 --out ";
   const auto w = test::run("TMPDIR=" + dir.path() + " " + launch + kBinary + args + whole);
   ASSERT_EQ(w.exit_code, 0) << w.output;
@@ -226,8 +228,9 @@ TEST(CliDistributed, TwoNodesInNetworkNamespaces) {
   if (torchrun().empty()) GTEST_SKIP() << "no torchrun next to IMGCLS_PYTHON (./scripts/setup.sh installs it)";
   test::TempDir dir;
   const auto run = dir / "run";
-  const auto r = test::run("TORCHRUN=" + torchrun() + " " + std::string(IMGCLS_SOURCE_DIR) + "/scripts/dev/two_nodes.sh " +
-                           kBinary + kTrain + "data.batch_size=32 train.epochs=1 --out " + run);
+  const auto r =
+      test::run("TORCHRUN=" + torchrun() + " " + std::string(IMGCLS_SOURCE_DIR) + "/scripts/dev/two_nodes.sh " +
+                kBinary + kTrain + "data.batch_size=32 train.epochs=1 --out " + run);
   if (r.exit_code == 77) GTEST_SKIP() << r.output;  // no network namespaces here (not root)
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto s = nlohmann::json::parse(test::read_text(run + "/summary.json"));

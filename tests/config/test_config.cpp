@@ -336,7 +336,8 @@ TEST(Config, NestedSectionsAndFrozenHash) {
 TEST(Config, ResumeMayChangeOnlyTheSchemasResumableKeys) {
   const std::vector<std::string> expected = {"name",         "device",          "threads",
                                              "data.workers", "data.prefetch",   "data.device_resident",
-                                             "train.epochs", "train.log_every", "logging.tensorboard"};
+                                             "train.epochs", "train.log_every", "logging.tensorboard",
+                                             "distributed.backend", "distributed.timeout_s"};
   EXPECT_EQ(resumable_keys(), expected);
   const auto c = parse_config(kYaml, "x.yaml");
   const auto resumed =
@@ -353,7 +354,7 @@ TEST(Config, ResumeMayChangeOnlyTheSchemasResumableKeys) {
     EXPECT_EQ(std::string(e.what()),
               "--resume: the overrides change seed (7 -> 8), optimizer.lr (0.002 -> 0.5), which a resumed run must "
               "keep; only name, device, threads, data.workers, data.prefetch, data.device_resident, train.epochs, "
-              "train.log_every, logging.tensorboard may change");
+              "train.log_every, logging.tensorboard, distributed.backend, distributed.timeout_s may change");
   }
 }
 

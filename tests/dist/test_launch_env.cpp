@@ -1,11 +1,10 @@
 // dist/launch_env: torchrun's and SLURM's variables, and the errors for what is missing.
-#include "dist/launch_env.hpp"
-
 #include <gtest/gtest.h>
 
 #include <map>
 #include <string>
 
+#include "dist/launch_env.hpp"
 #include "imgcls/errors.hpp"
 
 namespace imgcls {
@@ -68,7 +67,10 @@ TEST(LaunchEnv, SlurmMapsToTheSame) {
   EXPECT_EQ(e.local_rank, 1);
   EXPECT_EQ(e.local_world_size, 4);
   EXPECT_FALSE(e.agent_store);
-  EXPECT_EQ(from({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "6"}, {"SLURM_NNODES", "3"}, {"MASTER_ADDR", "a"},
+  EXPECT_EQ(from({{"SLURM_PROCID", "0"},
+                  {"SLURM_NTASKS", "6"},
+                  {"SLURM_NNODES", "3"},
+                  {"MASTER_ADDR", "a"},
                   {"MASTER_PORT", "1"}})
                 .local_world_size,
             2);

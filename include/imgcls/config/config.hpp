@@ -148,6 +148,13 @@ struct LoggingConfig {
   bool tensorboard = false;   // also write TensorBoard event files to RUN_DIR/tb/
 };
 
+// Data-parallel training (torchrun / srun, README "Distributed training"); without a
+// launcher's variables in the environment these change nothing.
+struct DistributedConfig {
+  std::string backend = "auto";  // auto (nccl on CUDA, gloo on CPU) | gloo | nccl
+  int64_t timeout_s = 300;       // a collective waiting this long on a peer fails the run
+};
+
 struct Config {
   // The meaning of names that changed: 1 = a config.yaml written before imgcls had Pillow's
   // resampling (no config_version key in it; resize's bilinear, bicubic and nearest were
@@ -165,6 +172,7 @@ struct Config {
   TrainConfig train;
   OutputConfig output;
   LoggingConfig logging;
+  DistributedConfig distributed;
 
   // Where each key came from ("configs/x.yaml:12", "override 'optimizer.lr=0.1'") or
   // "default": later stages (dataset, model registry) use it to point at the culprit.
