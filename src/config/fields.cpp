@@ -195,6 +195,11 @@ Field resumable(Field f) {
   return f;
 }
 
+Field since(int version, Field f) {
+  f.since_version = version;
+  return f;
+}
+
 Field path(Field f) {
   f.is_path = true;
   return f;

@@ -37,6 +37,12 @@ struct Field {
   // device, data.workers, ...), so `train --resume` overrides may set it. Every other key
   // goes into frozen_config_hash and must stay as the run started.
   bool resumable = false;
+  // The config_version that introduced the key. A run's checkpoint carries the hash of the
+  // keys its config had, so frozen_config_hash leaves out keys newer than the config's
+  // version: an old run still resumes. Adding a key that is not resumable therefore means
+  // raising config_version (Config::config_version's default and the schema's bound) and
+  // marking the key since(N); its default must reproduce what older versions did.
+  int since_version = 1;
   // A file or folder: a relative value in a config file is taken relative to that file's
   // folder (a command-line override's, to the current directory) and stored absolute.
   bool is_path = false;
@@ -80,6 +86,8 @@ Field workers_field(std::string key, Ref<int64_t> ref);
 Field required(Field f);
 // `f` marked as one a resumed run may change (Field::resumable).
 Field resumable(Field f);
+// `f` marked as introduced by config_version `version` (Field::since_version).
+Field since(int version, Field f);
 // `f` marked as a path (Field::is_path).
 Field path(Field f);
 

@@ -22,9 +22,9 @@ std::string frozen_config_hash(const Config& config) {
   Config copy = config;  // the field accessors take a mutable Config
   std::string text;
   for (const auto& field : schema()) {
-    // A version 1 config.yaml hashes as it did before config_version existed (its
+    // A version 1 config.yaml hashes as it did before the keys of version 2 existed (its
     // checkpoints carry that hash); version 1's names are printed by field.show.
-    if (field.key == "config_version" && copy.config_version == 1) continue;
+    if (field.since_version > copy.config_version) continue;
     if (!field.resumable) text += field.key + "=" + field.show(copy) + "\n";
   }
   // FNV-1a, 64 bit: stable across runs and platforms (std::hash is not).

@@ -38,7 +38,7 @@ const std::vector<Field>& schema() {
       set(c, n);
       if (c.config_version > 2) throw BadValue(expected);
     };
-    f.push_back(version);
+    f.push_back(since(2, version));
     f.push_back(resumable(
         string_field("name", IMGCLS_REF(name), "a name of letters, digits, '.', '_' or '-', without '..'",
                      [](const std::string& v) { return is_folder_name(v); })));
