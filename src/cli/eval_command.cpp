@@ -150,6 +150,7 @@ int run_eval(const EvalOptions& options) {
     j["per_class"].push_back(m);
   }
   j["macro_avg"] = metrics_json(report.macro);
+  j["balanced_accuracy"] = report.balanced_accuracy;
   j["weighted_avg"] = metrics_json(report.weighted);
   j["confusion"] = p.confusion.counts;
   j["class_names"] = ds.class_names;
@@ -160,7 +161,8 @@ int run_eval(const EvalOptions& options) {
   std::snprintf(head, sizeof head, "%s split, %lld images, checkpoint %s\nloss %.4f  top-1 %.4f", split.c_str(),
                 static_cast<long long>(p.count), fs::path(checkpoint).filename().c_str(), p.loss(), p.accuracy());
   std::string text = std::string(head) + (have_top5 ? "  top-5 " + fixed(p.top5(), 4) : "") + "  ECE " +
-                     fixed(calib.ece, 4) + "\n\n" + report_text(report);
+                     fixed(calib.ece, 4) + "\nmacro F1 " + fixed(report.macro.f1, 4) + "  balanced accuracy " +
+                     fixed(report.balanced_accuracy, 4) + "\n\n" + report_text(report);
   const auto prefix = config.name + ": " + split;
   write_file_atomic((out / "report.json").string(), json_text(j, 2) + "\n");
   write_file_atomic((out / "report.txt").string(), text);

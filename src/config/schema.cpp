@@ -116,7 +116,7 @@ const std::vector<Field>& schema() {
     f.push_back(
         number_field("scheduler.eta_min", IMGCLS_REF(scheduler.eta_min), "a non-negative number", non_negative));
     f.push_back(choice_field("scheduler.monitor", IMGCLS_REF(scheduler.monitor),
-                             {"val_loss", "val_acc", "train_loss", "train_acc"}));
+                             {"val_loss", "val_acc", "train_loss", "train_acc", "val_macro_f1", "val_balanced_acc"}));
     f.push_back(choice_field("scheduler.mode", IMGCLS_REF(scheduler.mode), {"auto", "min", "max"}));
     f.push_back(number_field("scheduler.factor", IMGCLS_REF(scheduler.factor), "a number in (0, 1)",
                              [](double v) { return v > 0 && v < 1; }));
@@ -143,7 +143,7 @@ const std::vector<Field>& schema() {
     f.push_back(resumable(
         int_field("train.log_every", IMGCLS_REF(train.log_every), 0, "a non-negative integer (0 = once per epoch)")));
     f.push_back(choice_field("train.early_stopping.monitor", IMGCLS_REF(train.early_stopping.monitor),
-                             {"val_acc", "val_loss", "train_acc", "train_loss"}));
+                             {"val_acc", "val_loss", "train_acc", "train_loss", "val_macro_f1", "val_balanced_acc"}));
     f.push_back(
         choice_field("train.early_stopping.mode", IMGCLS_REF(train.early_stopping.mode), {"auto", "min", "max"}));
     f.push_back(int_field("train.early_stopping.patience", IMGCLS_REF(train.early_stopping.patience), 0,

@@ -120,7 +120,8 @@ struct SchedulerConfig {
 };
 
 struct EarlyStoppingConfig {
-  std::string monitor = "val_acc";  // val_acc | val_loss | train_acc | train_loss; also picks best.pt
+  std::string monitor = "val_acc";  // val_acc | val_loss | train_acc | train_loss | val_macro_f1 |
+                                    // val_balanced_acc; also picks best.pt
   std::string mode = "auto";        // auto | min | max
   int64_t patience = 0;             // epochs without improvement before stopping (0 = never stop)
   double min_delta = 0.0;
