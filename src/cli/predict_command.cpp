@@ -135,6 +135,10 @@ void setup_predict(CLI::App& app) {
                   "The grid shows a sample across the classes drawn with this seed (default 0)");
   cmd->add_flag("--grid-wrong", options->grid_wrong,
                 "The grid shows the wrong predictions first (images whose class folder is known)");
+  cmd->add_option("--tta", options->tta,
+                  "Test-time augmentation: none (default) or hflip (the mean of the softmax over each image and "
+                  "its mirror)")
+      ->check(CLI::IsMember(tta_choices()));
   cmd->callback([options]() { run_predict(*options); });
 }
 
@@ -227,7 +231,8 @@ int run_predict(const PredictOptions& options) {
                                            static_cast<double>(p_acc[static_cast<int64_t>(i)][j]));
                       preds.push_back(std::move(p));
                     }
-                  });
+                  },
+                  options.tta);
   const auto unreadable = bad.count();
   if (preds.empty())
     throw DataError("predict: no readable images among " + std::to_string(files.size()) + " file(s)");

@@ -4,7 +4,9 @@
 #include <torch/nn/functional/loss.h>
 #include <torch/utils.h>
 
+#include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 #include "data/device_batches.hpp"
@@ -43,8 +45,15 @@ double SplitPredictions::loss() const { return count ? loss_sum / static_cast<do
 double SplitPredictions::accuracy() const { return count ? static_cast<double>(correct) / static_cast<double>(count) : kNaN; }
 double SplitPredictions::top5() const { return count ? static_cast<double>(top5_correct) / static_cast<double>(count) : kNaN; }
 
+const std::vector<std::string>& tta_choices() {
+  static const std::vector<std::string> choices = {"none", "hflip"};
+  return choices;
+}
+
 void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device device, const std::string& amp,
-                     bool channels_last, const std::function<void(const Batch&, const at::Tensor&)>& each) {
+                     bool channels_last, const std::function<void(const Batch&, const at::Tensor&)>& each,
+                     const std::string& tta) {
+  if (tta != "none" && tta != "hflip") throw std::invalid_argument("for_each_logits: unknown tta '" + tta + "'");
   batches.start_epoch(0);
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
@@ -58,6 +67,12 @@ void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device de
     {
       AutocastScope autocast(amp);
       logits = model.forward(images).to(at::kFloat);
+      if (tta == "hflip") {
+        // log(mean(softmax(a), softmax(b))), stably: logsumexp of the two log-softmaxes - log 2.
+        const auto mirrored = model.forward(images.flip({3})).to(at::kFloat);
+        logits = at::logsumexp(at::stack({at::log_softmax(logits, 1), at::log_softmax(mirrored, 1)}), 0) -
+                 std::log(2.0);
+      }
     }
     each(batch, logits);
   }
@@ -65,7 +80,8 @@ void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device de
 }
 
 SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes, c10::Device device,
-                               const std::string& amp, bool channels_last, SamplePredictions* samples) {
+                               const std::string& amp, bool channels_last, SamplePredictions* samples,
+                               const std::string& tta) {
   SplitPredictions out(num_classes);
   const auto classes = static_cast<int64_t>(num_classes);
   const auto k = std::min<int64_t>(5, classes);
@@ -94,7 +110,7 @@ SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std:
       sample_label.push_back(labels);
       sample_index.insert(sample_index.end(), batch.indices.begin(), batch.indices.end());
     }
-  });
+  }, tta);
   if (samples) read_samples(sample_index, sample_label, sample_class, sample_prob, sample_loss, k, *samples);
   out.loss_sum = loss_sum.item<double>();
   out.top5_correct = top5.item<int64_t>();
@@ -121,9 +137,10 @@ std::unique_ptr<BatchSource> make_eval_batches(const Config& config, const Datas
 }
 
 SplitPredictions evaluate_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes,
-                                const Config& config, c10::Device device, SamplePredictions* samples) {
+                                const Config& config, c10::Device device, SamplePredictions* samples,
+                                const std::string& tta) {
   return predict_split(model, batches, num_classes, device, effective_amp(config, device), config.train.channels_last,
-                       samples);
+                       samples, tta);
 }
 
 }  // namespace imgcls

@@ -190,6 +190,23 @@ TEST(CliEval, ValidationMacroF1AndBalancedAccuracyEqualEvals) {
   EXPECT_NEAR(std::stod(rows[best][12]), report["balanced_accuracy"].get<double>(), 1e-6);
   EXPECT_NEAR(std::stod(rows[best][5]), report["accuracy"].get<double>(), 1e-6);
 
+  // --tta hflip: recorded, and other probabilities than without it (the images are not symmetric).
+  const auto tta = test::run(kBinary + " eval " + run + " --top-losses 0 --tta hflip");
+  ASSERT_EQ(tta.exit_code, 0) << tta.output;
+  EXPECT_NE(tta.output.find(", tta hflip"), std::string::npos) << tta.output;
+  const auto with_tta = nlohmann::json::parse(test::read_text(run + "/eval/test/report.json"));
+  EXPECT_EQ(with_tta["tta"], "hflip");
+  EXPECT_NE(with_tta["loss"].get<double>(), report["loss"].get<double>());
+  const auto plain = test::run(kBinary + " predict " + run + " " + dir / "test/red --format json");
+  const auto mirrored = test::run(kBinary + " predict " + run + " " + dir / "test/red --format json --tta hflip");
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  ASSERT_EQ(mirrored.exit_code, 0) << mirrored.output;
+  EXPECT_NE(plain.output, mirrored.output);
+  for (const auto* command : {" eval ", " predict "}) {
+    const auto bad = test::run(kBinary + command + run + " " + dir / "test/red --tta vflip");
+    EXPECT_EQ(bad.exit_code, 2) << bad.output;
+    EXPECT_NE(bad.output.find("--tta"), std::string::npos) << bad.output;
+  }
 }
 
 }  // namespace
