@@ -72,7 +72,7 @@ int run_bench_step(const BenchOptions& options) {
   // The trainer's own step: forward and loss under autocast, backward, clip, optimizer step.
   const TrainStep step(*model, *optimizer, scaler,
                        StepSettings{amp, config.train.channels_last, config.train.label_smoothing,
-                                    config.train.grad_clip_norm});
+                                    config.train.grad_clip_norm, {}});
   const auto b = config.data.batch_size;
   const auto images = at::randn({b, shape.channels, shape.height, shape.width}, at::TensorOptions().device(device))
                           .contiguous(config.train.channels_last ? at::MemoryFormat::ChannelsLast

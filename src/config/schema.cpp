@@ -6,6 +6,7 @@
 #include <limits>
 #include <regex>
 #include <set>
+#include <yaml-cpp/yaml.h>
 
 #include "data/dataset_table.hpp"
 #include "models/model_table.hpp"
@@ -14,6 +15,38 @@
 namespace imgcls {
 
 namespace {
+
+// train.class_weights: none, balanced, or a list of positive numbers (one per class; the
+// length is checked against the classes in checks.cpp and, for image folders, the Trainer).
+Field class_weights_field() {
+  Field f;
+  f.key = "train.class_weights";
+  f.expected = "none, balanced, or a list of positive numbers, one per class (e.g. [1, 2.5, 4])";
+  f.set = [expected = f.expected](Config& c, const YAML::Node& n) {
+    if (n.IsScalar() && (n.Scalar() == "none" || n.Scalar() == "balanced")) {
+      c.train.class_weights = n.Scalar();
+      c.train.class_weight_list.clear();
+      return;
+    }
+    if (!n.IsSequence() || n.size() == 0) throw BadValue{expected};
+    std::vector<double> values;
+    for (const auto& item : n) {
+      double v = 0;
+      if (!item.IsScalar() || !YAML::convert<double>::decode(item, v) || !std::isfinite(v) || v <= 0)
+        throw BadValue{expected};
+      values.push_back(v);
+    }
+    c.train.class_weights = "list";
+    c.train.class_weight_list = values;
+  };
+  f.show = [](Config& c) {
+    if (c.train.class_weights != "list") return c.train.class_weights;
+    std::vector<std::string> items;
+    for (const auto v : c.train.class_weight_list) items.push_back(shortest_text(v));
+    return "[" + join(items, ", ") + "]";
+  };
+  return f;
+}
 
 // model.name's choices: the model table's names, in its order.
 std::vector<std::string> table_model_names() {
@@ -65,6 +98,7 @@ const std::vector<Field>& schema() {
     f.push_back(resumable(workers_field("data.workers", IMGCLS_REF(data.workers))));
     f.push_back(resumable(int_field("data.prefetch", IMGCLS_REF(data.prefetch), 1, "a positive integer (batches)")));
     f.push_back(bool_field("data.drop_last", IMGCLS_REF(data.drop_last)));
+    f.push_back(choice_field("data.sampler", IMGCLS_REF(data.sampler), {"random", "balanced"}));
     f.push_back(
         resumable(choice_field("data.device_resident", IMGCLS_REF(data.device_resident), {"auto", "true", "false"})));
     f.push_back(required(choice_field("model.name", IMGCLS_REF(model.name), table_model_names())));
@@ -152,6 +186,7 @@ const std::vector<Field>& schema() {
                              "a non-negative number", non_negative));
     f.push_back(number_field("train.label_smoothing", IMGCLS_REF(train.label_smoothing), "a number in [0, 1)",
                              [](double v) { return v >= 0 && v < 1; }));
+    f.push_back(class_weights_field());
     f.push_back(number_field("train.grad_clip_norm", IMGCLS_REF(train.grad_clip_norm),
                              "a non-negative number (0 = no clipping)", non_negative));
     f.push_back(int_field("train.grad_accum_steps", IMGCLS_REF(train.grad_accum_steps), 1, "a positive integer"));

@@ -55,6 +55,10 @@ struct LoaderOptions {
   bool skip_bad_images = true;
   int64_t height = -1, width = -1;  // expected output size (-1 = take the first sample's)
   int64_t max_batches = 0;  // > 0: an epoch ends after this many batches (train --smoke)
+  // data.sampler: balanced draws the epoch's order with replacement (data/sampler.hpp), and
+  // each drawn sample's augmentation is keyed by its position in the epoch, not its index, so
+  // an image drawn twice is augmented twice differently. Needs shuffle.
+  bool balanced_sampler = false;
 };
 
 // The batches of an epoch of `images` images: batch_count, capped by max_batches.
@@ -88,6 +92,18 @@ LoaderOptions loader_options(const Config& config, bool train);
 // The order of epoch `epoch`'s samples: a permutation drawn from (seed, epoch) when
 // shuffling, else 0..n-1. int64, on the CPU.
 at::Tensor epoch_order(int64_t size, bool shuffle, uint64_t seed, int64_t epoch);
+
+// The order of one epoch of `dataset` as `options` ask: epoch_order, or with
+// options.balanced_sampler the class-balanced draw of data/sampler.hpp over the dataset's
+// labels. The whole epoch, for every process alike: a per-rank shard (distributed training)
+// is to be cut from it, as torch's DistributedSampler cuts one order.
+at::Tensor epoch_order(const Dataset& dataset, const LoaderOptions& options, int64_t epoch);
+
+// The key of a sample's random transforms, Rng(sample_seed(seed, epoch, key)): its dataset
+// index, or with the balanced sampler its position in the epoch's order.
+inline int64_t augment_key(const LoaderOptions& options, int64_t index, int64_t position) {
+  return options.balanced_sampler ? position : index;
+}
 
 // A stream of batches, epoch by epoch: Loader (host, worker threads) or DeviceBatches (made
 // on the training device).
