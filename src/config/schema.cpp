@@ -1,12 +1,13 @@
 // The schema table: one row per key. Keep the order: config.yaml lists keys in it.
 #include "config/schema.hpp"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <regex>
 #include <set>
-#include <yaml-cpp/yaml.h>
 
 #include "data/dataset_table.hpp"
 #include "models/model_table.hpp"

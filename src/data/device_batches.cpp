@@ -1,12 +1,11 @@
 #include "data/device_batches.hpp"
 
-#include "data/batch_count.hpp"
-
 #include <ATen/ATen.h>
 
 #include <optional>
 #include <stdexcept>
 
+#include "data/batch_count.hpp"
 #include "data/rng.hpp"
 #include "data/transforms.hpp"
 #include "imgcls/errors.hpp"
@@ -81,8 +80,8 @@ struct DeviceBatches::State {
       auto maps = at::empty({n, out_h + out_w}, at::TensorOptions().dtype(at::kLong).pinned_memory(device.is_cuda()));
       auto* m = maps.data_ptr<int64_t>();
       for (int64_t k = 0; k < n; ++k)
-        sample_maps(augment_key(options, batch.indices[static_cast<std::size_t>(k)], begin + k), m + k * (out_h + out_w),
-                    m + k * (out_h + out_w) + out_h);
+        sample_maps(augment_key(options, batch.indices[static_cast<std::size_t>(k)], begin + k),
+                    m + k * (out_h + out_w), m + k * (out_h + out_w) + out_h);
       maps = maps.to(device, /*non_blocking=*/true);
       const auto rows = maps.slice(1, 0, out_h), cols = maps.slice(1, out_h, out_h + out_w);
       const auto flat = (rows.clamp_min(0).unsqueeze(2) * in_w + cols.clamp_min(0).unsqueeze(1)).view({n, 1, out_h * out_w});
@@ -145,10 +144,10 @@ void DeviceBatches::start_epoch(int64_t epoch, int64_t first_batch) {
   // The loader's order, data.sampler included (epoch_order(const Dataset&, ...)).
   if (s.options.balanced_sampler && s.options.shuffle) {
     const auto labels = s.host_labels.to(at::kLong).contiguous();
-    s.order = at::tensor(balanced_order(std::vector<int64_t>(labels.data_ptr<int64_t>(),
-                                                             labels.data_ptr<int64_t>() + labels.numel()),
-                                        s.num_classes, s.options.seed, epoch),
-                         at::kLong);
+    s.order = at::tensor(
+        balanced_order(std::vector<int64_t>(labels.data_ptr<int64_t>(), labels.data_ptr<int64_t>() + labels.numel()),
+                       s.num_classes, s.options.seed, epoch),
+        at::kLong);
   } else {
     s.order = epoch_order(s.size, s.options.shuffle, s.options.seed, epoch);
   }

@@ -1,7 +1,5 @@
 #include "data/loader.hpp"
 
-#include "data/batch_count.hpp"
-
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -14,6 +12,7 @@
 #include <thread>
 
 #include "config/checks.hpp"
+#include "data/batch_count.hpp"
 #include "data/image_folder.hpp"
 #include "data/rng.hpp"
 #include "data/transforms.hpp"

@@ -70,8 +70,7 @@ std::vector<int64_t> balanced_order(const std::vector<int64_t>& labels, int64_t 
     members[static_cast<std::size_t>(label)].push_back(static_cast<int64_t>(i));
   }
   for (std::size_t c = 0; c < members.size(); ++c)
-    if (members[c].empty())
-      throw std::invalid_argument("class " + std::to_string(c) + " has no sample to draw");
+    if (members[c].empty()) throw std::invalid_argument("class " + std::to_string(c) + " has no sample to draw");
   std::vector<int64_t> order;
   if (labels.empty()) return order;
   order.reserve(labels.size());

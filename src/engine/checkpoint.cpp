@@ -53,8 +53,7 @@ std::vector<EpochMetrics> history_rows(const at::Tensor& t, int64_t columns) {
   };
   for (std::size_t i = 0; i + static_cast<std::size_t>(columns) <= v.size(); i += static_cast<std::size_t>(columns))
     rows.push_back(EpochMetrics{static_cast<int64_t>(v[i]), cell(i, 1), cell(i, 2), cell(i, 3), cell(i, 4), cell(i, 5),
-                                cell(i, 6), cell(i, 7), cell(i, 8), cell(i, 9), cell(i, 10), cell(i, 11),
-                                cell(i, 12)});
+                                cell(i, 6), cell(i, 7), cell(i, 8), cell(i, 9), cell(i, 10), cell(i, 11), cell(i, 12)});
   return rows;
 }
 

@@ -70,8 +70,8 @@ void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device de
       if (tta == "hflip") {
         // log(mean(softmax(a), softmax(b))), stably: logsumexp of the two log-softmaxes - log 2.
         const auto mirrored = model.forward(images.flip({3})).to(at::kFloat);
-        logits = at::logsumexp(at::stack({at::log_softmax(logits, 1), at::log_softmax(mirrored, 1)}), 0) -
-                 std::log(2.0);
+        logits =
+            at::logsumexp(at::stack({at::log_softmax(logits, 1), at::log_softmax(mirrored, 1)}), 0) - std::log(2.0);
       }
     }
     each(batch, logits);
@@ -91,26 +91,29 @@ SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std:
   auto top5 = at::zeros({}, on_device.dtype(at::kLong));
   std::vector<at::Tensor> sample_class, sample_prob, sample_loss, sample_label;  // per batch, on the device
   std::vector<int64_t> sample_index;
-  for_each_logits(model, batches, device, amp, channels_last, [&](const Batch& batch, const at::Tensor& logits) {
-    const auto& labels = batch.labels;
-    loss_sum += torch::nn::functional::cross_entropy(
-                    logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                    .to(at::kDouble);
-    const auto topk = std::get<1>(logits.topk(k, 1));  // B x k, best first
-    // index_add_, not bincount: CUDA's bincount reads the input's maximum back to the host.
-    const auto cells = labels * classes + topk.select(1, 0);
-    confusion.index_add_(0, cells, at::ones_like(cells));
-    top5 += topk.eq(labels.unsqueeze(1)).sum();
-    out.count += labels.size(0);
-    if (samples) {  // the logits' top-k (the confusion matrix's prediction), with their probabilities
-      sample_class.push_back(topk);
-      sample_prob.push_back(at::softmax(logits, 1).gather(1, topk));
-      sample_loss.push_back(torch::nn::functional::cross_entropy(
-          logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone)));
-      sample_label.push_back(labels);
-      sample_index.insert(sample_index.end(), batch.indices.begin(), batch.indices.end());
-    }
-  }, tta);
+  for_each_logits(
+      model, batches, device, amp, channels_last,
+      [&](const Batch& batch, const at::Tensor& logits) {
+        const auto& labels = batch.labels;
+        loss_sum += torch::nn::functional::cross_entropy(
+                        logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                        .to(at::kDouble);
+        const auto topk = std::get<1>(logits.topk(k, 1));  // B x k, best first
+        // index_add_, not bincount: CUDA's bincount reads the input's maximum back to the host.
+        const auto cells = labels * classes + topk.select(1, 0);
+        confusion.index_add_(0, cells, at::ones_like(cells));
+        top5 += topk.eq(labels.unsqueeze(1)).sum();
+        out.count += labels.size(0);
+        if (samples) {  // the logits' top-k (the confusion matrix's prediction), with their probabilities
+          sample_class.push_back(topk);
+          sample_prob.push_back(at::softmax(logits, 1).gather(1, topk));
+          sample_loss.push_back(torch::nn::functional::cross_entropy(
+              logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone)));
+          sample_label.push_back(labels);
+          sample_index.insert(sample_index.end(), batch.indices.begin(), batch.indices.end());
+        }
+      },
+      tta);
   if (samples) read_samples(sample_index, sample_label, sample_class, sample_prob, sample_loss, k, *samples);
   out.loss_sum = loss_sum.item<double>();
   out.top5_correct = top5.item<int64_t>();

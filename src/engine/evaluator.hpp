@@ -51,8 +51,8 @@ void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device de
 // classes and softmax probabilities and its loss (`imgcls eval`'s error analysis), kept on the
 // device and read back with the sums; its top-1 is the confusion matrix's prediction.
 SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes, c10::Device device,
-                               const std::string& amp, bool channels_last = false,
-                               SamplePredictions* samples = nullptr, const std::string& tta = "none");
+                               const std::string& amp, bool channels_last = false, SamplePredictions* samples = nullptr,
+                               const std::string& tta = "none");
 
 struct Config;
 class Pipeline;

@@ -96,9 +96,9 @@ std::vector<double> resolve_class_weights(const Config& c, const std::vector<int
   if (w.class_weights == "none") return {};
   if (w.class_weights == "list") {
     if (static_cast<int64_t>(w.class_weight_list.size()) != k)
-      throw ConfigError(c.where("train.class_weights") + ": train.class_weights: " +
-                        std::to_string(w.class_weight_list.size()) + " weights for " + std::to_string(k) +
-                        " classes; allowed: none, balanced, or a list of " + std::to_string(k) +
+      throw ConfigError(c.where("train.class_weights") +
+                        ": train.class_weights: " + std::to_string(w.class_weight_list.size()) + " weights for " +
+                        std::to_string(k) + " classes; allowed: none, balanced, or a list of " + std::to_string(k) +
                         " positive numbers in class-index order");
     return w.class_weight_list;
   }

@@ -224,24 +224,25 @@ TEST(CliTrain, SigintAndSigtermStopCleanly) {
   }
 }
 
-
 // The imbalance tools' bad inputs: one line naming the key and what is allowed, exit 2, and
 // no run directory (rejected before any work).
 TEST(CliTrain, ImbalanceBadInputsExitTwoWithOneLineBeforeAnyWork) {
   test::TempDir dir;
   auto r = test::run(kBinary + " train " + kConfig + " train.class_weights=[1,2] --out " + dir / "run");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.output, "imgcls: error: override 'train.class_weights=[1,2]': train.class_weights: 2 weights for 10 "
-                      "classes; allowed: none, balanced, or a list of 10 positive numbers in class-index order\n");
+  EXPECT_EQ(r.output,
+            "imgcls: error: override 'train.class_weights=[1,2]': train.class_weights: 2 weights for 10 "
+            "classes; allowed: none, balanced, or a list of 10 positive numbers in class-index order\n");
   EXPECT_FALSE(fs::exists(dir / "run"));
   if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   // The first 20 training images have no Bag (class 8).
   const auto small = kBinary + " train " + kConfig + " device=cpu data.limit=20 data.val_split=0 --out " + dir / "run";
   r = test::run(small + " data.sampler=balanced");
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_EQ(r.output, "imgcls: error: override 'data.sampler=balanced': data.sampler: balanced needs training images "
-                      "of every class, but class 8 (Bag) has none; allowed: random, or data.classes without that "
-                      "class\n");
+  EXPECT_EQ(r.output,
+            "imgcls: error: override 'data.sampler=balanced': data.sampler: balanced needs training images "
+            "of every class, but class 8 (Bag) has none; allowed: random, or data.classes without that "
+            "class\n");
   EXPECT_FALSE(fs::exists(dir / "run"));
   r = test::run(small + " train.class_weights=balanced");
   EXPECT_EQ(r.exit_code, 2) << r.output;

@@ -399,15 +399,13 @@ TEST(Config, AModelNameOverrideDropsTheFilesKeysOfAnotherModel) {
   EXPECT_THROW(check_model_keys(explicit_path), ConfigError);
 }
 
-
 TEST(Config, ClassWeightsAndSamplerParseRoundTripAndNameWhatIsAllowed) {
   EXPECT_EQ(parse_config(kYaml, "x.yaml").train.class_weights, "none");
   EXPECT_EQ(parse_config(kYaml, "x.yaml").data.sampler, "random");
   const auto balanced = parse_config(kYaml, "x.yaml", {"train.class_weights=balanced", "data.sampler=balanced"});
   EXPECT_EQ(balanced.train.class_weights, "balanced");
   EXPECT_EQ(balanced.data.sampler, "balanced");
-  const auto listed =
-      parse_config(kYaml, "x.yaml", {"train.class_weights=[1, 2, 3, 4, 5, 6, 7, 8, 9, 0.5]"});
+  const auto listed = parse_config(kYaml, "x.yaml", {"train.class_weights=[1, 2, 3, 4, 5, 6, 7, 8, 9, 0.5]"});
   EXPECT_EQ(listed.train.class_weights, "list");
   EXPECT_EQ(listed.train.class_weight_list.size(), 10u);
   EXPECT_EQ(value_text(listed, "train.class_weights"), "[1, 2, 3, 4, 5, 6, 7, 8, 9, 0.5]");
@@ -418,9 +416,9 @@ TEST(Config, ClassWeightsAndSamplerParseRoundTripAndNameWhatIsAllowed) {
     EXPECT_EQ(again.data.sampler, c.data.sampler);
   }
   // data.classes decides the count: two classes, two weights.
-  EXPECT_EQ(parse_config(kYaml, "x.yaml", {"data.classes=[3, 5]", "train.class_weights=[1, 4]"})
-                .train.class_weight_list,
-            (std::vector<double>{1, 4}));
+  EXPECT_EQ(
+      parse_config(kYaml, "x.yaml", {"data.classes=[3, 5]", "train.class_weights=[1, 4]"}).train.class_weight_list,
+      (std::vector<double>{1, 4}));
 
   const std::string allowed = "none, balanced, or a list of positive numbers, one per class (e.g. [1, 2.5, 4])";
   EXPECT_EQ(config_error(kYaml, "x.yaml", {"train.class_weights=inverse"}),

@@ -159,7 +159,6 @@ TEST(DeviceBatches, WrongOutputSizeIsADataError) {
   EXPECT_THROW(DeviceBatches(ds, specs, pipeline, o, at::kCPU), DataError);
 }
 
-
 TEST(DeviceBatches, BalancedSamplerGivesTheLoadersBatches) {
   auto ds = patterned(40, 3, 8, 8);
   ds.labels = at::cat({at::zeros({30}, at::kLong), at::ones({7}, at::kLong), at::full({3}, 2, at::kLong)});

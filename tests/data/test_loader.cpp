@@ -259,7 +259,6 @@ TEST(Loader, FailedThreadStartIsAnErrorNotTerminate) {
   EXPECT_NE(message.find("(lower data.workers)"), std::string::npos) << message;
 }
 
-
 // data.sampler: balanced: the epoch is balanced_order's draw, the same batches for any worker
 // count and when resumed at a batch; an image drawn twice is augmented independently.
 TEST(Loader, BalancedSamplerSameBatchesForAnyWorkerCountAndOnResume) {

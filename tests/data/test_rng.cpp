@@ -5,8 +5,6 @@
 #include <stdexcept>
 #include <vector>
 
-#include <stdexcept>
-
 #include "data/rng.hpp"
 
 namespace imgcls {
@@ -43,7 +41,6 @@ TEST(Rng, SampleSeedsDiffer) {
   Rng a(3), b(3);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(a.next(), b.next());
 }
-
 
 TEST(BalancedOrder, DrawsEveryClassEquallyOftenWithReplacementSeededPerEpoch) {
   // A long tail: 1000, 500, 250 and 125 samples.

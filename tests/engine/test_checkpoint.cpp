@@ -74,9 +74,9 @@ TEST(Checkpoint, HistoryKeepsEveryColumnAndReadsOlderEightAndElevenColumnHistori
   EXPECT_TRUE(std::isnan(read.history[1].val_macro_f1));
 
   // One written before val_macro_f1 and val_balanced_acc: 11 columns, the two as NaN.
-  a.write("history", torch::tensor(std::vector<double>{1, 0.1, 2, 0.5, 1.9, 0.55, 3, 100, 0.25, 2.5, 0.25},
-                                   torch::kDouble)
-                         .view({1, 11}));
+  a.write("history",
+          torch::tensor(std::vector<double>{1, 0.1, 2, 0.5, 1.9, 0.55, 3, 100, 0.25, 2.5, 0.25}, torch::kDouble)
+              .view({1, 11}));
   a.save_to(dir / "eleven.pt");
   read = read_progress(dir / "eleven.pt");
   ASSERT_EQ(read.history.size(), 1u);

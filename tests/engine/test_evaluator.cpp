@@ -128,7 +128,6 @@ TEST(Evaluator, WithoutSamplesTheSumsAreTheSame) {
   EXPECT_NEAR(loss_sum, with.loss_sum, 1e-4);
 }
 
-
 // --tta hflip: each image's probabilities are the mean of the softmax over it and its mirror,
 // its loss -log of that mean's label probability; an unknown mode is refused.
 TEST(Evaluator, HflipTtaAveragesTheSoftmaxOverTheImageAndItsMirror) {
@@ -154,7 +153,8 @@ TEST(Evaluator, HflipTtaAveragesTheSoftmaxOverTheImageAndItsMirror) {
   std::vector<at::Tensor> probs;
   loader.start_epoch(0);
   for (Batch b; loader.next(b);)
-    probs.push_back((at::softmax(model->forward(b.images), 1) + at::softmax(model->forward(b.images.flip({3})), 1)) / 2);
+    probs.push_back((at::softmax(model->forward(b.images), 1) + at::softmax(model->forward(b.images.flip({3})), 1)) /
+                    2);
   const auto prob = at::cat(probs);
   double loss_sum = 0;
   int64_t correct = 0;

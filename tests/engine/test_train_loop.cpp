@@ -160,7 +160,6 @@ TEST(TrainStep, AfterBackwardRunsBeforeTheOptimizerStep) {
   EXPECT_TRUE(torch::allclose(s.model->parameters()[0], watch.weights_before - 0.1 * grad, 1e-6, 1e-7));
 }
 
-
 // train.class_weights: the loss is torch's CrossEntropyLoss(weight=w): sum_i w[y_i] l_i / sum_i w[y_i].
 TEST(TrainStep, ClassWeightsWeighTheLossLikeTorch) {
   LoopRig rig;

@@ -4,14 +4,13 @@
 
 #include <algorithm>
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "data/splits.hpp"
 #include "engine/preflight.hpp"
 #include "imgcls/config/config.hpp"
-#include "imgcls/errors.hpp"
 #include "imgcls/engine/trainer.hpp"
+#include "imgcls/errors.hpp"
 #include "test_util.hpp"
 
 namespace imgcls {
@@ -79,27 +78,32 @@ TEST(TrainSmall, DeviceResidentBatchesTrainLikeTheLoader) {
   EXPECT_EQ(rows_a.substr(0, rows_a.find('\n')), rows_b.substr(0, rows_b.find('\n')));  // same header
 }
 
-
 // train.class_weights: balanced is scikit-learn's compute_class_weight("balanced", classes, y):
 // for y with 4, 2 and 1 samples of classes 0, 1, 2, [7/12, 7/6, 7/3] (0.58333, 1.16667, 2.33333).
 TEST(ClassWeights, BalancedIsSklearnsComputeClassWeightAndListsAreChecked) {
-  auto config = parse_config("data: {dataset: image_folder, root: /nowhere}\nmodel: {name: mlp}\n"
-                             "train: {class_weights: balanced}\n",
-                             "w.yaml");
+  auto config = parse_config(
+      "data: {dataset: image_folder, root: /nowhere}\nmodel: {name: mlp}\n"
+      "train: {class_weights: balanced}\n",
+      "w.yaml");
   const auto w = resolve_class_weights(config, {4, 2, 1}, {"a", "b", "c"});
   ASSERT_EQ(w.size(), 3u);
   EXPECT_NEAR(w[0], 0.5833333333, 1e-9);
   EXPECT_NEAR(w[1], 1.1666666667, 1e-9);
   EXPECT_NEAR(w[2], 2.3333333333, 1e-9);
-  EXPECT_NE(test::message_of<ConfigError>([&] { resolve_class_weights(config, {4, 0, 1}, {"a", "b", "c"}); })
+  EXPECT_NE(test::message_of<ConfigError>([&] {
+              resolve_class_weights(config, {4, 0, 1}, {"a", "b", "c"});
+            })
                 .find("train.class_weights: balanced divides by each class's training images, but class 1 (b) has "
                       "none"),
             std::string::npos);
   // An image folder's class count is known only from its folders: checked here.
-  config = parse_config("data: {dataset: image_folder, root: /nowhere}\nmodel: {name: mlp}\n"
-                        "train: {class_weights: [1, 2]}\n",
-                        "w.yaml");
-  EXPECT_EQ(test::message_of<ConfigError>([&] { resolve_class_weights(config, {4, 2, 1}, {"a", "b", "c"}); }),
+  config = parse_config(
+      "data: {dataset: image_folder, root: /nowhere}\nmodel: {name: mlp}\n"
+      "train: {class_weights: [1, 2]}\n",
+      "w.yaml");
+  EXPECT_EQ(test::message_of<ConfigError>([&] {
+              resolve_class_weights(config, {4, 2, 1}, {"a", "b", "c"});
+            }),
             "w.yaml:3: train.class_weights: 2 weights for 3 classes; allowed: none, balanced, or a list of 3 "
             "positive numbers in class-index order");
   EXPECT_EQ(resolve_class_weights(config, {4, 2}, {"a", "b"}), (std::vector<double>{1, 2}));
