@@ -70,9 +70,9 @@ int run_bench_step(const BenchOptions& options) {
   const auto amp = effective_amp(config, device);
   GradScaler scaler(amp == "fp16", device);
   // The trainer's own step: forward and loss under autocast, backward, clip, optimizer step.
-  const TrainStep step(*model, *optimizer, scaler,
-                       StepSettings{amp, config.train.channels_last, config.train.label_smoothing,
-                                    config.train.grad_clip_norm});
+  const TrainStep step(
+      *model, *optimizer, scaler,
+      StepSettings{amp, config.train.channels_last, config.train.label_smoothing, config.train.grad_clip_norm, {}});
   const auto b = config.data.batch_size;
   const auto images = at::randn({b, shape.channels, shape.height, shape.width}, at::TensorOptions().device(device))
                           .contiguous(config.train.channels_last ? at::MemoryFormat::ChannelsLast

@@ -56,6 +56,7 @@ struct EvalOptions {
   std::vector<std::string> overrides;
   std::string split;   // "" = test when there is one, else val
   int64_t top_losses = 15;  // images in top_losses.png (0: none)
+  std::string tta = "none";  // test-time augmentation: none | hflip (engine/evaluator.hpp)
 };
 // `imgcls eval RUN_DIR|CHECKPOINT [--split val|test]`: the per-class report and confusion matrix,
 // the per-image predictions, the misclassified images, calibration.
@@ -81,6 +82,7 @@ struct PredictOptions {
   int64_t grid_max = 64;
   int64_t grid_seed = 0;            // the grid's sample across the classes
   bool grid_wrong = false;          // mistakes first
+  std::string tta = "none";         // test-time augmentation: none | hflip (engine/evaluator.hpp)
 };
 // `imgcls predict RUN_DIR IMAGE_OR_DIR... [--top-k K] [--format csv|json] [--grid OUT.png]`.
 void setup_predict(CLI::App& app);

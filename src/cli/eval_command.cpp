@@ -105,6 +105,10 @@ void setup_eval(CLI::App& app) {
   cmd->add_option("--top-losses", options->top_losses,
                   "Misclassified images in top_losses.png, highest loss first (default 15; 0: no picture)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--tta", options->tta,
+                  "Test-time augmentation: none (default) or hflip (the mean of the softmax over each image and "
+                  "its mirror)")
+      ->check(CLI::IsMember(tta_choices()));
   cmd->callback([options]() { run_eval(*options); });
 }
 
@@ -134,7 +138,7 @@ int run_eval(const EvalOptions& options) {
   BadImageLog bad([](const std::string& m) { std::fprintf(stderr, "warning: %s (skipped)\n", m.c_str()); });
   const auto batches = make_eval_batches(config, ds, pipeline, data.height, data.width, device, &bad);
   SamplePredictions samples;
-  const auto p = evaluate_split(*model, *batches, ds.class_names.size(), config, device, &samples);
+  const auto p = evaluate_split(*model, *batches, ds.class_names.size(), config, device, &samples, options.tta);
   const auto report = classification_report(p.confusion, ds.class_names);
   const bool have_top5 = ds.class_names.size() > 5;
   const auto calib = calibration(samples, 15);
@@ -144,6 +148,7 @@ int run_eval(const EvalOptions& options) {
   j["run"] = run_dir;
   j["checkpoint"] = checkpoint;
   j["split"] = split;
+  j["tta"] = options.tta;
   j["count"] = p.count;
   j["loss"] = p.loss();
   j["accuracy"] = p.accuracy();
@@ -158,6 +163,7 @@ int run_eval(const EvalOptions& options) {
     j["per_class"].push_back(m);
   }
   j["macro_avg"] = metrics_json(report.macro);
+  j["balanced_accuracy"] = report.balanced_accuracy;
   j["weighted_avg"] = metrics_json(report.weighted);
   j["confusion"] = p.confusion.counts;
   j["class_names"] = ds.class_names;
@@ -167,10 +173,12 @@ int run_eval(const EvalOptions& options) {
   fs::create_directories(out, made);
   if (made) throw IoError(out.string() + ": cannot create the folder for the reports: " + made.message());
   char head[256];
-  std::snprintf(head, sizeof head, "%s split, %lld images, checkpoint %s\nloss %.4f  top-1 %.4f", split.c_str(),
-                static_cast<long long>(p.count), fs::path(checkpoint).filename().c_str(), p.loss(), p.accuracy());
+  std::snprintf(head, sizeof head, "%s split, %lld images, checkpoint %s%s\nloss %.4f  top-1 %.4f", split.c_str(),
+                static_cast<long long>(p.count), fs::path(checkpoint).filename().c_str(),
+                options.tta == "none" ? "" : (", tta " + options.tta).c_str(), p.loss(), p.accuracy());
   std::string text = std::string(head) + (have_top5 ? "  top-5 " + fixed(p.top5(), 4) : "") + "  ECE " +
-                     fixed(calib.ece, 4) + "\n\n" + report_text(report);
+                     fixed(calib.ece, 4) + "\nmacro F1 " + fixed(report.macro.f1, 4) + "  balanced accuracy " +
+                     fixed(report.balanced_accuracy, 4) + "\n\n" + report_text(report);
   const auto prefix = config.name + ": " + split;
   write_file_atomic((out / "report.json").string(), json_text(j, 2) + "\n");
   write_file_atomic((out / "report.txt").string(), text);

@@ -135,6 +135,10 @@ void setup_predict(CLI::App& app) {
                   "The grid shows a sample across the classes drawn with this seed (default 0)");
   cmd->add_flag("--grid-wrong", options->grid_wrong,
                 "The grid shows the wrong predictions first (images whose class folder is known)");
+  cmd->add_option("--tta", options->tta,
+                  "Test-time augmentation: none (default) or hflip (the mean of the softmax over each image and "
+                  "its mirror)")
+      ->check(CLI::IsMember(tta_choices()));
   cmd->callback([options]() { run_predict(*options); });
 }
 
@@ -213,21 +217,23 @@ int run_predict(const PredictOptions& options) {
   const auto batches = make_eval_batches(config, ds, pipeline, in.height, in.width, device, &bad);
 
   std::vector<Prediction> preds;
-  for_each_logits(*model, *batches, device, effective_amp(config, device), config.train.channels_last,
-                  [&](const Batch& batch, const at::Tensor& logits) {
-                    const auto [values, indices] = at::softmax(logits, 1).topk(k, 1);
-                    const auto top_p = values.cpu(), top_c = indices.cpu();
-                    const auto p_acc = top_p.accessor<float, 2>();
-                    const auto c_acc = top_c.accessor<int64_t, 2>();
-                    for (std::size_t i = 0; i < batch.indices.size(); ++i) {
-                      const auto index = static_cast<std::size_t>(batch.indices[i]);
-                      Prediction p{files[index], labels[index], {}};
-                      for (int64_t j = 0; j < k; ++j)
-                        p.top.emplace_back(c_acc[static_cast<int64_t>(i)][j],
-                                           static_cast<double>(p_acc[static_cast<int64_t>(i)][j]));
-                      preds.push_back(std::move(p));
-                    }
-                  });
+  for_each_logits(
+      *model, *batches, device, effective_amp(config, device), config.train.channels_last,
+      [&](const Batch& batch, const at::Tensor& logits) {
+        const auto [values, indices] = at::softmax(logits, 1).topk(k, 1);
+        const auto top_p = values.cpu(), top_c = indices.cpu();
+        const auto p_acc = top_p.accessor<float, 2>();
+        const auto c_acc = top_c.accessor<int64_t, 2>();
+        for (std::size_t i = 0; i < batch.indices.size(); ++i) {
+          const auto index = static_cast<std::size_t>(batch.indices[i]);
+          Prediction p{files[index], labels[index], {}};
+          for (int64_t j = 0; j < k; ++j)
+            p.top.emplace_back(c_acc[static_cast<int64_t>(i)][j],
+                               static_cast<double>(p_acc[static_cast<int64_t>(i)][j]));
+          preds.push_back(std::move(p));
+        }
+      },
+      options.tta);
   const auto unreadable = bad.count();
   if (preds.empty())
     throw DataError("predict: no readable images among " + std::to_string(files.size()) + " file(s)");

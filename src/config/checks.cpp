@@ -195,6 +195,22 @@ void check_memory(const Config& c) {
              " with their gradients and optimizer state; this machine has " + bytes_text(memory));
 }
 
+// A train.class_weights list has one weight per class: checked here when the config alone
+// says how many classes there are (data.classes, or a dataset with a fixed count); image
+// folders are checked against their class folders before training (resolve_class_weights).
+void check_class_weights(const Config& c) {
+  const auto& t = c.train;
+  if (t.class_weights != "list") return;
+  const auto& info = dataset_info(c.data.dataset);
+  int64_t classes = static_cast<int64_t>(std::max(c.data.classes.size(), c.data.class_names.size()));
+  if (classes == 0) classes = c.data.label == "coarse" ? info.coarse_classes : info.classes;
+  if (classes == 0 || static_cast<int64_t>(t.class_weight_list.size()) == classes) return;
+  fail(c.where("train.class_weights"), "train.class_weights",
+       std::to_string(t.class_weight_list.size()) + " weights for " + std::to_string(classes) +
+           " classes; allowed: none, balanced, or a list of " + std::to_string(classes) +
+           " positive numbers in class-index order");
+}
+
 }  // namespace
 
 int64_t input_channels(const DataConfig& d) {
@@ -243,6 +259,7 @@ void check_combinations(Config& c) {
   }
 
   check_data(c);
+  check_class_weights(c);
 
   const auto& s = c.scheduler;
   if (s.name == "multistep") {

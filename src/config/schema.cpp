@@ -1,6 +1,8 @@
 // The schema table: one row per key. Keep the order: config.yaml lists keys in it.
 #include "config/schema.hpp"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -14,6 +16,38 @@
 namespace imgcls {
 
 namespace {
+
+// train.class_weights: none, balanced, or a list of positive numbers (one per class; the
+// length is checked against the classes in checks.cpp and, for image folders, the Trainer).
+Field class_weights_field() {
+  Field f;
+  f.key = "train.class_weights";
+  f.expected = "none, balanced, or a list of positive numbers, one per class (e.g. [1, 2.5, 4])";
+  f.set = [expected = f.expected](Config& c, const YAML::Node& n) {
+    if (n.IsScalar() && (n.Scalar() == "none" || n.Scalar() == "balanced")) {
+      c.train.class_weights = n.Scalar();
+      c.train.class_weight_list.clear();
+      return;
+    }
+    if (!n.IsSequence() || n.size() == 0) throw BadValue{expected};
+    std::vector<double> values;
+    for (const auto& item : n) {
+      double v = 0;
+      if (!item.IsScalar() || !YAML::convert<double>::decode(item, v) || !std::isfinite(v) || v <= 0)
+        throw BadValue{expected};
+      values.push_back(v);
+    }
+    c.train.class_weights = "list";
+    c.train.class_weight_list = values;
+  };
+  f.show = [](Config& c) {
+    if (c.train.class_weights != "list") return c.train.class_weights;
+    std::vector<std::string> items;
+    for (const auto v : c.train.class_weight_list) items.push_back(shortest_text(v));
+    return "[" + join(items, ", ") + "]";
+  };
+  return f;
+}
 
 // model.name's choices: the model table's names, in its order.
 std::vector<std::string> table_model_names() {
@@ -83,6 +117,7 @@ const std::vector<Field>& schema() {
     f.push_back(resumable(workers_field("data.workers", IMGCLS_REF(data.workers))));
     f.push_back(resumable(int_field("data.prefetch", IMGCLS_REF(data.prefetch), 1, "a positive integer (batches)")));
     f.push_back(bool_field("data.drop_last", IMGCLS_REF(data.drop_last)));
+    f.push_back(choice_field("data.sampler", IMGCLS_REF(data.sampler), {"random", "balanced"}));
     f.push_back(
         resumable(choice_field("data.device_resident", IMGCLS_REF(data.device_resident), {"auto", "true", "false"})));
     f.push_back(required(choice_field("model.name", IMGCLS_REF(model.name), table_model_names())));
@@ -134,7 +169,7 @@ const std::vector<Field>& schema() {
     f.push_back(
         number_field("scheduler.eta_min", IMGCLS_REF(scheduler.eta_min), "a non-negative number", non_negative));
     f.push_back(choice_field("scheduler.monitor", IMGCLS_REF(scheduler.monitor),
-                             {"val_loss", "val_acc", "train_loss", "train_acc"}));
+                             {"val_loss", "val_acc", "train_loss", "train_acc", "val_macro_f1", "val_balanced_acc"}));
     f.push_back(choice_field("scheduler.mode", IMGCLS_REF(scheduler.mode), {"auto", "min", "max"}));
     f.push_back(number_field("scheduler.factor", IMGCLS_REF(scheduler.factor), "a number in (0, 1)",
                              [](double v) { return v > 0 && v < 1; }));
@@ -161,7 +196,7 @@ const std::vector<Field>& schema() {
     f.push_back(resumable(
         int_field("train.log_every", IMGCLS_REF(train.log_every), 0, "a non-negative integer (0 = once per epoch)")));
     f.push_back(choice_field("train.early_stopping.monitor", IMGCLS_REF(train.early_stopping.monitor),
-                             {"val_acc", "val_loss", "train_acc", "train_loss"}));
+                             {"val_acc", "val_loss", "train_acc", "train_loss", "val_macro_f1", "val_balanced_acc"}));
     f.push_back(
         choice_field("train.early_stopping.mode", IMGCLS_REF(train.early_stopping.mode), {"auto", "min", "max"}));
     f.push_back(int_field("train.early_stopping.patience", IMGCLS_REF(train.early_stopping.patience), 0,
@@ -170,6 +205,7 @@ const std::vector<Field>& schema() {
                              "a non-negative number", non_negative));
     f.push_back(number_field("train.label_smoothing", IMGCLS_REF(train.label_smoothing), "a number in [0, 1)",
                              [](double v) { return v >= 0 && v < 1; }));
+    f.push_back(class_weights_field());
     f.push_back(number_field("train.grad_clip_norm", IMGCLS_REF(train.grad_clip_norm),
                              "a non-negative number (0 = no clipping)", non_negative));
     f.push_back(int_field("train.grad_accum_steps", IMGCLS_REF(train.grad_accum_steps), 1, "a positive integer"));

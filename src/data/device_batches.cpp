@@ -1,12 +1,12 @@
 #include "data/device_batches.hpp"
 
-#include "data/batch_count.hpp"
-
 #include <ATen/ATen.h>
 
 #include <optional>
 #include <stdexcept>
 
+#include "data/batch_count.hpp"
+#include "data/rng.hpp"
 #include "data/transforms.hpp"
 #include "imgcls/errors.hpp"
 #include "transforms/transform.hpp"
@@ -46,6 +46,8 @@ struct DeviceBatches::State {
   int64_t epoch = 0, next_batch = 0;
   at::Tensor order, order_on_device;
   bool started = false;
+  at::Tensor host_labels;  // data.sampler: balanced draws the order from them
+  int64_t num_classes = 0;
 
   State(LoaderOptions o, c10::Device d) : options(o), device(d) {}
 
@@ -54,8 +56,8 @@ struct DeviceBatches::State {
   // Row and column of the source image for every output row and column of one sample
   // (-1: a constant-padded pixel), drawing the sample's random parameters exactly as the CPU
   // transforms draw them.
-  void sample_maps(int64_t index, int64_t* rows, int64_t* cols) const {
-    Rng rng(sample_seed(options.seed, epoch, index));
+  void sample_maps(int64_t key, int64_t* rows, int64_t* cols) const {
+    Rng rng(sample_seed(options.seed, epoch, key));
     std::vector<CoordinateMap::Draw> draws;
     draws.reserve(steps.size());
     for (const auto& step : steps) draws.push_back(step->draw(rng));
@@ -76,7 +78,9 @@ struct DeviceBatches::State {
     if (!steps.empty()) {
       auto maps = at::empty({n, out_h + out_w}, at::TensorOptions().dtype(at::kLong).pinned_memory(device.is_cuda()));
       auto* m = maps.data_ptr<int64_t>();
-      for (int64_t k = 0; k < n; ++k) sample_maps(batch.indices[static_cast<std::size_t>(k)], m + k * (out_h + out_w), m + k * (out_h + out_w) + out_h);
+      for (int64_t k = 0; k < n; ++k)
+        sample_maps(augment_key(options, batch.indices[static_cast<std::size_t>(k)], begin + k),
+                    m + k * (out_h + out_w), m + k * (out_h + out_w) + out_h);
       maps = maps.to(device, /*non_blocking=*/true);
       const auto rows = maps.slice(1, 0, out_h), cols = maps.slice(1, out_h, out_h + out_w);
       const auto flat = (rows.clamp_min(0).unsqueeze(2) * in_w + cols.clamp_min(0).unsqueeze(1)).view({n, 1, out_h * out_w});
@@ -124,6 +128,8 @@ DeviceBatches::DeviceBatches(const Dataset& dataset, const std::vector<Transform
   s.mean = channel_values(pipeline.mean());
   s.std = channel_values(pipeline.std());
   s.images = dataset.images.contiguous().to(device);
+  s.host_labels = dataset.labels;
+  s.num_classes = static_cast<int64_t>(dataset.class_names.size());
   s.labels = dataset.labels.to(device);
 }
 
@@ -134,7 +140,16 @@ int64_t DeviceBatches::num_batches() const { return state_->num_batches(); }
 void DeviceBatches::start_epoch(int64_t epoch, int64_t first_batch) {
   auto& s = *state_;
   s.epoch = epoch;
-  s.order = epoch_order(s.size, s.options.shuffle, s.options.seed, epoch);
+  // The loader's order, data.sampler included (epoch_order(const Dataset&, ...)).
+  if (s.options.balanced_sampler && s.options.shuffle) {
+    const auto labels = s.host_labels.to(at::kLong).contiguous();
+    s.order = at::tensor(
+        balanced_order(std::vector<int64_t>(labels.data_ptr<int64_t>(), labels.data_ptr<int64_t>() + labels.numel()),
+                       s.num_classes, s.options.seed, epoch),
+        at::kLong);
+  } else {
+    s.order = epoch_order(s.size, s.options.shuffle, s.options.seed, epoch);
+  }
   s.order_on_device = s.order.to(s.device);
   s.next_batch = std::min(first_batch, s.num_batches());
   s.started = true;

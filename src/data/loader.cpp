@@ -1,7 +1,5 @@
 #include "data/loader.hpp"
 
-#include "data/batch_count.hpp"
-
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -14,7 +12,9 @@
 #include <thread>
 
 #include "config/checks.hpp"
+#include "data/batch_count.hpp"
 #include "data/image_folder.hpp"
+#include "data/rng.hpp"
 #include "data/transforms.hpp"
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
@@ -52,6 +52,7 @@ LoaderOptions loader_options(const Config& config, bool train) {
   o.prefetch = d.prefetch;
   o.seed = static_cast<uint64_t>(config.seed);
   o.skip_bad_images = d.on_bad_image == "skip";
+  o.balanced_sampler = train && d.sampler == "balanced";
   return o;
 }
 
@@ -60,6 +61,15 @@ at::Tensor epoch_order(int64_t size, bool shuffle, uint64_t seed, int64_t epoch)
   // Mix seed and epoch so consecutive epochs draw unrelated permutations.
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed * 1000003ULL + static_cast<uint64_t>(epoch));
   return at::randperm(size, gen, at::kLong);
+}
+
+at::Tensor epoch_order(const Dataset& dataset, const LoaderOptions& options, int64_t epoch) {
+  if (!options.balanced_sampler || !options.shuffle)
+    return epoch_order(dataset.size(), options.shuffle, options.seed, epoch);
+  const auto labels = dataset.labels.to(at::kLong).contiguous();
+  const std::vector<int64_t> values(labels.data_ptr<int64_t>(), labels.data_ptr<int64_t>() + labels.numel());
+  auto order = balanced_order(values, static_cast<int64_t>(dataset.class_names.size()), options.seed, epoch);
+  return at::tensor(order, at::kLong);
 }
 
 struct Loader::State {
@@ -141,7 +151,7 @@ struct Loader::State {
     for (int64_t k = 0; k < idx.numel(); ++k) {
       const auto index = idx_ptr[k];
       try {
-        Rng rng(sample_seed(options.seed, epoch_number, index));
+        Rng rng(sample_seed(options.seed, epoch_number, augment_key(options, index, begin + k)));
         auto img = pipeline.apply(sample_image(index), rng);
         if (!images.empty() && img.size() != images.front().size())
           throw DataError(dataset.describe(index) + ": the transforms give a " + std::to_string(img.rows) + "x" +
@@ -248,7 +258,7 @@ int64_t Loader::num_batches() const { return state_->num_batches(); }
 
 void Loader::start_epoch(int64_t epoch, int64_t first_batch) {
   auto& s = *state_;
-  const auto order = epoch_order(s.dataset.size(), s.options.shuffle, s.options.seed, epoch);
+  const auto order = epoch_order(s.dataset, s.options, epoch);
   {
     std::lock_guard<std::mutex> lock(s.mutex);
     ++s.generation;

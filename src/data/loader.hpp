@@ -59,6 +59,10 @@ struct LoaderOptions {
   // Data-parallel: batch_size is the global batch (a multiple of shard_count) and this
   // process makes its share shard_rank of each batch; batches are counted globally.
   int64_t shard_rank = 0, shard_count = 1;
+  // data.sampler: balanced draws the epoch's order with replacement (data/sampler.hpp), and
+  // each drawn sample's augmentation is keyed by its position in the epoch, not its index, so
+  // an image drawn twice is augmented twice differently. Needs shuffle.
+  bool balanced_sampler = false;
 };
 
 // The positions [first, second) in the epoch's order of the samples of batch `i` that this
@@ -102,6 +106,18 @@ LoaderOptions loader_options(const Config& config, bool train);
 // The order of epoch `epoch`'s samples: a permutation drawn from (seed, epoch) when
 // shuffling, else 0..n-1. int64, on the CPU.
 at::Tensor epoch_order(int64_t size, bool shuffle, uint64_t seed, int64_t epoch);
+
+// The order of one epoch of `dataset` as `options` ask: epoch_order, or with
+// options.balanced_sampler the class-balanced draw of data/sampler.hpp over the dataset's
+// labels. The whole epoch, for every process alike: a per-rank shard (distributed training)
+// is to be cut from it, as torch's DistributedSampler cuts one order.
+at::Tensor epoch_order(const Dataset& dataset, const LoaderOptions& options, int64_t epoch);
+
+// The key of a sample's random transforms, Rng(sample_seed(seed, epoch, key)): its dataset
+// index, or with the balanced sampler its position in the epoch's order.
+inline int64_t augment_key(const LoaderOptions& options, int64_t index, int64_t position) {
+  return options.balanced_sampler ? position : index;
+}
 
 // A stream of batches, epoch by epoch: Loader (host, worker threads) or DeviceBatches (made
 // on the training device).

@@ -1,6 +1,8 @@
 #include "data/rng.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+#include <string>
 
 namespace imgcls {
 namespace {
@@ -46,6 +48,38 @@ uint64_t sample_seed(uint64_t seed, int64_t epoch, int64_t index) {
   h = splitmix64(x);
   x = h ^ static_cast<uint64_t>(index);
   return splitmix64(x);
+}
+
+std::vector<int64_t> class_counts(const std::vector<int64_t>& labels, int64_t num_classes) {
+  std::vector<int64_t> counts(static_cast<std::size_t>(std::max<int64_t>(num_classes, 0)), 0);
+  for (const auto label : labels) {
+    if (label < 0 || label >= num_classes)
+      throw std::out_of_range("label " + std::to_string(label) + " outside 0.." + std::to_string(num_classes - 1));
+    ++counts[static_cast<std::size_t>(label)];
+  }
+  return counts;
+}
+
+std::vector<int64_t> balanced_order(const std::vector<int64_t>& labels, int64_t num_classes, uint64_t seed,
+                                    int64_t epoch) {
+  std::vector<std::vector<int64_t>> members(static_cast<std::size_t>(std::max<int64_t>(num_classes, 0)));
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const auto label = labels[i];
+    if (label < 0 || label >= num_classes)
+      throw std::out_of_range("label " + std::to_string(label) + " outside 0.." + std::to_string(num_classes - 1));
+    members[static_cast<std::size_t>(label)].push_back(static_cast<int64_t>(i));
+  }
+  for (std::size_t c = 0; c < members.size(); ++c)
+    if (members[c].empty()) throw std::invalid_argument("class " + std::to_string(c) + " has no sample to draw");
+  std::vector<int64_t> order;
+  if (labels.empty()) return order;
+  order.reserve(labels.size());
+  Rng rng(sample_seed(seed, epoch, -1));
+  for (std::size_t k = 0; k < labels.size(); ++k) {
+    const auto& of_class = members[static_cast<std::size_t>(rng.randint(0, num_classes))];
+    order.push_back(of_class[static_cast<std::size_t>(rng.randint(0, static_cast<int64_t>(of_class.size())))]);
+  }
+  return order;
 }
 
 }  // namespace imgcls

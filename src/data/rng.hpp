@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace imgcls {
 
@@ -24,5 +25,18 @@ class Rng {
 
 // The seed of one sample's transforms in one epoch: SplitMix64 chained over seed, epoch, index.
 uint64_t sample_seed(uint64_t seed, int64_t epoch, int64_t index);
+
+// How many of `labels` are of each class 0..num_classes-1 (a label outside that range throws
+// std::out_of_range).
+std::vector<int64_t> class_counts(const std::vector<int64_t>& labels, int64_t num_classes);
+
+// data.sampler: balanced, one epoch: labels.size() draws with replacement, sample i drawn with
+// probability proportional to 1 / count(labels[i]) (torch's WeightedRandomSampler with
+// inverse class-frequency weights): a class uniformly, then one of its samples uniformly, from
+// Rng(sample_seed(seed, epoch, -1)), a stream no sample's transforms use. The same for any
+// number of loader threads and on resume. Throws std::invalid_argument when a class of
+// 0..num_classes-1 has no sample (it could never be drawn).
+std::vector<int64_t> balanced_order(const std::vector<int64_t>& labels, int64_t num_classes, uint64_t seed,
+                                    int64_t epoch);
 
 }  // namespace imgcls

@@ -21,10 +21,10 @@
 namespace imgcls {
 namespace {
 
-// The history's columns: EpochMetrics in order. Checkpoints written before the time breakdown
-// have the first 8 (the last three read as NaN).
-constexpr int64_t kMetricColumns = 11;
-constexpr int64_t kMetricColumnsBefore = 8;
+// The history's columns: EpochMetrics in order. Older checkpoints have fewer, read as NaN:
+// 8 before the time breakdown, 11 before val_macro_f1 and val_balanced_acc.
+constexpr int64_t kMetricColumns = 13;
+constexpr int64_t kMetricColumnsBefore[] = {8, 11};
 
 at::Tensor doubles(const std::vector<double>& v) {
   return v.empty() ? at::empty({0}, at::kDouble) : at::tensor(at::ArrayRef<double>(v), at::kDouble);
@@ -39,11 +39,12 @@ at::Tensor history_tensor(const std::vector<EpochMetrics>& rows) {
   std::vector<double> flat;
   for (const auto& m : rows)
     flat.insert(flat.end(), {static_cast<double>(m.epoch), m.lr, m.train_loss, m.train_acc, m.val_loss, m.val_acc,
-                             m.epoch_seconds, m.images_per_second, m.data_seconds, m.step_seconds, m.eval_seconds});
+                             m.epoch_seconds, m.images_per_second, m.data_seconds, m.step_seconds, m.eval_seconds,
+                             m.val_macro_f1, m.val_balanced_acc});
   return doubles(flat).view({static_cast<int64_t>(rows.size()), kMetricColumns});
 }
 
-// `columns` per row: kMetricColumns, or kMetricColumnsBefore for an older checkpoint.
+// `columns` per row: kMetricColumns, or one of kMetricColumnsBefore for an older checkpoint.
 std::vector<EpochMetrics> history_rows(const at::Tensor& t, int64_t columns) {
   std::vector<EpochMetrics> rows;
   const auto v = to_vector(t);
@@ -52,7 +53,7 @@ std::vector<EpochMetrics> history_rows(const at::Tensor& t, int64_t columns) {
   };
   for (std::size_t i = 0; i + static_cast<std::size_t>(columns) <= v.size(); i += static_cast<std::size_t>(columns))
     rows.push_back(EpochMetrics{static_cast<int64_t>(v[i]), cell(i, 1), cell(i, 2), cell(i, 3), cell(i, 4), cell(i, 5),
-                                cell(i, 6), cell(i, 7), cell(i, 8), cell(i, 9), cell(i, 10)});
+                                cell(i, 6), cell(i, 7), cell(i, 8), cell(i, 9), cell(i, 10), cell(i, 11), cell(i, 12)});
   return rows;
 }
 
@@ -166,11 +167,11 @@ TrainProgress read_progress(torch::serialize::InputArchive& archive, const std::
   p.early_stopping_state = to_vector(read_sized(archive, "early_stopping_state", at::kDouble, -1, path));
   p.scaler_state = to_vector(read_sized(archive, "scaler_state", at::kDouble, -1, path));
   at::Tensor history;
-  if (archive.try_read("history", history) && history.dim() == 2 && history.size(1) == kMetricColumnsBefore)
-    p.history = history_rows(read_sized(archive, "history", at::kDouble, -kMetricColumnsBefore, path),
-                             kMetricColumnsBefore);
-  else
-    p.history = history_rows(read_sized(archive, "history", at::kDouble, -kMetricColumns, path), kMetricColumns);
+  int64_t columns = kMetricColumns;
+  if (archive.try_read("history", history) && history.dim() == 2)
+    for (const auto older : kMetricColumnsBefore)
+      if (history.size(1) == older) columns = older;
+  p.history = history_rows(read_sized(archive, "history", at::kDouble, -columns, path), columns);
   return p;
 }
 

@@ -4,7 +4,9 @@
 #include <torch/nn/functional/loss.h>
 #include <torch/utils.h>
 
+#include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 #include "data/device_batches.hpp"
@@ -44,8 +46,15 @@ double SplitPredictions::loss() const { return count ? loss_sum / static_cast<do
 double SplitPredictions::accuracy() const { return count ? static_cast<double>(correct) / static_cast<double>(count) : kNaN; }
 double SplitPredictions::top5() const { return count ? static_cast<double>(top5_correct) / static_cast<double>(count) : kNaN; }
 
+const std::vector<std::string>& tta_choices() {
+  static const std::vector<std::string> choices = {"none", "hflip"};
+  return choices;
+}
+
 void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device device, const std::string& amp,
-                     bool channels_last, const std::function<void(const Batch&, const at::Tensor&)>& each) {
+                     bool channels_last, const std::function<void(const Batch&, const at::Tensor&)>& each,
+                     const std::string& tta) {
+  if (tta != "none" && tta != "hflip") throw std::invalid_argument("for_each_logits: unknown tta '" + tta + "'");
   batches.start_epoch(0);
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
@@ -59,6 +68,12 @@ void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device de
     {
       AutocastScope autocast(amp);
       logits = model.forward(images).to(at::kFloat);
+      if (tta == "hflip") {
+        // log(mean(softmax(a), softmax(b))), stably: logsumexp of the two log-softmaxes - log 2.
+        const auto mirrored = model.forward(images.flip({3})).to(at::kFloat);
+        logits =
+            at::logsumexp(at::stack({at::log_softmax(logits, 1), at::log_softmax(mirrored, 1)}), 0) - std::log(2.0);
+      }
     }
     each(batch, logits);
   }
@@ -67,7 +82,7 @@ void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device de
 
 SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes, c10::Device device,
                                const std::string& amp, bool channels_last, SamplePredictions* samples,
-                               Collective* collective) {
+                               Collective* collective, const std::string& tta) {
   SplitPredictions out(num_classes);
   const auto classes = static_cast<int64_t>(num_classes);
   const auto k = std::min<int64_t>(5, classes);
@@ -77,26 +92,29 @@ SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std:
   auto top5 = at::zeros({}, on_device.dtype(at::kLong));
   std::vector<at::Tensor> sample_class, sample_prob, sample_loss, sample_label;  // per batch, on the device
   std::vector<int64_t> sample_index;
-  for_each_logits(model, batches, device, amp, channels_last, [&](const Batch& batch, const at::Tensor& logits) {
-    const auto& labels = batch.labels;
-    loss_sum += torch::nn::functional::cross_entropy(
-                    logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                    .to(at::kDouble);
-    const auto topk = std::get<1>(logits.topk(k, 1));  // B x k, best first
-    // index_add_, not bincount: CUDA's bincount reads the input's maximum back to the host.
-    const auto cells = labels * classes + topk.select(1, 0);
-    confusion.index_add_(0, cells, at::ones_like(cells));
-    top5 += topk.eq(labels.unsqueeze(1)).sum();
-    out.count += labels.size(0);
-    if (samples) {  // the logits' top-k (the confusion matrix's prediction), with their probabilities
-      sample_class.push_back(topk);
-      sample_prob.push_back(at::softmax(logits, 1).gather(1, topk));
-      sample_loss.push_back(torch::nn::functional::cross_entropy(
-          logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone)));
-      sample_label.push_back(labels);
-      sample_index.insert(sample_index.end(), batch.indices.begin(), batch.indices.end());
-    }
-  });
+  for_each_logits(
+      model, batches, device, amp, channels_last,
+      [&](const Batch& batch, const at::Tensor& logits) {
+        const auto& labels = batch.labels;
+        loss_sum += torch::nn::functional::cross_entropy(
+                        logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                        .to(at::kDouble);
+        const auto topk = std::get<1>(logits.topk(k, 1));  // B x k, best first
+        // index_add_, not bincount: CUDA's bincount reads the input's maximum back to the host.
+        const auto cells = labels * classes + topk.select(1, 0);
+        confusion.index_add_(0, cells, at::ones_like(cells));
+        top5 += topk.eq(labels.unsqueeze(1)).sum();
+        out.count += labels.size(0);
+        if (samples) {  // the logits' top-k (the confusion matrix's prediction), with their probabilities
+          sample_class.push_back(topk);
+          sample_prob.push_back(at::softmax(logits, 1).gather(1, topk));
+          sample_loss.push_back(torch::nn::functional::cross_entropy(
+              logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone)));
+          sample_label.push_back(labels);
+          sample_index.insert(sample_index.end(), batch.indices.begin(), batch.indices.end());
+        }
+      },
+      tta);
   if (samples) read_samples(sample_index, sample_label, sample_class, sample_prob, sample_loss, k, *samples);
   if (collective) {  // one all-reduce of every sum (doubles: counts stay exact up to 2^53)
     auto sums = at::cat({loss_sum.reshape({1}), top5.to(at::kDouble).reshape({1}),
@@ -137,9 +155,9 @@ std::unique_ptr<BatchSource> make_eval_batches(const Config& config, const Datas
 
 SplitPredictions evaluate_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes,
                                 const Config& config, c10::Device device, SamplePredictions* samples,
-                                Collective* collective) {
+                                Collective* collective, const std::string& tta) {
   return predict_split(model, batches, num_classes, device, effective_amp(config, device), config.train.channels_last,
-                       samples, collective);
+                       samples, collective, tta);
 }
 
 }  // namespace imgcls

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "data/loader.hpp"
 #include "report/classification_report.hpp"
@@ -32,11 +33,18 @@ struct SplitPredictions {
   double top5() const;
 };
 
+// Test-time augmentation of `imgcls eval --tta` and `imgcls predict --tta`: none, or hflip
+// (the mean of the softmax over the image and its mirror; the "logits" handed on are the log
+// of that mean, so softmax and cross-entropy of them are those of the averaged probabilities).
+const std::vector<std::string>& tta_choices();
+
 // Runs `model` (in eval mode, restored after, no gradients) over one epoch (0) of `batches`
 // and hands each non-empty batch with its float logits (on `device`) to `each`. `amp` as
-// train.amp ("none" on CPU). predict_split and `imgcls predict` are built on it.
+// train.amp ("none" on CPU). `tta` one of tta_choices(). predict_split and `imgcls predict`
+// are built on it.
 void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device device, const std::string& amp,
-                     bool channels_last, const std::function<void(const Batch&, const at::Tensor&)>& each);
+                     bool channels_last, const std::function<void(const Batch&, const at::Tensor&)>& each,
+                     const std::string& tta = "none");
 
 // Runs `model` (put in eval mode, restored after) over one epoch (0) of `batches`, which
 // must be unshuffled to match indices to files; `num_classes` sizes the confusion matrix.
@@ -48,7 +56,7 @@ void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device de
 // the whole split's numbers (not with `samples`).
 SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes, c10::Device device,
                                const std::string& amp, bool channels_last = false,
-                               SamplePredictions* samples = nullptr, Collective* collective = nullptr);
+                               SamplePredictions* samples = nullptr, Collective* collective = nullptr, const std::string& tta = "none");
 
 struct Config;
 class Pipeline;
@@ -67,6 +75,6 @@ std::unique_ptr<BatchSource> make_eval_batches(const Config& config, const Datas
 // predict_split with the config's amp (on CUDA) and memory format.
 SplitPredictions evaluate_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes,
                                 const Config& config, c10::Device device, SamplePredictions* samples = nullptr,
-                                Collective* collective = nullptr);
+                                Collective* collective = nullptr, const std::string& tta = "none");
 
 }  // namespace imgcls

@@ -67,7 +67,7 @@ class EarlyStopping {
   bool stop_ = false;
 };
 
-// "auto" mode: maximise accuracies, minimise losses.
+// "auto" mode: maximise accuracies and F1 scores, minimise losses.
 bool monitor_maximizes(const std::string& monitor, const std::string& mode);
 
 }  // namespace imgcls

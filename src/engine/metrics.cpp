@@ -17,11 +17,14 @@ double metric_value(const EpochMetrics& m, const std::string& name) {
   if (name == "data_seconds") return m.data_seconds;
   if (name == "step_seconds") return m.step_seconds;
   if (name == "eval_seconds") return m.eval_seconds;
+  if (name == "val_macro_f1") return m.val_macro_f1;
+  if (name == "val_balanced_acc") return m.val_balanced_acc;
   throw std::invalid_argument("no metric named '" + name + "'");
 }
 
 std::string effective_monitor(const std::string& monitor, bool have_val) {
   if (have_val || monitor.rfind("val_", 0) != 0) return monitor;
+  if (monitor == "val_macro_f1" || monitor == "val_balanced_acc") return "train_acc";
   return "train_" + monitor.substr(4);
 }
 

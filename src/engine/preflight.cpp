@@ -5,6 +5,7 @@
 #include "data/batch_count.hpp"
 #include "data/dataset.hpp"
 #include "data/device_batches.hpp"
+#include "data/rng.hpp"
 #include "data/splits.hpp"
 #include "engine/device.hpp"
 #include "engine/lr_schedule.hpp"
@@ -32,6 +33,12 @@ std::string splits_key(const Config& c) {
 
 }  // namespace
 
+std::vector<int64_t> train_class_counts(const Dataset& train) {
+  const auto labels = train.labels.to(at::kLong).contiguous();
+  return class_counts(std::vector<int64_t>(labels.data_ptr<int64_t>(), labels.data_ptr<int64_t>() + labels.numel()),
+                      static_cast<int64_t>(train.class_names.size()));
+}
+
 Preflight::Preflight() = default;
 Preflight::~Preflight() = default;
 
@@ -50,6 +57,7 @@ std::string Preflight::check(const Config& c) {
   auto model = make_model(c, InputSpec{data.channels, data.height, data.width, data.num_classes});
   auto optimizer = make_optimizer(c.optimizer, param_groups(*model, c.optimizer));
   check_makes_a_batch(c, data.train.size());
+  resolve_class_weights(c, train_class_counts(data.train), data.train.class_names);
   const auto steps = batch_count(data.train.size(), c.data.batch_size, c.data.drop_last);
   const LrSchedule schedule(c.scheduler, c.optimizer.lr, c.train.epochs,
                             (steps + c.train.grad_accum_steps - 1) / c.train.grad_accum_steps);
@@ -67,6 +75,43 @@ void check_makes_a_batch(const Config& c, int64_t train_images) {
                     " training images make no full batch of " + std::to_string(c.data.batch_size) +
                     "; set data.drop_last=false or data.batch_size=" +
                     std::to_string(std::max<int64_t>(1, train_images)) + " or less");
+}
+
+std::vector<double> resolve_class_weights(const Config& c, const std::vector<int64_t>& counts,
+                                          const std::vector<std::string>& class_names) {
+  const auto k = static_cast<int64_t>(counts.size());
+  const auto name = [&](std::size_t i) {
+    return std::to_string(i) + (i < class_names.size() ? " (" + class_names[i] + ")" : std::string());
+  };
+  const auto empty_class = [&]() -> std::string {
+    for (std::size_t i = 0; i < counts.size(); ++i)
+      if (counts[i] == 0) return name(i);
+    return "";
+  };
+  if (c.data.sampler == "balanced")
+    if (const auto empty = empty_class(); !empty.empty())
+      throw ConfigError(c.where("data.sampler") + ": data.sampler: balanced needs training images of every class, " +
+                        "but class " + empty + " has none; allowed: random, or data.classes without that class");
+  const auto& w = c.train;
+  if (w.class_weights == "none") return {};
+  if (w.class_weights == "list") {
+    if (static_cast<int64_t>(w.class_weight_list.size()) != k)
+      throw ConfigError(c.where("train.class_weights") +
+                        ": train.class_weights: " + std::to_string(w.class_weight_list.size()) + " weights for " +
+                        std::to_string(k) + " classes; allowed: none, balanced, or a list of " + std::to_string(k) +
+                        " positive numbers in class-index order");
+    return w.class_weight_list;
+  }
+  if (const auto empty = empty_class(); !empty.empty())
+    throw ConfigError(c.where("train.class_weights") + ": train.class_weights: balanced divides by each class's " +
+                      "training images, but class " + empty + " has none; allowed: none, a list of " +
+                      std::to_string(k) + " positive numbers, or data.classes without that class");
+  int64_t n = 0;
+  for (const auto count : counts) n += count;
+  std::vector<double> weights;
+  for (const auto count : counts)
+    weights.push_back(static_cast<double>(n) / (static_cast<double>(k) * static_cast<double>(count)));
+  return weights;
 }
 
 }  // namespace imgcls

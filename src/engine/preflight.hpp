@@ -18,12 +18,14 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "imgcls/config/config.hpp"
 
 namespace imgcls {
 
 struct DataSplits;
+struct Dataset;
 
 class Preflight {
  public:
@@ -48,5 +50,16 @@ class Preflight {
 // The training split of `train_images` images makes at least one batch (data.batch_size,
 // data.drop_last). Throws ConfigError naming data.drop_last and the fix.
 void check_makes_a_batch(const Config& config, int64_t train_images);
+
+// train.class_weights resolved over the training split's `counts` per class (empty for
+// none): balanced is scikit-learn's compute_class_weight("balanced"),
+// n_samples / (n_classes * count_c); a list is taken as given. Throws ConfigError (one line
+// naming the key and what is allowed) for a list of another length than the classes, a
+// balanced weight or a balanced data.sampler over a class with no training image.
+// Images of each class 0..classes-1 in the training split.
+std::vector<int64_t> train_class_counts(const Dataset& train);
+
+std::vector<double> resolve_class_weights(const Config& config, const std::vector<int64_t>& counts,
+                                          const std::vector<std::string>& class_names);
 
 }  // namespace imgcls

@@ -29,7 +29,8 @@ void TrainStep::forward(StepInputs& in, at::Tensor& logits, at::Tensor& loss) co
   AutocastScope autocast(settings_.amp);
   logits = model_.forward(in.images);
   namespace F = torch::nn::functional;
-  const auto options = F::CrossEntropyFuncOptions().label_smoothing(settings_.label_smoothing);
+  auto options = F::CrossEntropyFuncOptions().label_smoothing(settings_.label_smoothing);
+  if (settings_.class_weights.defined()) options = options.weight(settings_.class_weights);
   loss = F::cross_entropy(logits.to(at::kFloat), in.targets.defined() ? in.targets : in.labels, options);
 }
 

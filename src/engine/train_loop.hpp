@@ -41,6 +41,7 @@ struct StepSettings {
   bool channels_last = false;
   double label_smoothing = 0;
   double grad_clip_norm = 0;  // 0: no clipping
+  at::Tensor class_weights;   // float, one per class, on the model's device; undefined: none
 };
 
 class TrainStep {

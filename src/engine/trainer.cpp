@@ -14,6 +14,7 @@
 #include "engine/evaluator.hpp"
 #include "engine/run_files.hpp"
 #include "engine/trainer_impl.hpp"
+#include "report/classification_report.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 
@@ -57,7 +58,7 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   metrics.images_per_second = images / run.seconds;
   metrics.data_seconds = run.data_seconds;
   metrics.step_seconds = run.seconds - run.data_seconds;
-  metrics.val_loss = metrics.val_acc = kNoValue;
+  metrics.val_loss = metrics.val_acc = metrics.val_macro_f1 = metrics.val_balanced_acc = kNoValue;
   metrics.eval_seconds = 0;
   if (m.have_val() && (epoch % m.config.train.val_every == 0 || epoch == m.config.train.epochs)) {
     const auto evaluating = TrainerClock::now();
@@ -65,6 +66,8 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
     metrics.eval_seconds = seconds_since(evaluating);
     metrics.val_loss = v.loss;
     metrics.val_acc = v.accuracy;
+    metrics.val_macro_f1 = v.macro_f1;
+    metrics.val_balanced_acc = v.balanced_accuracy;
   }
   metrics.epoch_seconds = seconds_since(t0);
   for (auto* h : m.hooks) h->on_epoch_end(metrics);
@@ -83,7 +86,8 @@ EvalMetrics Trainer::evaluate(const std::string& split) {
   // Data-parallel: each rank evaluates its share; the sums are the whole split's, on every rank.
   const auto p = evaluate_split(*m.model, *source, ds.class_names.size(), m.config, m.device, nullptr, m.dist.get());
   for (auto* h : m.hooks) h->after_evaluate(split);
-  return EvalMetrics{p.loss(), p.accuracy(), p.count};
+  const auto report = classification_report(p.confusion, ds.class_names);
+  return EvalMetrics{p.loss(), p.accuracy(), report.macro.f1, report.balanced_accuracy, p.count};
 }
 
 // Early stopping, the schedule's epoch end, the checkpoints and the run files of one epoch.

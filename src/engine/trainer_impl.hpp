@@ -89,6 +89,7 @@ struct Trainer::Impl {
   std::vector<TrainHook*> hooks;  // the loop's extension points, called in this order
   TrainProgress progress;
   std::string monitor;  // the metric that picks best.pt and drives early stopping
+  std::vector<double> class_weights;  // train.class_weights resolved per class; empty: none
   TrainerClock::time_point started = TrainerClock::now();
   double seconds_before = 0;  // total_seconds of the run before this process (resume)
   bool already_finished = false;

@@ -133,6 +133,7 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   m.optimizer = make_optimizer(c.optimizer, std::move(groups));
   const auto train_loading = m.train_loading();
   check_makes_a_batch(c, m.data.train.size());
+  m.class_weights = resolve_class_weights(c, train_class_counts(m.data.train), m.data.train.class_names);
   const auto steps_per_epoch = batches_per_epoch(m.data.train.size(), train_loading);
   const auto optimizer_steps = (steps_per_epoch + c.train.grad_accum_steps - 1) / c.train.grad_accum_steps;
   m.schedule = std::make_unique<LrSchedule>(c.scheduler, c.optimizer.lr, c.train.epochs, optimizer_steps);
@@ -200,10 +201,14 @@ void Trainer::Impl::build_training() {
     data_parallel = std::make_unique<DataParallel>(*model, *dist);
     hooks = {data_parallel.get(), unfreeze.get(), reporter.get(), &kill_point_hook};
   }
-  step = std::make_unique<TrainStep>(
-      *model, *optimizer, *scaler,
-      StepSettings{effective_amp(c, device), c.train.channels_last, c.train.label_smoothing, c.train.grad_clip_norm},
-      hooks);
+  StepSettings step_settings;
+  step_settings.amp = effective_amp(c, device);
+  step_settings.channels_last = c.train.channels_last;
+  step_settings.label_smoothing = c.train.label_smoothing;
+  step_settings.grad_clip_norm = c.train.grad_clip_norm;
+  if (!class_weights.empty())
+    step_settings.class_weights = at::tensor(class_weights, at::kDouble).to(at::kFloat).to(device);
+  step = std::make_unique<TrainStep>(*model, *optimizer, *scaler, step_settings, hooks);
   loop = std::make_unique<TrainLoop>(*step, *optimizer, *schedule, lr_scales,
                                      LoopSettings{c.train.grad_accum_steps, global_batch(), data.train.size(),
                                                   c.train.on_nan == "skip_batch", dist.get()},
@@ -260,6 +265,12 @@ void Trainer::describe(std::ostream& os) const {
      << "\nepochs:    " << c.train.epochs << ", seed " << c.seed << ", monitor " << m.monitor;
   if (c.train.early_stopping.patience > 0)
     os << ", early stopping after " << c.train.early_stopping.patience << " epochs without improvement";
+  if (!m.class_weights.empty() || c.data.sampler != "random") {
+    std::vector<std::string> weights;
+    for (const auto w : m.class_weights) weights.push_back(fixed(w, 3));
+    os << "\nimbalance: sampler " << c.data.sampler << ", class_weights "
+       << (weights.empty() ? std::string("none") : c.train.class_weights + " [" + join(weights, ", ") + "]");
+  }
   // The position last.pt holds: inside an epoch (after an interrupt) or at an epoch's end.
   if (m.progress.step > 0)
     os << "\nresuming:  epoch " << m.progress.epoch + 1 << " after batch " << m.progress.step << " of "
@@ -311,6 +322,9 @@ void Trainer::Impl::restore() {
 nlohmann::json Trainer::Impl::facts() const {
   nlohmann::json j;
   j["monitor"] = monitor;
+  // train.class_weights as trained with, in class-index order (null: none).
+  j["class_weights"] = class_weights.empty() ? nlohmann::json() : nlohmann::json(class_weights);
+  j["sampler"] = config.data.sampler;
   j["device"] = device.str();
   j["threads"] = at::get_num_threads();
   j["world_size"] = world_size();

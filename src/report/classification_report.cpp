@@ -39,6 +39,10 @@ ClassificationReport classification_report(const ConfusionMatrix& cm, const std:
     r.per_class.push_back(m);
   }
   r.accuracy = ratio(correct, r.total);
+  int64_t present = 0;
+  for (const auto& m : r.per_class)
+    if (m.support > 0) r.balanced_accuracy += m.recall, ++present;
+  r.balanced_accuracy = present > 0 ? r.balanced_accuracy / static_cast<double>(present) : 0.0;
   for (const auto& m : r.per_class) {
     const double w = ratio(m.support, r.total);
     r.macro.precision += m.precision / static_cast<double>(k);

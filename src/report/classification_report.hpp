@@ -28,6 +28,9 @@ struct ClassificationReport {
   std::vector<ClassMetrics> per_class;
   ClassMetrics macro, weighted;  // support = total samples
   double accuracy = 0;
+  // scikit-learn's balanced_accuracy_score: the mean recall over the classes that have
+  // samples (a class with none is left out, as sklearn does); 0 when no class has any.
+  double balanced_accuracy = 0;
   int64_t total = 0;
 };
 

@@ -150,5 +150,64 @@ TEST(CliEval, WritesPredictionsMisclassifiedCalibrationAndPictures) {
   EXPECT_EQ(test::run(kBinary + " eval " + run + " --top-losses -1").exit_code, 2);
 }
 
+// val_macro_f1 and val_balanced_acc in metrics.csv are what `imgcls eval` reports for the
+// same weights: validating on the test split, best.pt (picked by val_macro_f1) is evaluated.
+TEST(CliEval, ValidationMacroF1AndBalancedAccuracyEqualEvals) {
+  test::TempDir dir;
+  make_folder(dir / "train", 12, 1, true);
+  make_folder(dir / "test", 8, 2, false);
+  test::write_text(dir / "tiny.yaml",
+                   "name: tiny\nseed: 3\ndevice: cpu\n"
+                   "data:\n  dataset: image_folder\n  train_root: " +
+                       dir / "train" + "\n  test_root: " + dir / "test" +
+                       "\n  val: test\n  batch_size: 8\n  workers: 0\n"
+                       "  train_transforms:\n    - resize: [16, 16]\n    - normalize: {mean: [0.5], std: [0.25]}\n"
+                       "  val_transforms:\n    - resize: [16, 16]\n    - normalize: {mean: [0.5], std: [0.25]}\n"
+                       "model: {name: mlp, hidden: [16]}\n"
+                       "optimizer: {lr: 0.003}\n"
+                       "train: {epochs: 2, early_stopping: {monitor: val_macro_f1}}\n");
+  const auto run = dir / "run";
+  const auto tr = test::run(kBinary + " train " + dir / "tiny.yaml --quiet --out " + run);
+  ASSERT_EQ(tr.exit_code, 0) << tr.output;
+  const auto summary = nlohmann::json::parse(test::read_text(run + "/summary.json"));
+  EXPECT_EQ(summary["monitor"], "val_macro_f1");
+  const auto rows = read_csv(run + "/metrics.csv");
+  ASSERT_EQ(rows.size(), 3u);
+  ASSERT_GE(rows[0].size(), 13u);
+  EXPECT_EQ(rows[0][11], "val_macro_f1");
+  EXPECT_EQ(rows[0][12], "val_balanced_acc");
+  const auto best = summary["best_epoch"].get<std::size_t>();
+  ASSERT_TRUE(best == 1 || best == 2);
+  // best.pt is the epoch whose val_macro_f1 is the highest (the first of equals).
+  EXPECT_GE(std::stod(rows[best][11]), std::stod(rows[3 - best][11]));
+
+  const auto ev = test::run(kBinary + " eval " + run + " --top-losses 0");
+  ASSERT_EQ(ev.exit_code, 0) << ev.output;
+  EXPECT_NE(ev.output.find("balanced accuracy "), std::string::npos) << ev.output;
+  const auto report = nlohmann::json::parse(test::read_text(run + "/eval/test/report.json"));
+  // metrics.csv keeps 6 significant digits.
+  EXPECT_NEAR(std::stod(rows[best][11]), report["macro_avg"]["f1"].get<double>(), 1e-6);
+  EXPECT_NEAR(std::stod(rows[best][12]), report["balanced_accuracy"].get<double>(), 1e-6);
+  EXPECT_NEAR(std::stod(rows[best][5]), report["accuracy"].get<double>(), 1e-6);
+
+  // --tta hflip: recorded, and other probabilities than without it (the images are not symmetric).
+  const auto tta = test::run(kBinary + " eval " + run + " --top-losses 0 --tta hflip");
+  ASSERT_EQ(tta.exit_code, 0) << tta.output;
+  EXPECT_NE(tta.output.find(", tta hflip"), std::string::npos) << tta.output;
+  const auto with_tta = nlohmann::json::parse(test::read_text(run + "/eval/test/report.json"));
+  EXPECT_EQ(with_tta["tta"], "hflip");
+  EXPECT_NE(with_tta["loss"].get<double>(), report["loss"].get<double>());
+  const auto plain = test::run(kBinary + " predict " + run + " " + dir / "test/red --format json");
+  const auto mirrored = test::run(kBinary + " predict " + run + " " + dir / "test/red --format json --tta hflip");
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  ASSERT_EQ(mirrored.exit_code, 0) << mirrored.output;
+  EXPECT_NE(plain.output, mirrored.output);
+  for (const auto* command : {" eval ", " predict "}) {
+    const auto bad = test::run(kBinary + command + run + " " + dir / "test/red --tta vflip");
+    EXPECT_EQ(bad.exit_code, 2) << bad.output;
+    EXPECT_NE(bad.output.find("--tta"), std::string::npos) << bad.output;
+  }
+}
+
 }  // namespace
 }  // namespace imgcls

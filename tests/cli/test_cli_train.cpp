@@ -42,12 +42,12 @@ TEST(CliTrain, WritesTheWholeRunDirectory) {
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0],
             "epoch,lr,train_loss,train_acc,val_loss,val_acc,epoch_seconds,images_per_second,data_seconds,step_seconds,"
-            "eval_seconds");
+            "eval_seconds,val_macro_f1,val_balanced_acc");
   for (std::size_t i = 1; i < rows.size(); ++i) {
     std::vector<double> v;
     std::istringstream row(rows[i]);
     for (std::string cell; std::getline(row, cell, ',');) v.push_back(std::stod(cell));
-    ASSERT_EQ(v.size(), 11u) << rows[i];
+    ASSERT_EQ(v.size(), 13u) << rows[i];
     EXPECT_EQ(v[0], static_cast<double>(i));
     EXPECT_DOUBLE_EQ(v[1], 0.001);
     EXPECT_GT(v[3], 0.0);
@@ -222,6 +222,36 @@ TEST(CliTrain, SigintAndSigtermStopCleanly) {
     EXPECT_GE(test::lines_of(test::read_text(out + "/metrics.csv")).size(), 2u);
     EXPECT_NE(test::read_text(out + "/train.log").find("interrupted by"), std::string::npos);
   }
+}
+
+// The imbalance tools' bad inputs: one line naming the key and what is allowed, exit 2, and
+// no run directory (rejected before any work).
+TEST(CliTrain, ImbalanceBadInputsExitTwoWithOneLineBeforeAnyWork) {
+  test::TempDir dir;
+  auto r = test::run(kBinary + " train " + kConfig + " train.class_weights=[1,2] --out " + dir / "run");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output,
+            "imgcls: error: override 'train.class_weights=[1,2]': train.class_weights: 2 weights for 10 "
+            "classes; allowed: none, balanced, or a list of 10 positive numbers in class-index order\n");
+  EXPECT_FALSE(fs::exists(dir / "run"));
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  // The first 20 training images have no Bag (class 8).
+  const auto small = kBinary + " train " + kConfig + " device=cpu data.limit=20 data.val_split=0 --out " + dir / "run";
+  r = test::run(small + " data.sampler=balanced");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(r.output,
+            "imgcls: error: override 'data.sampler=balanced': data.sampler: balanced needs training images "
+            "of every class, but class 8 (Bag) has none; allowed: random, or data.classes without that "
+            "class\n");
+  EXPECT_FALSE(fs::exists(dir / "run"));
+  r = test::run(small + " train.class_weights=balanced");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  EXPECT_NE(r.output.find("train.class_weights: balanced divides by each class's training images, but class 8 (Bag) "
+                          "has none; allowed: none, a list of 10 positive numbers"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(dir / "run"));
 }
 
 }  // namespace

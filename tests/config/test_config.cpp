@@ -474,5 +474,43 @@ TEST(Config, AModelNameOverrideDropsTheFilesKeysOfAnotherModel) {
   EXPECT_THROW(check_model_keys(explicit_path), ConfigError);
 }
 
+TEST(Config, ClassWeightsAndSamplerParseRoundTripAndNameWhatIsAllowed) {
+  EXPECT_EQ(parse_config(kYaml, "x.yaml").train.class_weights, "none");
+  EXPECT_EQ(parse_config(kYaml, "x.yaml").data.sampler, "random");
+  const auto balanced = parse_config(kYaml, "x.yaml", {"train.class_weights=balanced", "data.sampler=balanced"});
+  EXPECT_EQ(balanced.train.class_weights, "balanced");
+  EXPECT_EQ(balanced.data.sampler, "balanced");
+  const auto listed = parse_config(kYaml, "x.yaml", {"train.class_weights=[1, 2, 3, 4, 5, 6, 7, 8, 9, 0.5]"});
+  EXPECT_EQ(listed.train.class_weights, "list");
+  EXPECT_EQ(listed.train.class_weight_list.size(), 10u);
+  EXPECT_EQ(value_text(listed, "train.class_weights"), "[1, 2, 3, 4, 5, 6, 7, 8, 9, 0.5]");
+  for (const auto& c : {balanced, listed}) {  // config.yaml reads back to the same config
+    const auto again = parse_config(to_yaml(c), "config.yaml");
+    EXPECT_EQ(again.train.class_weights, c.train.class_weights);
+    EXPECT_EQ(again.train.class_weight_list, c.train.class_weight_list);
+    EXPECT_EQ(again.data.sampler, c.data.sampler);
+  }
+  // data.classes decides the count: two classes, two weights.
+  EXPECT_EQ(
+      parse_config(kYaml, "x.yaml", {"data.classes=[3, 5]", "train.class_weights=[1, 4]"}).train.class_weight_list,
+      (std::vector<double>{1, 4}));
+
+  const std::string allowed = "none, balanced, or a list of positive numbers, one per class (e.g. [1, 2.5, 4])";
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"train.class_weights=inverse"}),
+            "override 'train.class_weights=inverse': train.class_weights: expected " + allowed + ", got 'inverse'");
+  EXPECT_NE(config_error(kYaml, "x.yaml", {"train.class_weights=[1, -2]"}).find("expected " + allowed),
+            std::string::npos);
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"train.class_weights=[1, 2, 3]"}),
+            "override 'train.class_weights=[1, 2, 3]': train.class_weights: 3 weights for 10 classes; allowed: "
+            "none, balanced, or a list of 10 positive numbers in class-index order");
+  EXPECT_NE(config_error(kYaml, "x.yaml", {"data.classes=[3, 5]", "train.class_weights=[1, 2, 3]"})
+                .find("train.class_weights: 3 weights for 2 classes"),
+            std::string::npos);
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"data.sampler=weighted"}),
+            "override 'data.sampler=weighted': data.sampler: expected one of random, balanced, got 'weighted'");
+  EXPECT_EQ(parse_config(kYaml, "x.yaml", {"train.early_stopping.monitor=val_macro_f1"}).train.early_stopping.monitor,
+            "val_macro_f1");
+}
+
 }  // namespace
 }  // namespace imgcls

@@ -159,5 +159,32 @@ TEST(DeviceBatches, WrongOutputSizeIsADataError) {
   EXPECT_THROW(DeviceBatches(ds, specs, pipeline, o, at::kCPU), DataError);
 }
 
+TEST(DeviceBatches, BalancedSamplerGivesTheLoadersBatches) {
+  auto ds = patterned(40, 3, 8, 8);
+  ds.labels = at::cat({at::zeros({30}, at::kLong), at::ones({7}, at::kLong), at::full({3}, 2, at::kLong)});
+  ds.class_names = {"a", "b", "c"};
+  const std::vector<TransformSpec> specs = {random_crop(8, 8, {2}, "reflect"), flip("hflip", 0.5), normalize3()};
+  const Pipeline pipeline(specs, ds.channels);
+  LoaderOptions o;
+  o.batch_size = 6;
+  o.shuffle = true;
+  o.seed = 4;
+  o.balanced_sampler = true;
+  Loader loader(ds, pipeline, o);
+  DeviceBatches device(ds, specs, pipeline, o, at::kCPU);
+  for (const int64_t first : {0, 3}) {
+    loader.start_epoch(2, first);
+    device.start_epoch(2, first);
+    int64_t count = 0;
+    for (Batch a, b; loader.next(a); ++count) {
+      ASSERT_TRUE(device.next(b));
+      EXPECT_EQ(a.indices, b.indices);
+      EXPECT_TRUE(at::equal(a.labels, b.labels));
+      EXPECT_TRUE(at::allclose(a.images, b.images, 0, 1e-5));
+    }
+    EXPECT_EQ(count, loader.num_batches() - first);
+  }
+}
+
 }  // namespace
 }  // namespace imgcls

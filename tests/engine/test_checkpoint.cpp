@@ -39,18 +39,20 @@ TEST(Checkpoint, SaveAndReloadGiveTheSameOutputs) {
   EXPECT_TRUE(torch::equal(a->forward(x), b->forward(x)));
 }
 
-TEST(Checkpoint, HistoryKeepsTheTimeBreakdownAndReadsOlderEightColumnHistories) {
+TEST(Checkpoint, HistoryKeepsEveryColumnAndReadsOlderEightAndElevenColumnHistories) {
   test::TempDir dir;
   BasicCNN model(InputSpec{});
   TrainProgress progress;
   progress.epoch = 1;
-  progress.history = {EpochMetrics{1, 0.1, 2.0, 0.5, 1.9, 0.55, 3.0, 100.0, 0.25, 2.5, 0.25}};
+  progress.history = {EpochMetrics{1, 0.1, 2.0, 0.5, 1.9, 0.55, 3.0, 100.0, 0.25, 2.5, 0.25, 0.5, 0.625}};
   save_checkpoint(dir / "new.pt", *model, nullptr, progress);
   auto read = read_progress(dir / "new.pt");
   ASSERT_EQ(read.history.size(), 1u);
   EXPECT_DOUBLE_EQ(read.history[0].data_seconds, 0.25);
   EXPECT_DOUBLE_EQ(read.history[0].step_seconds, 2.5);
   EXPECT_DOUBLE_EQ(read.history[0].eval_seconds, 0.25);
+  EXPECT_DOUBLE_EQ(read.history[0].val_macro_f1, 0.5);
+  EXPECT_DOUBLE_EQ(read.history[0].val_balanced_acc, 0.625);
 
   // A checkpoint written before data/step/eval seconds: its 8 columns, the three as NaN.
   torch::serialize::OutputArchive a;
@@ -69,6 +71,18 @@ TEST(Checkpoint, HistoryKeepsTheTimeBreakdownAndReadsOlderEightColumnHistories) 
   EXPECT_DOUBLE_EQ(read.history[1].val_acc, 0.65);
   EXPECT_DOUBLE_EQ(read.history[1].images_per_second, 110);
   EXPECT_TRUE(std::isnan(read.history[1].data_seconds));
+  EXPECT_TRUE(std::isnan(read.history[1].val_macro_f1));
+
+  // One written before val_macro_f1 and val_balanced_acc: 11 columns, the two as NaN.
+  a.write("history",
+          torch::tensor(std::vector<double>{1, 0.1, 2, 0.5, 1.9, 0.55, 3, 100, 0.25, 2.5, 0.25}, torch::kDouble)
+              .view({1, 11}));
+  a.save_to(dir / "eleven.pt");
+  read = read_progress(dir / "eleven.pt");
+  ASSERT_EQ(read.history.size(), 1u);
+  EXPECT_DOUBLE_EQ(read.history[0].eval_seconds, 0.25);
+  EXPECT_TRUE(std::isnan(read.history[0].val_macro_f1));
+  EXPECT_TRUE(std::isnan(read.history[0].val_balanced_acc));
 }
 
 TEST(Checkpoint, CorruptOrForeignFilesAreClearErrors) {

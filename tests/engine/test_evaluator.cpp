@@ -128,5 +128,57 @@ TEST(Evaluator, WithoutSamplesTheSumsAreTheSame) {
   EXPECT_NEAR(loss_sum, with.loss_sum, 1e-4);
 }
 
+// --tta hflip: each image's probabilities are the mean of the softmax over it and its mirror,
+// its loss -log of that mean's label probability; an unknown mode is refused.
+TEST(Evaluator, HflipTtaAveragesTheSoftmaxOverTheImageAndItsMirror) {
+  torch::manual_seed(13);
+  Dataset ds;
+  const int64_t n = 19, classes = 6;
+  ds.images = at::randint(0, 256, {n, 1, 8, 8}, at::kByte);
+  ds.labels = at::randint(0, classes, {n}, at::kLong);
+  ds.channels = 1;
+  ds.class_names = {"a", "b", "c", "d", "e", "f"};
+  const Pipeline pipeline(std::vector<TransformSpec>{}, 1);
+  LoaderOptions o;
+  o.batch_size = 8;
+  Loader loader(ds, pipeline, o);
+  const auto config = parse_config("data: {dataset: fashion_mnist}\nmodel: {name: mlp, hidden: [16]}\n", "eval.yaml");
+  auto model = make_model(config, InputSpec{1, 8, 8, classes});
+  SamplePredictions s;
+  const auto p = predict_split(*model, loader, classes, at::kCPU, "none", false, &s, "hflip");
+  ASSERT_EQ(s.size(), static_cast<std::size_t>(n));
+
+  torch::NoGradGuard no_grad;
+  model->eval();
+  std::vector<at::Tensor> probs;
+  loader.start_epoch(0);
+  for (Batch b; loader.next(b);)
+    probs.push_back((at::softmax(model->forward(b.images), 1) + at::softmax(model->forward(b.images.flip({3})), 1)) /
+                    2);
+  const auto prob = at::cat(probs);
+  double loss_sum = 0;
+  int64_t correct = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const auto r = static_cast<std::size_t>(i);
+    EXPECT_EQ(s.predicted(r), prob[i].argmax().item<int64_t>());
+    for (int64_t j = 0; j < 5; ++j) {
+      const auto at = r * 5 + static_cast<std::size_t>(j);
+      EXPECT_NEAR(s.top_prob[at], prob[i][s.top_class[at]].item<float>(), 1e-6);
+    }
+    const auto label_p = prob[i][ds.labels[i].item<int64_t>()].item<double>();
+    EXPECT_NEAR(s.loss[r], -std::log(label_p), 1e-5);
+    loss_sum += -std::log(label_p);
+    correct += prob[i].argmax().item<int64_t>() == ds.labels[i].item<int64_t>();
+  }
+  EXPECT_NEAR(p.loss(), loss_sum / n, 1e-5);
+  EXPECT_EQ(p.correct, correct);
+  // Without tta the probabilities are the plain softmax, which differ (the images are not symmetric).
+  SamplePredictions plain;
+  predict_split(*model, loader, classes, at::kCPU, "none", false, &plain);
+  EXPECT_NE(plain.top_prob, s.top_prob);
+  EXPECT_THROW(predict_split(*model, loader, classes, at::kCPU, "none", false, nullptr, "vflip"),
+               std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace imgcls

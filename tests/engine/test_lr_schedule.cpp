@@ -4,6 +4,7 @@
 
 #include "engine/lr_schedule.hpp"
 #include "imgcls/config/config.hpp"
+#include "imgcls/engine/trainer.hpp"
 #include "imgcls/errors.hpp"
 
 namespace imgcls {
@@ -153,6 +154,11 @@ TEST(EarlyStopping, StopsAfterPatienceWithoutImprovement) {
 TEST(EarlyStopping, MinimisesLossesAndStopsOnNaN) {
   EXPECT_FALSE(monitor_maximizes("val_loss", "auto"));
   EXPECT_TRUE(monitor_maximizes("val_acc", "auto"));
+  EXPECT_TRUE(monitor_maximizes("val_macro_f1", "auto"));
+  EXPECT_TRUE(monitor_maximizes("val_balanced_acc", "auto"));
+  EXPECT_EQ(effective_monitor("val_macro_f1", true), "val_macro_f1");
+  EXPECT_EQ(effective_monitor("val_macro_f1", false), "train_acc");  // training measures no F1
+  EXPECT_EQ(effective_monitor("val_balanced_acc", false), "train_acc");
   EarlyStopping es(false, 0, 0);
   EXPECT_TRUE(es.update(1.0));
   EXPECT_TRUE(es.update(0.5));

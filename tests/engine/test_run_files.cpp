@@ -20,8 +20,9 @@ TEST(RunFiles, MetricsCsvRoundTrip) {
   a.epoch = 1, a.lr = 0.01, a.train_loss = 0.5, a.train_acc = 0.75, a.val_loss = NAN, a.val_acc = NAN;
   a.epoch_seconds = 2.5, a.images_per_second = 1000;
   a.data_seconds = 0.5, a.step_seconds = 1.75, a.eval_seconds = 0.25;
+  a.val_macro_f1 = a.val_balanced_acc = NAN;
   EpochMetrics b = a;
-  b.epoch = 2, b.val_loss = 0.25, b.val_acc = 0.875;
+  b.epoch = 2, b.val_loss = 0.25, b.val_acc = 0.875, b.val_macro_f1 = 0.75, b.val_balanced_acc = 0.8125;
   write_metrics_csv(dir / "metrics.csv", {a, b});
   const auto rows = read_metrics_csv(dir / "metrics.csv");
   ASSERT_EQ(rows.size(), 2u);
@@ -33,11 +34,16 @@ TEST(RunFiles, MetricsCsvRoundTrip) {
   EXPECT_DOUBLE_EQ(rows[1].data_seconds, 0.5);
   EXPECT_DOUBLE_EQ(rows[1].step_seconds, 1.75);
   EXPECT_DOUBLE_EQ(rows[1].eval_seconds, 0.25);
+  EXPECT_TRUE(std::isnan(rows[0].val_macro_f1));
+  EXPECT_DOUBLE_EQ(rows[1].val_macro_f1, 0.75);
+  EXPECT_DOUBLE_EQ(rows[1].val_balanced_acc, 0.8125);
+  EXPECT_DOUBLE_EQ(metric_value(rows[1], "val_balanced_acc"), 0.8125);
   // A metrics.csv of an older run, without the three: they read as NaN.
   test::write_text(dir / "old.csv", std::string(kHeader) + "1,0.1,0.5,0.5,,,1,1\n");
   const auto old = read_metrics_csv(dir / "old.csv");
   ASSERT_EQ(old.size(), 1u);
   EXPECT_TRUE(std::isnan(old[0].data_seconds));
+  EXPECT_TRUE(std::isnan(old[0].val_macro_f1));
   EXPECT_DOUBLE_EQ(old[0].images_per_second, 1);
 }
 

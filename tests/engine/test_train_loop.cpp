@@ -160,5 +160,27 @@ TEST(TrainStep, AfterBackwardRunsBeforeTheOptimizerStep) {
   EXPECT_TRUE(torch::allclose(s.model->parameters()[0], watch.weights_before - 0.1 * grad, 1e-6, 1e-7));
 }
 
+// train.class_weights: the loss is torch's CrossEntropyLoss(weight=w): sum_i w[y_i] l_i / sum_i w[y_i].
+TEST(TrainStep, ClassWeightsWeighTheLossLikeTorch) {
+  LoopRig rig;
+  StepSettings settings;
+  settings.class_weights = torch::tensor({0.5f, 2.0f, 4.0f});
+  TrainStep weighted(*rig.model, *rig.optimizer, *rig.scaler, settings);
+  StepInputs in;
+  in.images = torch::randn({6, 1, 8, 8});
+  in.labels = torch::tensor(std::vector<int64_t>{0, 1, 2, 2, 0, 1});
+  at::Tensor logits, loss;
+  weighted.forward(in, logits, loss);
+  const auto each = torch::nn::functional::cross_entropy(
+      logits, in.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+  const auto w = settings.class_weights.index_select(0, in.labels);
+  EXPECT_NEAR(loss.item<double>(), ((each * w).sum() / w.sum()).item<double>(), 1e-6);
+  // Unweighted it is the plain mean, which differs here.
+  TrainStep plain(*rig.model, *rig.optimizer, *rig.scaler, StepSettings{});
+  plain.forward(in, logits, loss);
+  EXPECT_NEAR(loss.item<double>(), each.mean().item<double>(), 1e-6);
+  EXPECT_GT(std::abs(each.mean().item<double>() - ((each * w).sum() / w.sum()).item<double>()), 1e-4);
+}
+
 }  // namespace
 }  // namespace imgcls

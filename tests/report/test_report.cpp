@@ -48,6 +48,13 @@ TEST(Report, MetricsMatchHandComputedValues) {
   EXPECT_EQ(r.weighted.support, 7);
 }
 
+TEST(Report, BalancedAccuracyIsSklearnsMeanRecallOverClassesWithSamples) {
+  // sklearn.metrics.balanced_accuracy_score([0, 0, 1, 1, 0, 1, 3], [0, 1, 1, 1, 0, 2, 0]) = 0.4444:
+  // recalls 2/3, 2/3 and 0; class 2 (no samples) is left out, not counted as 0.
+  EXPECT_NEAR(classification_report(example(), {"a", "b", "c", "d"}).balanced_accuracy, 4.0 / 9, 1e-12);
+  EXPECT_EQ(classification_report(ConfusionMatrix(3), {"a", "b", "c"}).balanced_accuracy, 0.0);
+}
+
 TEST(Report, TextAndCsvLayout) {
   const auto cm = example();
   // Character for character scikit-learn's classification_report(digits=2) layout.

@@ -57,6 +57,10 @@ struct DataConfig {
   int64_t workers = -1;       // loader threads; -1 = one per core, 0 = in the training thread
   int64_t prefetch = 4;       // batches prepared ahead of the training step
   bool drop_last = false;     // drop the last, smaller training batch
+  // random: each epoch a permutation of the training split | balanced: an epoch of the
+  // split's length drawn with replacement, each image weighted by 1 / (its class's count),
+  // so every class is drawn equally often (torch's WeightedRandomSampler); seeded per epoch.
+  std::string sampler = "random";
   // auto | true | false: keep an in-memory dataset (MNIST family, CIFAR) on the training
   // device as uint8 and make batches there (crops, flips, normalize batched; no loader
   // threads). auto: on CUDA when every transform has a device version; true: also on CPU,
@@ -120,7 +124,8 @@ struct SchedulerConfig {
 };
 
 struct EarlyStoppingConfig {
-  std::string monitor = "val_acc";  // val_acc | val_loss | train_acc | train_loss; also picks best.pt
+  std::string monitor = "val_acc";  // val_acc | val_loss | train_acc | train_loss | val_macro_f1 |
+                                    // val_balanced_acc; also picks best.pt
   std::string mode = "auto";        // auto | min | max
   int64_t patience = 0;             // epochs without improvement before stopping (0 = never stop)
   double min_delta = 0.0;
@@ -131,6 +136,11 @@ struct TrainConfig {
   int64_t log_every = 0;      // also log every N steps inside an epoch (0 = only per epoch)
   EarlyStoppingConfig early_stopping;
   double label_smoothing = 0.0;
+  // Per-class weights of the training loss (torch's CrossEntropyLoss(weight=...)): none |
+  // balanced (scikit-learn's n_samples / (n_classes * count_c) over the training split) |
+  // list (class_weight_list, one positive number per class, in class-index order).
+  std::string class_weights = "none";
+  std::vector<double> class_weight_list;
   double grad_clip_norm = 0.0;  // 0 = no clipping
   int64_t grad_accum_steps = 1;
   std::string amp = "none";   // none | bf16 | fp16 (CUDA only; full precision with a warning on CPU)

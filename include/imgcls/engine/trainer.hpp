@@ -37,20 +37,26 @@ struct EpochMetrics {
   double data_seconds = 0;  // waiting for the next batch (loader, host-to-device copy)
   double step_seconds = 0;  // forward, backward, optimizer (the rest of the training pass)
   double eval_seconds = 0;  // the validation pass (0 in epochs without one)
+  // The validation pass's macro-averaged F1 and balanced accuracy, scikit-learn's definitions
+  // (report/classification_report.hpp), the numbers `imgcls eval` reports for the same weights
+  // (NaN without a validation pass, and in rows of runs made before these were recorded).
+  double val_macro_f1 = 0, val_balanced_acc = 0;
 };
 
 // A column of EpochMetrics by its metrics.csv name: epoch, lr, train_loss, train_acc, val_loss,
-// val_acc, epoch_seconds, images_per_second, data_seconds, step_seconds, eval_seconds. Throws
-// std::invalid_argument for another name.
+// val_acc, epoch_seconds, images_per_second, data_seconds, step_seconds, eval_seconds,
+// val_macro_f1, val_balanced_acc. Throws std::invalid_argument for another name.
 double metric_value(const EpochMetrics& m, const std::string& name);
 
 // The metric a run monitors for `monitor` (train.early_stopping.monitor, scheduler.monitor):
-// with no validation split, val_* falls back to its train_* counterpart.
+// with no validation split, val_* falls back to its train_* counterpart (val_macro_f1 and
+// val_balanced_acc, which training does not measure, to train_acc).
 std::string effective_monitor(const std::string& monitor, bool have_val);
 
 struct EvalMetrics {
   double loss = 0;
   double accuracy = 0;
+  double macro_f1 = 0, balanced_accuracy = 0;
   int64_t count = 0;
 };
 
