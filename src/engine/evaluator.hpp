@@ -33,13 +33,13 @@ struct SplitPredictions {
 
 // Runs `model` (in eval mode, restored after, no gradients) over one epoch (0) of `batches`
 // and hands each non-empty batch with its float logits (on `device`) to `each`. `amp` as
-// train.amp ("none" on CPU). predict_split and `imgcls predict` are built on it.
+// effective_amp gives it. predict_split and `imgcls predict` are built on it.
 void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device device, const std::string& amp,
                      bool channels_last, const std::function<void(const Batch&, const at::Tensor&)>& each);
 
 // Runs `model` (put in eval mode, restored after) over one epoch (0) of `batches`, which
 // must be unshuffled to match indices to files; `num_classes` sizes the confusion matrix.
-// `amp` as train.amp ("none" on CPU). With `samples`, also each sample's top-min(5, classes)
+// `amp` as effective_amp gives it. With `samples`, also each sample's top-min(5, classes)
 // classes and softmax probabilities and its loss (`imgcls eval`'s error analysis), kept on the
 // device and read back with the sums; its top-1 is the confusion matrix's prediction.
 SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes, c10::Device device,
@@ -58,7 +58,7 @@ std::unique_ptr<BatchSource> make_eval_batches(const Config& config, const Datas
                                                int64_t height, int64_t width, c10::Device device,
                                                BadImageLog* bad_images, int64_t max_batches = 0);
 
-// predict_split with the config's amp (on CUDA) and memory format.
+// predict_split with the config's effective amp and memory format.
 SplitPredictions evaluate_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes,
                                 const Config& config, c10::Device device, SamplePredictions* samples = nullptr);
 
