@@ -21,10 +21,20 @@ Cases (--cases, default all):
                 32, Adam 1e-3 weight decay 1e-4; torchvision ImageFolder + Resize((64, 64)) +
                 ToTensor + Normalize, DataLoader(num_workers=2, pin_memory=True) as seed 000.
 
+Sides (--sides, default imgcls,pytorch; the first is the one the ratios are of):
+  imgcls          imgcls train with train.amp=none (fp32)
+  imgcls_bf16     imgcls train with train.amp=bf16 (CPU autocast)
+  imgcls_bf16_cl  the same with train.channels_last=true
+  pytorch         the seed's loop as written (fp32): what its users run today
+  pytorch_bf16    the same loop with forward and loss under torch.autocast("cpu", dtype=torch.bfloat16)
+  pytorch_bf16_cl the same, with the model and each batch in channels_last memory format
+The issue-21 comparison: --sides imgcls_bf16,imgcls,pytorch,pytorch_bf16.
+
 Run with the project's Python environment (scripts/setup.sh makes it):
   ~/.cache/imgcls/venv-torch2.11.0/bin/python scripts/bench_vs_pytorch.py --threads 2
   ... --cases basic_cnn,mlp --rounds 5 --imgcls-args data.device_resident=true
 """
+import contextlib
 import argparse
 import csv
 import gzip
@@ -129,6 +139,16 @@ optimizer: {{name: adam, lr: 0.001, weight_decay: 0.0001}}
     return path
 
 
+def limit_args(case, limit):
+    """--limit N: the first N training images (Fashion-MNIST keeps a sixth of them for
+    validation, as 10k of 60k; the photo folder is --photos already)."""
+    if not limit or case == "residual_cnn":
+        return []
+    if case in ("basic_cnn", "mlp"):
+        return [f"data.limit={limit}", f"data.val_split={limit // 6}"]
+    return [f"data.limit={limit}"]
+
+
 def imgcls_ips(binary, config, threads, out, extra):
     cmd = [binary, "train", config, "train.epochs=1", f"threads={threads}", "device=cpu", "--quiet", "--out", out]
     subprocess.run(cmd + extra, check=True)
@@ -230,8 +250,10 @@ def seed_models(case, nn):
     return EnhancedCNN(5)
 
 
-def pytorch_ips(case, threads, data):
-    """One epoch of the seed's loop; returns its training images/second."""
+def pytorch_ips(case, threads, data, amp="none", channels_last=False, limit=0):
+    """One epoch of the seed's loop; returns its training images/second. amp "bf16": forward and
+    loss under CPU autocast (the weights, gradients and optimizer stay fp32, as torch.autocast does);
+    channels_last: the model and each batch in channels_last (4-d inputs only)."""
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
@@ -248,11 +270,16 @@ def pytorch_ips(case, threads, data):
         transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
         full = torchvision.datasets.FashionMNIST(root=data["fashion_root"], train=True, download=False,
                                                  transform=transform)
-        train_dataset, _ = random_split(full, [50000, 10000])
+        if limit:
+            full = torch.utils.data.Subset(full, range(limit))
+        n_val = limit // 6 if limit else 10000
+        train_dataset, _ = random_split(full, [len(full) - n_val, n_val])
         loader = DataLoader(train_dataset, batch_size=64, shuffle=True)
         optimizer = optim.Adam(model.parameters(), lr=0.001)
     elif case == "cifar_cnn":
         x, y = data["cifar"]["train"]
+        if limit:
+            x, y = x[:limit], y[:limit]
         tensor_x = torch.Tensor(x.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
         tensor_y = F.one_hot(torch.Tensor(y).to(torch.int64), num_classes=CIFAR_CLASSES) / 1.
         loader = DataLoader(TensorDataset(tensor_x, tensor_y), batch_size=128, shuffle=True)
@@ -266,13 +293,22 @@ def pytorch_ips(case, threads, data):
         loader = DataLoader(train_set, 32, pin_memory=True, num_workers=2, shuffle=True)
         optimizer = optim.Adam(model.parameters(), lr=0.001, weight_decay=1e-4)
 
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+
+    def autocast():
+        return torch.autocast("cpu", dtype=torch.bfloat16) if amp == "bf16" else contextlib.nullcontext()
+
     model.train()
     running_loss, correct, total = 0.0, 0, 0
     start = time.perf_counter()
     for inputs, labels in loader:
+        if channels_last and inputs.dim() == 4 and case != "cifar_cnn":  # cifar_cnn's input is HWC; it permutes
+            inputs = inputs.contiguous(memory_format=torch.channels_last)
         optimizer.zero_grad()
-        outputs = model(inputs)
-        loss = criterion(outputs, labels)
+        with autocast():
+            outputs = model(inputs)
+            loss = criterion(outputs, labels)
         loss.backward()
         optimizer.step()
         running_loss += loss.item()
@@ -286,16 +322,39 @@ def pytorch_ips(case, threads, data):
 # ----------------------------------------------------------------------------- main
 
 
+SIDES = ("imgcls", "imgcls_bf16", "imgcls_bf16_cl", "pytorch", "pytorch_bf16", "pytorch_bf16_cl")
+
+
+def run_side(side, case, config, args, data, out):
+    limit = limit_args(case, args.limit)
+    if side == "imgcls":
+        return imgcls_ips(args.binary, config, args.threads, out, ["train.amp=none"] + limit + args.imgcls_args)
+    if side in ("imgcls_bf16", "imgcls_bf16_cl"):
+        memory_format = ["train.channels_last=true"] if side.endswith("_cl") else []
+        return imgcls_ips(args.binary, config, args.threads, out,
+                          ["train.amp=bf16"] + memory_format + limit + args.imgcls_args)
+    return pytorch_ips(case, args.threads, data, amp="bf16" if side.startswith("pytorch_bf16") else "none",
+                       channels_last=side.endswith("_cl"), limit=args.limit if limit else 0)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--binary", default=os.path.join(ROOT, "build/imgcls"))
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--rounds", type=int, default=3, help="A/B rounds, alternating, one epoch per side each")
     p.add_argument("--cases", default="basic_cnn,mlp,cifar_cnn,residual_cnn")
+    p.add_argument("--sides", default="imgcls,pytorch",
+                   help=f"comma-separated, run in this order each round; ratios are of the first ({', '.join(SIDES)})")
     p.add_argument("--photos", type=int, default=400, help="images in the residual_cnn photo folder")
+    p.add_argument("--limit", type=int, default=0,
+                   help="train on the first N images of basic_cnn, mlp and cifar_cnn's data (0 = all), both sides")
     p.add_argument("--imgcls-args", nargs="*", default=[], help="extra KEY=VALUE overrides for imgcls train")
     args = p.parse_args()
     cases = args.cases.split(",")
+    sides = args.sides.split(",")
+    unknown = [x for x in sides if x not in SIDES]
+    if unknown:
+        p.error(f"--sides: unknown {', '.join(unknown)} (known: {', '.join(SIDES)})")
 
     import torch
     results = {}
@@ -309,21 +368,24 @@ def main():
             data["photos"] = prepare_photos(tmp, args.photos)
         for case in cases:
             config = imgcls_config(case, tmp, data)
-            a, b = [], []
+            got = {side: [] for side in sides}
             for r in range(args.rounds):
-                a.append(imgcls_ips(args.binary, config, args.threads, os.path.join(tmp, f"{case}-{r}"),
-                                    args.imgcls_args))
-                b.append(pytorch_ips(case, args.threads, data))
-                print(f"{case} round {r + 1}: imgcls {a[-1]:.0f} img/s, pytorch {b[-1]:.0f} img/s", flush=True)
-            results[case] = (a, b)
+                for side in sides:
+                    got[side].append(run_side(side, case, config, args, data, os.path.join(tmp, f"{case}-{side}-{r}")))
+                print(f"{case} round {r + 1}: " + ", ".join(f"{side} {got[side][-1]:.0f} img/s" for side in sides) +
+                      f"  (load {os.getloadavg()[0]:.1f})", flush=True)
+            results[case] = got
 
     print(f"\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; torch {torch.__version__}; "
           f"threads {args.threads}; imgcls extra args: {' '.join(args.imgcls_args) or '-'}")
-    print(f"{'case':<14}{'imgcls img/s':>14}{'pytorch img/s':>15}{'ratio':>8}   rounds (imgcls | pytorch)")
-    for case, (a, b) in results.items():
-        ia, ib = statistics.median(a), statistics.median(b)
-        print(f"{case:<14}{ia:>14.0f}{ib:>15.0f}{ia / ib:>7.2f}x   "
-              f"{', '.join(f'{x:.0f}' for x in a)} | {', '.join(f'{x:.0f}' for x in b)}")
+    first = sides[0]
+    print(f"{'case':<14}" + "".join(f"{side:>17}" for side in sides) +
+          "".join(f"{first + '/' + side:>30}" for side in sides[1:]) + "   rounds")
+    for case, got in results.items():
+        med = {side: statistics.median(v) for side, v in got.items()}
+        print(f"{case:<14}" + "".join(f"{med[side]:>17.0f}" for side in sides) +
+              "".join(f"{med[first] / med[side]:>29.2f}x" for side in sides[1:]) + "   " +
+              " | ".join(", ".join(f"{x:.0f}" for x in got[side]) for side in sides))
 
 
 if __name__ == "__main__":

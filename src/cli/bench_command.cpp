@@ -65,6 +65,7 @@ int run_bench_step(const BenchOptions& options) {
   const auto device = pick_device(config);
   configure_runtime(config, device);
   auto model = make_model(config, InputSpec{shape.channels, shape.height, shape.width, shape.num_classes});
+  if (config.train.channels_last) use_channels_last(*model);  // as the trainer does
   model->to(device);
   auto optimizer = make_optimizer(config.optimizer, param_groups(*model, config.optimizer));
   const auto amp = effective_amp(config, device);

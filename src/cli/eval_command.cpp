@@ -138,7 +138,7 @@ int run_eval(const EvalOptions& options) {
   BadImageLog bad([](const std::string& m) { std::fprintf(stderr, "warning: %s (skipped)\n", m.c_str()); });
   const auto batches = make_eval_batches(config, ds, pipeline, data.height, data.width, device, &bad);
   SamplePredictions samples;
-  const auto p = evaluate_split(*model, *batches, ds.class_names.size(), config, device, &samples, options.tta);
+  const auto p = evaluate_split(*model, *batches, ds.class_names.size(), config, device, &samples, nullptr, options.tta);
   const auto report = classification_report(p.confusion, ds.class_names);
   const bool have_top5 = ds.class_names.size() > 5;
   const auto calib = calibration(samples, 15);

@@ -25,6 +25,8 @@ std::string version_text() {
   text += "CUDA: " + (info.cuda_available ? "available, " + std::to_string(info.cuda_device_count) + " device(s)"
                                           : std::string("not available")) + "\n";
   text += std::string("cuDNN: ") + (info.cudnn_available ? "available" : "not available") + "\n";
+  text += "CPU bf16: " + (info.cpu_bf16 == "none" ? std::string("not native")
+                                                   : "native, " + info.cpu_bf16) + "\n";
   return text;
 }
 
@@ -33,7 +35,7 @@ int imgcls_main(int argc, char** argv) {
   CLI::App app{"imgcls: train, evaluate and compare image classifiers from a config file"};
   app.require_subcommand(1);
   app.add_flag_callback("-V,--version", [] { throw CLI::CallForVersion(version_text(), 0); },
-                        "Print imgcls, LibTorch and OpenCV versions and whether CUDA/cuDNN are available");
+                        "Print imgcls, LibTorch and OpenCV versions, whether CUDA/cuDNN are available and whether the CPU has native bf16");
   app.footer("Run `imgcls <command> --help` for a command's options.");
   setup_train(app);
   setup_models(app);

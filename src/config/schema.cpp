@@ -209,7 +209,7 @@ const std::vector<Field>& schema() {
     f.push_back(number_field("train.grad_clip_norm", IMGCLS_REF(train.grad_clip_norm),
                              "a non-negative number (0 = no clipping)", non_negative));
     f.push_back(int_field("train.grad_accum_steps", IMGCLS_REF(train.grad_accum_steps), 1, "a positive integer"));
-    f.push_back(choice_field("train.amp", IMGCLS_REF(train.amp), {"none", "bf16", "fp16"}));
+    f.push_back(choice_field("train.amp", IMGCLS_REF(train.amp), {"none", "bf16", "fp16", "auto"}));
     f.push_back(bool_field("train.channels_last", IMGCLS_REF(train.channels_last)));
     f.push_back(int_field("train.val_every", IMGCLS_REF(train.val_every), 1, "a positive integer (epochs)"));
     f.push_back(bool_field("train.deterministic", IMGCLS_REF(train.deterministic)));

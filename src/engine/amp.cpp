@@ -5,31 +5,57 @@
 #include <torch/optim/optimizer.h>
 #include <torch/version.h>
 
+#include <stdexcept>
+
 #include "imgcls/errors.hpp"
 
 namespace imgcls {
 
-AutocastScope::AutocastScope(const std::string& dtype) {
-  if (dtype == "none") return;
-  const auto type = dtype == "bf16" ? at::kBFloat16 : at::kHalf;
+namespace {
+
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  at::autocast::set_autocast_dtype(at::kCUDA, type);
-  at::autocast::set_autocast_enabled(at::kCUDA, true);
+bool autocast_enabled(c10::DeviceType d) { return at::autocast::is_autocast_enabled(d); }
+void set_autocast(c10::DeviceType d, bool on) { at::autocast::set_autocast_enabled(d, on); }
+c10::ScalarType autocast_dtype(c10::DeviceType d) { return at::autocast::get_autocast_dtype(d); }
+void set_dtype(c10::DeviceType d, c10::ScalarType t) { at::autocast::set_autocast_dtype(d, t); }
 #else
-  at::autocast::set_autocast_gpu_dtype(type);
-  at::autocast::set_enabled(true);
+bool autocast_enabled(c10::DeviceType d) {
+  return d == c10::kCUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+}
+void set_autocast(c10::DeviceType d, bool on) {
+  d == c10::kCUDA ? at::autocast::set_enabled(on) : at::autocast::set_cpu_enabled(on);
+}
+c10::ScalarType autocast_dtype(c10::DeviceType d) {
+  return d == c10::kCUDA ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+}
+void set_dtype(c10::DeviceType d, c10::ScalarType t) {
+  d == c10::kCUDA ? at::autocast::set_autocast_gpu_dtype(t) : at::autocast::set_autocast_cpu_dtype(t);
+}
 #endif
+
+}  // namespace
+
+AutocastScope::AutocastScope(const std::string& dtype, c10::DeviceType device) : device_(device) {
+  if (dtype == "none") return;
+  if (dtype != "bf16" && dtype != "fp16")
+    throw std::invalid_argument("AutocastScope: unknown dtype '" + dtype + "' (none, bf16 or fp16)");
+  if (device != c10::kCUDA && !(device == c10::kCPU && dtype == "bf16"))
+    throw std::invalid_argument("AutocastScope: " + dtype + " autocast is not supported on " +
+                                c10::DeviceTypeName(device));
+  was_enabled_ = autocast_enabled(device);
+  was_dtype_ = autocast_dtype(device);
+  set_dtype(device, dtype == "bf16" ? at::kBFloat16 : at::kHalf);
+  set_autocast(device, true);
+  at::autocast::increment_nesting();
   active_ = true;
 }
 
 AutocastScope::~AutocastScope() {
   if (!active_) return;
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  at::autocast::set_autocast_enabled(at::kCUDA, false);
-#else
-  at::autocast::set_enabled(false);
-#endif
-  at::autocast::clear_cache();
+  // torch.autocast's __exit__: the cast weights are cached for the outermost scope only.
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  set_autocast(device_, was_enabled_);
+  set_dtype(device_, was_dtype_);
 }
 
 GradScaler::GradScaler(bool enabled, const at::Device& device) : enabled_(enabled) {

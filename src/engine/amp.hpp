@@ -1,9 +1,11 @@
-// Mixed precision on CUDA: an autocast scope (bf16 or fp16) and a dynamic gradient scaler
-// for fp16 with PyTorch's GradScaler defaults (scale 2^16, growth 2 every 2000 steps without
-// overflow, backoff 0.5). On CPU both are inactive: the trainer warns and trains in fp32.
+// Mixed precision: an autocast scope (bf16 or fp16 on CUDA, bf16 on the CPU) and a dynamic
+// gradient scaler for fp16 with PyTorch's GradScaler defaults (scale 2^16, growth 2 every 2000
+// steps without overflow, backoff 0.5). The weights, gradients and optimizer state stay fp32;
+// only the operations LibTorch's autocast lists run in the lower precision.
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/DeviceType.h>
 
 #include <string>
 #include <vector>
@@ -12,16 +14,22 @@
 
 namespace imgcls {
 
-// Enables CUDA autocast with `dtype` ("bf16" | "fp16") for the scope; "none" does nothing.
+// Enables autocast on `device` (kCUDA or kCPU) with `dtype` ("bf16" | "fp16") for the scope,
+// as torch.autocast does: the previous state is restored at exit and the cache of cast weights
+// cleared when the outermost scope closes. "none" does nothing. Throws std::invalid_argument
+// for another dtype or device (effective_amp only hands out the supported pairs).
 class AutocastScope {
  public:
-  explicit AutocastScope(const std::string& dtype);
+  AutocastScope(const std::string& dtype, c10::DeviceType device);
   ~AutocastScope();
   AutocastScope(const AutocastScope&) = delete;
   AutocastScope& operator=(const AutocastScope&) = delete;
 
  private:
   bool active_ = false;
+  c10::DeviceType device_ = c10::DeviceType::CPU;
+  bool was_enabled_ = false;
+  c10::ScalarType was_dtype_ = c10::ScalarType::Float;
 };
 
 class GradScaler {

@@ -3,11 +3,13 @@
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
+#include <torch/nn/module.h>
 
 #include <cstdlib>
 
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
+#include "util/cpu_features.hpp"
 
 namespace imgcls {
 
@@ -37,8 +39,19 @@ void configure_runtime(const Config& config, c10::Device device) {
   }
 }
 
+void use_channels_last(torch::nn::Module& model) {
+  for (auto& p : model.parameters())
+    if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
+}
+
+std::string choose_amp(const std::string& amp, bool cuda, bool native_bf16) {
+  if (amp == "auto") return !cuda && native_bf16 ? "bf16" : "none";
+  if (cuda) return amp;
+  return amp == "bf16" ? amp : "none";  // LibTorch's CPU autocast: bf16 only
+}
+
 std::string effective_amp(const Config& config, c10::Device device) {
-  return device.is_cuda() ? config.train.amp : "none";
+  return choose_amp(config.train.amp, device.is_cuda(), cpu_bf16().native());
 }
 
 }  // namespace imgcls

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "engine/torch_fwd.hpp"
+
 namespace imgcls {
 
 struct Config;
@@ -17,7 +19,17 @@ c10::Device pick_device(const Config& config);
 // algorithms (train.deterministic) or, on CUDA, cuDNN's benchmark mode.
 void configure_runtime(const Config& config, c10::Device device);
 
-// The autocast dtype a run uses: train.amp on CUDA, "none" elsewhere.
+// train.channels_last: the model's 4-d weights in channels_last memory format, so oneDNN's
+// convolutions take them without a reorder per call (the trainer and `imgcls bench step`).
+void use_channels_last(torch::nn::Module& model);
+
+// The autocast dtype ("none" | "bf16" | "fp16") for train.amp `amp` on a CUDA or CPU device:
+// on CUDA as asked, "auto" being fp32; on the CPU bf16 when asked for, "auto" being bf16 where
+// the processor has it natively (`native_bf16`, AVX512-BF16 or AMX) and fp32 elsewhere; fp16
+// autocast is CUDA only (the trainer warns and trains in full precision).
+std::string choose_amp(const std::string& amp, bool cuda, bool native_bf16);
+
+// choose_amp for the config's train.amp on `device` and this machine's CPU.
 std::string effective_amp(const Config& config, c10::Device device);
 
 }  // namespace imgcls

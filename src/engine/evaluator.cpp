@@ -66,7 +66,7 @@ void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device de
     batch.labels = batch.labels.to(device, true);
     at::Tensor logits;
     {
-      AutocastScope autocast(amp);
+      AutocastScope autocast(amp, device.type());
       logits = model.forward(images).to(at::kFloat);
       if (tta == "hflip") {
         // log(mean(softmax(a), softmax(b))), stably: logsumexp of the two log-softmaxes - log 2.

@@ -40,15 +40,15 @@ const std::vector<std::string>& tta_choices();
 
 // Runs `model` (in eval mode, restored after, no gradients) over one epoch (0) of `batches`
 // and hands each non-empty batch with its float logits (on `device`) to `each`. `amp` as
-// train.amp ("none" on CPU). `tta` one of tta_choices(). predict_split and `imgcls predict`
-// are built on it.
+// effective_amp gives it. `tta` one of tta_choices(). predict_split and `imgcls predict` are
+// built on it.
 void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device device, const std::string& amp,
                      bool channels_last, const std::function<void(const Batch&, const at::Tensor&)>& each,
                      const std::string& tta = "none");
 
 // Runs `model` (put in eval mode, restored after) over one epoch (0) of `batches`, which
 // must be unshuffled to match indices to files; `num_classes` sizes the confusion matrix.
-// `amp` as train.amp ("none" on CPU). With `samples`, also each sample's top-min(5, classes)
+// `amp` as effective_amp gives it. With `samples`, also each sample's top-min(5, classes)
 // classes and softmax probabilities and its loss (`imgcls eval`'s error analysis), kept on the
 // device and read back with the sums; its top-1 is the confusion matrix's prediction.
 // With `collective` (data-parallel, `batches` this rank's share of the split): the sums and
@@ -72,7 +72,7 @@ std::unique_ptr<BatchSource> make_eval_batches(const Config& config, const Datas
                                                BadImageLog* bad_images, int64_t max_batches = 0,
                                                int64_t shard_rank = 0, int64_t shard_count = 1);
 
-// predict_split with the config's amp (on CUDA) and memory format.
+// predict_split with the config's effective amp and memory format.
 SplitPredictions evaluate_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes,
                                 const Config& config, c10::Device device, SamplePredictions* samples = nullptr,
                                 Collective* collective = nullptr, const std::string& tta = "none");

@@ -26,7 +26,7 @@ TrainStep::TrainStep(ClassifierImpl& model, torch::optim::Optimizer& optimizer, 
 
 void TrainStep::forward(StepInputs& in, at::Tensor& logits, at::Tensor& loss) const {
   if (settings_.channels_last) in.images = in.images.contiguous(at::MemoryFormat::ChannelsLast);
-  AutocastScope autocast(settings_.amp);
+  AutocastScope autocast(settings_.amp, in.images.device().type());
   logits = model_.forward(in.images);
   namespace F = torch::nn::functional;
   auto options = F::CrossEntropyFuncOptions().label_smoothing(settings_.label_smoothing);

@@ -37,7 +37,7 @@ class LrSchedule;
 struct TrainProgress;
 
 struct StepSettings {
-  std::string amp = "none";  // autocast dtype on CUDA: none | bf16 | fp16
+  std::string amp = "none";  // autocast dtype: none | bf16 | fp16 (CUDA); none | bf16 (CPU)
   bool channels_last = false;
   double label_smoothing = 0;
   double grad_clip_norm = 0;  // 0: no clipping

@@ -56,6 +56,17 @@ void share_last_checkpoint(Collective& dist, const RunPaths& paths) {
                                                            static_cast<std::size_t>(n)));
 }
 
+// The header's precision: ", amp bf16 (CPU bf16 native: AMX-BF16)", ", fp32 (train.amp auto:
+// CPU bf16 not native)" and the like; "" for fp32 asked for.
+std::string amp_text(const Config& c, c10::Device device, const RuntimeInfo& runtime) {
+  const auto amp = effective_amp(c, device);
+  const std::string why = c.train.amp == "auto" ? "train.amp auto" : "";
+  if (!device.is_cpu()) return amp != "none" ? ", amp " + amp : why.empty() ? "" : ", fp32 (" + why + " on CUDA)";
+  const auto cpu = "CPU bf16 " + (runtime.cpu_bf16 == "none" ? std::string("not native") : "native: " + runtime.cpu_bf16);
+  if (amp == "none") return why.empty() ? "" : ", fp32 (" + why + ": " + cpu + ")";
+  return ", amp " + amp + " (" + (why.empty() ? "" : why + "; ") + cpu + ")";
+}
+
 }  // namespace
 
 ScratchDir::~ScratchDir() {
@@ -124,9 +135,7 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   m.train_pipeline = std::make_unique<Pipeline>(c.data.train_transforms, m.data.train.channels);
   m.val_pipeline = std::make_unique<Pipeline>(c.data.val_transforms, m.data.train.channels);
   m.model = make_model(c, InputSpec{m.data.channels, m.data.height, m.data.width, m.data.num_classes});
-  if (c.train.channels_last)
-    for (auto& p : m.model->parameters())
-      if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
+  if (c.train.channels_last) use_channels_last(*m.model);
   m.model->to(m.device);
   auto groups = param_groups(*m.model, c.optimizer);
   for (const auto& g : groups) m.lr_scales.push_back(g.lr_scale);
@@ -216,9 +225,12 @@ void Trainer::Impl::build_training() {
 
   // Said after the setup banner (Trainer::train), not before it.
   for (const auto& w : c.warnings) setup_notes.push_back({true, w});  // what loading the config changed
-  if (c.train.amp != "none" && !device.is_cuda())
+  if (c.train.amp != "none" && effective_amp(c, device) == "none")
     setup_notes.push_back(
         {true, "train.amp: " + c.train.amp + " needs CUDA; training on " + device.str() + " in full precision"});
+  if (effective_amp(c, device) == "bf16" && device.is_cpu() && runtime.cpu_bf16 == "none")
+    setup_notes.push_back({true, "train.amp: bf16 on a CPU without native bf16 (AVX512-BF16 or AMX): emulated, "
+                                 "expect it slower than fp32"});
   if (auto* ts = dynamic_cast<TorchscriptClassifierImpl*>(model.get())) {
     const auto& info = ts->info();
     backbone = c.model.path + ": " + (info.arch.empty() ? "TorchScript" : info.arch) + ", " +
@@ -243,7 +255,7 @@ void Trainer::describe(std::ostream& os) const {
   os << "imgcls " << m.runtime.imgcls_version << " (LibTorch " << m.runtime.libtorch_version << ")\n"
      << "run:       " << m.paths.dir << "\n"
      << "device:    " << m.device.str() << ", " << count_text(at::get_num_threads(), "CPU thread")
-     << (amp != "none" ? ", amp " + amp : std::string()) << (c.train.channels_last ? ", channels_last" : "") << "\n"
+     << amp_text(c, m.device, m.runtime) << (c.train.channels_last ? ", channels_last" : "") << "\n"
      << "data:      " << c.data.dataset << ", " << m.data.channels << "x" << m.data.height << "x" << m.data.width
      << ", " << count_text(m.data.num_classes, "class", "classes") << "; train " << m.data.train.size() << ", val "
      << m.data.val.size() << ", test " << m.data.test.size() << "; batch " << c.data.batch_size
@@ -346,7 +358,8 @@ nlohmann::json Trainer::Impl::facts() const {
                    {"libtorch", runtime.libtorch_version},
                    {"opencv", runtime.opencv_version},
                    {"cuda_available", runtime.cuda_available},
-                   {"cudnn_available", runtime.cudnn_available}};
+                   {"cudnn_available", runtime.cudnn_available},
+                   {"cpu_bf16", runtime.cpu_bf16}};
   return j;
 }
 

@@ -6,6 +6,7 @@
 #include <torch/version.h>
 
 #include "imgcls/version.hpp"
+#include "util/cpu_features.hpp"
 
 namespace imgcls {
 
@@ -19,6 +20,7 @@ RuntimeInfo runtime_info() {
   info.cuda_device_count = info.cuda_available ? static_cast<int>(torch::cuda::device_count()) : 0;
   info.cudnn_available = info.cuda_available && torch::cuda::cudnn_is_available();
   info.threads = at::get_num_threads();
+  info.cpu_bf16 = cpu_bf16().text();
   return info;
 }
 

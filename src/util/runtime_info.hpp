@@ -14,6 +14,7 @@ struct RuntimeInfo {
   int cuda_device_count = 0;
   bool cudnn_available = false;
   int threads = 0;  // LibTorch intra-op threads
+  std::string cpu_bf16;  // native bf16 instructions: "AVX512-BF16, AMX-BF16", ... or "none"
 };
 
 RuntimeInfo runtime_info();

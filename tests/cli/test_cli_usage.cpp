@@ -5,6 +5,7 @@
 #include <string>
 
 #include "test_util.hpp"
+#include "util/cpu_features.hpp"
 
 namespace imgcls {
 namespace {
@@ -42,6 +43,16 @@ TEST(CliUsage, AMisspeltCommandOrOptionIsNamedWithTheClosestOne) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("give a CONFIG file"), std::string::npos) << r.output;
   EXPECT_EQ(test::run(kBinary + " --version").exit_code, 0);
+}
+
+// --version says whether the CPU computes bf16 natively (what train.amp: auto decides by).
+TEST(CliUsage, VersionNamesTheCpuBf16Support) {
+  const auto r = test::run(kBinary + " --version");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const auto& bf16 = cpu_bf16();
+  const auto line = bf16.native() ? "CPU bf16: native, " + bf16.text() + "\n"
+                                  : std::string("CPU bf16: not native\n");
+  EXPECT_NE(r.output.find(line), std::string::npos) << r.output;
 }
 
 }  // namespace

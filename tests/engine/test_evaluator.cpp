@@ -8,8 +8,11 @@
 #include <sstream>
 
 #include "data/loader.hpp"
+#include "data/splits.hpp"
 #include "data/transforms.hpp"
 #include "engine/evaluator.hpp"
+#include "engine/trained_run.hpp"
+#include "imgcls/engine/trainer.hpp"
 #include "imgcls/config/config.hpp"
 #include "models/classifier.hpp"
 #include "report/error_analysis.hpp"
@@ -145,7 +148,7 @@ TEST(Evaluator, HflipTtaAveragesTheSoftmaxOverTheImageAndItsMirror) {
   const auto config = parse_config("data: {dataset: fashion_mnist}\nmodel: {name: mlp, hidden: [16]}\n", "eval.yaml");
   auto model = make_model(config, InputSpec{1, 8, 8, classes});
   SamplePredictions s;
-  const auto p = predict_split(*model, loader, classes, at::kCPU, "none", false, &s, "hflip");
+  const auto p = predict_split(*model, loader, classes, at::kCPU, "none", false, &s, nullptr, "hflip");
   ASSERT_EQ(s.size(), static_cast<std::size_t>(n));
 
   torch::NoGradGuard no_grad;
@@ -176,8 +179,48 @@ TEST(Evaluator, HflipTtaAveragesTheSoftmaxOverTheImageAndItsMirror) {
   SamplePredictions plain;
   predict_split(*model, loader, classes, at::kCPU, "none", false, &plain);
   EXPECT_NE(plain.top_prob, s.top_prob);
-  EXPECT_THROW(predict_split(*model, loader, classes, at::kCPU, "none", false, nullptr, "vflip"),
+  EXPECT_THROW(predict_split(*model, loader, classes, at::kCPU, "none", false, nullptr, nullptr, "vflip"),
                std::invalid_argument);
+}
+
+// train.amp: bf16 evaluates and predicts in bf16 too; a trained model's bf16 predictions must
+// be its fp32 ones on at least 99% of the 10k real Fashion-MNIST test images.
+TEST(Evaluator, Bf16PredictionsAreTheFp32OnesOnTheRealTestSet) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  const auto config = parse_config(
+      "name: bf16\nseed: 7\ndevice: cpu\n"
+      "data: {dataset: fashion_mnist, root: /usr/share/datasets/fashion-mnist, limit: 3000, val_split: 500, "
+      "batch_size: 64}\n"
+      "model: {name: basic_cnn}\noptimizer: {name: adam, lr: 0.002}\ntrain: {epochs: 1, amp: bf16}\n",
+      "bf16.yaml");
+  Trainer trainer(config, TrainerOptions{dir / "run", /*quiet=*/true});
+  ASSERT_EQ(trainer.train().status, "completed");
+
+  const auto run = open_trained_run(dir / "run", {}, "last");
+  auto model = load_trained_model(run);
+  const auto splits = make_splits(run.config);
+  ASSERT_EQ(splits.test.size(), 10000);
+  const Pipeline pipeline(run.config.data.val_transforms, splits.test.channels);
+  const auto predict = [&](const std::string& amp) {
+    auto batches = make_eval_batches(run.config, splits.test, pipeline, run.input.height, run.input.width, at::kCPU,
+                                     nullptr);
+    SamplePredictions s;
+    const auto p = predict_split(*model, *batches, 10, at::kCPU, amp, false, &s);
+    return std::make_pair(p, s);
+  };
+  const auto [fp32, fp32_samples] = predict("none");
+  const auto [bf16, bf16_samples] = predict("bf16");
+  ASSERT_EQ(fp32_samples.size(), bf16_samples.size());
+  int64_t same = 0;
+  for (std::size_t i = 0; i < fp32_samples.size(); ++i) same += fp32_samples.predicted(i) == bf16_samples.predicted(i);
+  const double agreement = static_cast<double>(same) / static_cast<double>(fp32_samples.size());
+  EXPECT_GE(agreement, 0.99);
+  EXPECT_GT(fp32.accuracy(), 0.7);  // a model that learnt something, so agreement means something
+  EXPECT_NEAR(bf16.accuracy(), fp32.accuracy(), 0.01);
+  EXPECT_NE(fp32.loss_sum, bf16.loss_sum);  // bf16 did run: the logits differ
+  std::printf("bf16 vs fp32 on %zu test images: %.4f agree, accuracy %.4f vs %.4f\n", fp32_samples.size(), agreement,
+              bf16.accuracy(), fp32.accuracy());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,7 @@
 #include "imgcls/engine/trainer.hpp"
 #include "models/classifier.hpp"
 #include "test_util.hpp"
+#include "util/cpu_features.hpp"
 
 namespace imgcls {
 namespace {
@@ -361,7 +363,23 @@ TEST(Engine, GradAccumulationEqualsALargerBatch) {
   EXPECT_FALSE(torch::allclose(a[0], fresh->parameters()[0]));
 }
 
-TEST(Engine, AmpOnCpuWarnsAndTrainsInFullPrecision) {
+TEST(Engine, Fp16OnCpuWarnsAndTrainsInFullPrecision) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  auto config = engine_config("");
+  config.train.amp = "fp16";
+  config.train.epochs = 1;
+  config.train.channels_last = true;
+  config.train.label_smoothing = 0.1;
+  config.train.grad_clip_norm = 1.0;
+  Trainer trainer(config, TrainerOptions{dir / "run", true, false});
+  EXPECT_EQ(trainer.train().status, "completed");
+  const auto log = test::read_text(dir / "run/train.log");
+  EXPECT_NE(log.find("train.amp: fp16 needs CUDA"), std::string::npos);
+  EXPECT_EQ(log.find(", amp "), std::string::npos) << log;  // the header names no amp
+}
+
+TEST(Engine, Bf16OnCpuTrainsUnderAutocastWithoutAWarning) {
   if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   test::TempDir dir;
   auto config = engine_config("");
@@ -371,8 +389,33 @@ TEST(Engine, AmpOnCpuWarnsAndTrainsInFullPrecision) {
   config.train.label_smoothing = 0.1;
   config.train.grad_clip_norm = 1.0;
   Trainer trainer(config, TrainerOptions{dir / "run", true, false});
+  const auto s = trainer.train();
+  EXPECT_EQ(s.status, "completed");
+  EXPECT_TRUE(std::isfinite(s.test_loss));
+  const auto log = test::read_text(dir / "run/train.log");
+  EXPECT_EQ(log.find("needs CUDA"), std::string::npos) << log;
+  EXPECT_NE(log.find(", amp bf16"), std::string::npos) << log;  // the header says what ran
+  EXPECT_NE(log.find(", amp bf16 (CPU bf16 " + std::string(cpu_bf16().native() ? "native: " : "not native")),
+            std::string::npos) << log;
+}
+
+// train.amp: auto on the CPU: bf16 where the processor has it natively, fp32 elsewhere; the
+// header says which and why.
+TEST(Engine, AmpAutoOnCpuSaysWhatItChose) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  auto config = engine_config("");
+  config.train.amp = "auto";
+  config.train.epochs = 1;
+  config.data.limit = 256;
+  config.data.val_split = 64;
+  Trainer trainer(config, TrainerOptions{dir / "run", true, false});
   EXPECT_EQ(trainer.train().status, "completed");
-  EXPECT_NE(test::read_text(dir / "run/train.log").find("train.amp: bf16 needs CUDA"), std::string::npos);
+  const auto log = test::read_text(dir / "run/train.log");
+  const auto expected = cpu_bf16().native() ? ", amp bf16 (train.amp auto; CPU bf16 native: " + cpu_bf16().text() + ")"
+                                            : std::string(", fp32 (train.amp auto: CPU bf16 not native)");
+  EXPECT_NE(log.find(expected), std::string::npos) << log;
+  EXPECT_EQ(log.find("needs CUDA"), std::string::npos) << log;
 }
 
 TEST(Engine, BackboneLrScaleZeroTrainsOnlyTheHead) {

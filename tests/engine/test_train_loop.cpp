@@ -3,12 +3,14 @@
 // can change a batch (soft targets) and watch gradients before the optimizer step.
 #include <gtest/gtest.h>
 #include <torch/optim/sgd.h>
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include "data/loader.hpp"
 #include "data/transforms.hpp"
 #include "engine/amp.hpp"
 #include "engine/checkpoint.hpp"
+#include "engine/device.hpp"
 #include "engine/device_feed.hpp"
 #include "engine/lr_schedule.hpp"
 #include "engine/train_loop.hpp"
@@ -180,6 +182,56 @@ TEST(TrainStep, ClassWeightsWeighTheLossLikeTorch) {
   plain.forward(in, logits, loss);
   EXPECT_NEAR(loss.item<double>(), each.mean().item<double>(), 1e-6);
   EXPECT_GT(std::abs(each.mean().item<double>() - ((each * w).sum() / w.sum()).item<double>()), 1e-4);
+}
+
+// train.amp: bf16 on the CPU: the forward pass runs in bf16 under LibTorch's CPU autocast, the
+// loss, weights and gradients stay fp32, and autocast is off again after the step.
+TEST(TrainStep, Bf16OnCpuRunsTheForwardInBf16AndKeepsFp32Weights) {
+  for (const std::string amp : {"none", "bf16"}) {
+    LoopRig s;
+    StepSettings settings;
+    settings.amp = amp;
+    TrainStep step(*s.model, *s.optimizer, *s.scaler, settings);
+    StepInputs in{at::randn({4, 1, 8, 8}), at::tensor({0, 1, 2, 0}, at::kLong), {}};
+    at::Tensor logits, loss;
+    step.forward(in, logits, loss);
+    EXPECT_EQ(logits.scalar_type(), amp == "bf16" ? at::kBFloat16 : at::kFloat) << amp;
+    EXPECT_EQ(loss.scalar_type(), at::kFloat) << amp;
+    EXPECT_FALSE(at::autocast::is_autocast_enabled(at::kCPU)) << amp;
+    step.backward(loss, 1.0);
+    for (const auto& p : s.model->parameters()) {
+      EXPECT_EQ(p.scalar_type(), at::kFloat) << amp;
+      EXPECT_EQ(p.grad().scalar_type(), at::kFloat) << amp;
+    }
+    step.finish_group(1, 1);
+  }
+}
+
+TEST(AutocastScope, RestoresTheStateItFoundAndRejectsFp16OnCpu) {
+  {
+    AutocastScope outer("bf16", at::kCPU);
+    EXPECT_TRUE(at::autocast::is_autocast_enabled(at::kCPU));
+    EXPECT_EQ(at::autocast::get_autocast_dtype(at::kCPU), at::kBFloat16);
+    { AutocastScope inner("none", at::kCPU); }
+    { AutocastScope inner("bf16", at::kCPU); }
+    EXPECT_TRUE(at::autocast::is_autocast_enabled(at::kCPU));  // the inner scope put it back
+  }
+  EXPECT_FALSE(at::autocast::is_autocast_enabled(at::kCPU));
+  EXPECT_THROW(AutocastScope("fp16", at::kCPU), std::invalid_argument);
+  EXPECT_THROW(AutocastScope("fp8", at::kCUDA), std::invalid_argument);
+}
+
+TEST(Device, AmpAutoIsBf16OnlyOnACpuWithNativeBf16) {
+  // (train.amp, CUDA, native CPU bf16) -> the autocast dtype the run uses
+  EXPECT_EQ(choose_amp("auto", false, true), "bf16");
+  EXPECT_EQ(choose_amp("auto", false, false), "none");
+  EXPECT_EQ(choose_amp("auto", true, true), "none");
+  EXPECT_EQ(choose_amp("bf16", false, false), "bf16");  // asked for: emulated, with a warning
+  EXPECT_EQ(choose_amp("bf16", false, true), "bf16");
+  EXPECT_EQ(choose_amp("fp16", false, true), "none");   // CPU autocast: bf16 only
+  EXPECT_EQ(choose_amp("fp16", true, false), "fp16");
+  EXPECT_EQ(choose_amp("bf16", true, false), "bf16");
+  EXPECT_EQ(choose_amp("none", false, true), "none");
 }
 
 }  // namespace
