@@ -192,8 +192,10 @@ Config parse_config_in(const std::string& text, const std::string& origin, const
       else
         field.set(config, it->second.node);
     } catch (const BadValue& bad) {
-      fail(bad.line > 0 ? where_at(bad.line) : where, field.key + bad.subkey,
-           "expected " + bad.expected + ", got '" + (bad.got.empty() ? yaml_text(it->second.node) : bad.got) + "'");
+      // One line, whatever was given (a block list prints over several).
+      auto got = bad.got.empty() ? yaml_text(it->second.node) : bad.got;
+      for (auto at = got.find('\n'); at != std::string::npos; at = got.find('\n', at)) got.replace(at, 1, " ");
+      fail(bad.line > 0 ? where_at(bad.line) : where, field.key + bad.subkey, "expected " + bad.expected + ", got '" + got + "'");
     }
     config.origins[field.key] = it->second.where;
   }

@@ -92,19 +92,9 @@ const std::vector<Field>& schema() {
     f.push_back(int_field("data.channels", IMGCLS_REF(data.channels), 1, "1 (grayscale) or 3 (RGB)"));
     f.push_back(int_field("data.image_size", IMGCLS_REF(data.image_size), 1, "a positive integer (pixels)"));
     f.push_back(choice_field("data.on_bad_image", IMGCLS_REF(data.on_bad_image), {"skip", "error"}));
-    {
-      // One rule for counts, as for every integer key: a count is written as an integer, so
-      // 1.0 (or 1e3) is a fraction, and a fraction must be below 1.
-      const std::string expected = "a count of images (integer >= 1) or a fraction in [0, 1)";
-      auto split = number_field("data.val_split", IMGCLS_REF(data.val_split), expected,
-                                [](double v) { return (v >= 0 && v < 1) || (v >= 1 && v == std::floor(v)); });
-      split.set = [set = split.set, expected](Config& c, const YAML::Node& n) {
-        const bool written_as_fraction = n.IsScalar() && n.Scalar().find_first_of(".eE") != std::string::npos;
-        set(c, n);
-        if (written_as_fraction && c.data.val_split >= 1) throw BadValue{expected};
-      };
-      f.push_back(split);
-    }
+    f.push_back(number_field("data.val_split", IMGCLS_REF(data.val_split),
+                             "a count of images (integer >= 1) or a fraction in [0, 1)",
+                             [](double v) { return (v >= 0 && v < 1) || (v >= 1 && v == std::floor(v)); }));
     f.push_back(choice_field("data.val", IMGCLS_REF(data.val), {"split", "test"}));
     f.push_back(class_list_field("data.classes", IMGCLS_REF(data.classes), IMGCLS_REF(data.class_names),
                                  "a list of class indices, e.g. [0, 33, 56], or of class names, e.g. [daisy, rose] "

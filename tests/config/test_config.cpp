@@ -215,17 +215,6 @@ TEST(Config, ThreadsHaveAnUpperBound) {
   EXPECT_EQ(parse_config(kYaml, "x.yaml", {"threads=256"}).threads, 256);
 }
 
-TEST(Config, ACountIsWrittenAsAnIntegerAndAFractionIsBelowOne) {
-  // data.val_split takes both: 1.0 is a fraction (of all the data), not a count of one image.
-  EXPECT_EQ(config_error(kYaml, "x.yaml", {"data.val_split=1.0"}),
-            "override 'data.val_split=1.0': data.val_split: expected a count of images (integer >= 1) or a fraction "
-            "in [0, 1), got '1.0'");
-  EXPECT_NE(config_error(kYaml, "x.yaml", {"data.val_split=1e3"}), "");
-  EXPECT_DOUBLE_EQ(parse_config(kYaml, "x.yaml", {"data.val_split=1"}).data.val_split, 1);
-  EXPECT_DOUBLE_EQ(parse_config(kYaml, "x.yaml", {"data.val_split=0.25"}).data.val_split, 0.25);
-  EXPECT_NE(config_error(kYaml, "x.yaml", {"data.batch_size=64.0"}), "");  // the same rule for every count
-}
-
 TEST(Config, RatesMustFitTheOptimizersFloats) {
   EXPECT_EQ(config_error(kYaml, "x.yaml", {"optimizer.lr=1e300"}),
             "override 'optimizer.lr=1e300': optimizer.lr: 1e+300 does not fit the 32-bit float the optimizer keeps it "
