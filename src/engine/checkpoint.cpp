@@ -43,16 +43,22 @@ at::Tensor history_tensor(const std::vector<EpochMetrics>& rows) {
   return doubles(flat).view({static_cast<int64_t>(rows.size()), kMetricColumns});
 }
 
-// `columns` per row: kMetricColumns, or kMetricColumnsBefore for an older checkpoint.
-std::vector<EpochMetrics> history_rows(const at::Tensor& t, int64_t columns) {
+// `columns` per row: kMetricColumns, or kMetricColumnsBefore for an older checkpoint. Throws
+// TrainError for an epoch number that is not one (converting 1e300 to int64 is undefined
+// behaviour; found by fuzzing).
+std::vector<EpochMetrics> history_rows(const at::Tensor& t, int64_t columns, const std::string& path) {
   std::vector<EpochMetrics> rows;
   const auto v = to_vector(t);
   const auto cell = [&](std::size_t i, int64_t column) {
     return column < columns ? v[i + static_cast<std::size_t>(column)] : std::numeric_limits<double>::quiet_NaN();
   };
-  for (std::size_t i = 0; i + static_cast<std::size_t>(columns) <= v.size(); i += static_cast<std::size_t>(columns))
+  for (std::size_t i = 0; i + static_cast<std::size_t>(columns) <= v.size(); i += static_cast<std::size_t>(columns)) {
+    if (!(v[i] >= 0 && v[i] <= 1e9) || v[i] != std::floor(v[i]))
+      throw TrainError(path + ": not a valid imgcls checkpoint: history row " +
+                       std::to_string(i / static_cast<std::size_t>(columns) + 1) + " has epoch " + shortest_text(v[i]));
     rows.push_back(EpochMetrics{static_cast<int64_t>(v[i]), cell(i, 1), cell(i, 2), cell(i, 3), cell(i, 4), cell(i, 5),
                                 cell(i, 6), cell(i, 7), cell(i, 8), cell(i, 9), cell(i, 10)});
+  }
   return rows;
 }
 
@@ -168,9 +174,9 @@ TrainProgress read_progress(torch::serialize::InputArchive& archive, const std::
   at::Tensor history;
   if (archive.try_read("history", history) && history.dim() == 2 && history.size(1) == kMetricColumnsBefore)
     p.history = history_rows(read_sized(archive, "history", at::kDouble, -kMetricColumnsBefore, path),
-                             kMetricColumnsBefore);
+                             kMetricColumnsBefore, path);
   else
-    p.history = history_rows(read_sized(archive, "history", at::kDouble, -kMetricColumns, path), kMetricColumns);
+    p.history = history_rows(read_sized(archive, "history", at::kDouble, -kMetricColumns, path), kMetricColumns, path);
   return p;
 }
 

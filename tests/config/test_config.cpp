@@ -208,6 +208,18 @@ TEST(Config, RunNamesCannotLeadOutOfTheRunsFolder) {
   EXPECT_EQ(parse_config("name: v1.2_a-b\ndata: {dataset: mnist}\nmodel: {name: mlp}\n", "c.yaml").name, "v1.2_a-b");
 }
 
+// Found by fuzzing the config loader: a JSON number beyond double escaped as nlohmann's
+// out_of_range exception instead of the "invalid JSON" line.
+TEST(Config, AJsonNumberBeyondDoubleIsInvalidJson) {
+  try {
+    parse_config("{\"data\": {\"dataset\": \"mnist\"}, \"model\": {\"name\": \"mlp\"}, \"optimizer\": {\"lr\": 1e99999}}",
+                 "c.json");
+    FAIL() << "loaded";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "c.json: invalid JSON: number overflow parsing '1e99999'");
+  }
+}
+
 TEST(Config, UnknownKeysGetDidYouMean) {
   EXPECT_EQ(config_error(std::string(kYaml) + "optimzer:\n  lr: 0.1\n"),
             "x.yaml:14: optimzer: unknown key; did you mean 'optimizer'?");
