@@ -13,7 +13,8 @@ source "$here/versions.env"
 apt_pkgs=(build-essential cmake ninja-build pkg-config ccache
           libopencv-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev
           libspdlog-dev libfmt-dev libgtest-dev zlib1g-dev dataset-fashion-mnist
-          clang-14 libfuzzer-14-dev)  # scripts/fuzz.sh (libFuzzer), which CI runs briefly
+          clang-14 libfuzzer-14-dev  # scripts/fuzz.sh (libFuzzer), which CI runs briefly
+          libgloo-dev)  # Gloo's headers, for c10d's ProcessGroupGloo (the library itself is in the wheel)
 
 log() { echo "[setup] $*"; }
 

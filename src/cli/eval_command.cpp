@@ -113,6 +113,14 @@ int run_eval(const EvalOptions& options) {
   const auto& config = run.config;
   const auto& run_dir = run.dir;
   const auto& checkpoint = run.checkpoint;
+  // Where the reports go must be writable before the evaluation, not found out after it.
+  {
+    const auto eval_dir = fs::path(run_dir) / "eval";
+    std::error_code ec;
+    fs::create_directories(eval_dir, ec);
+    if (ec) throw IoError(eval_dir.string() + ": cannot create the folder for the reports: " + ec.message());
+    AtomicFile probe((eval_dir / "report.json").string());  // made and removed: a file can be written there
+  }
   const auto data = make_splits(config);
   std::string split = options.split;
   if (split.empty()) split = data.test.size() > 0 ? "test" : "val";
@@ -155,7 +163,9 @@ int run_eval(const EvalOptions& options) {
   j["class_names"] = ds.class_names;
 
   const auto out = fs::path(run_dir) / "eval" / split;
-  fs::create_directories(out);
+  std::error_code made;
+  fs::create_directories(out, made);
+  if (made) throw IoError(out.string() + ": cannot create the folder for the reports: " + made.message());
   char head[256];
   std::snprintf(head, sizeof head, "%s split, %lld images, checkpoint %s\nloss %.4f  top-1 %.4f", split.c_str(),
                 static_cast<long long>(p.count), fs::path(checkpoint).filename().c_str(), p.loss(), p.accuracy());

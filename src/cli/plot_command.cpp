@@ -100,6 +100,10 @@ void setup_plot(CLI::App& app) {
 }
 
 int run_plot(const PlotOptions& options) {
+  // A path that is not a run is a usage error (exit 2), as for eval, not a failed write.
+  for (const auto& run : options.runs)
+    if (!fs::is_regular_file(fs::path(run) / "metrics.csv"))
+      throw UsageError(run + ": not a run directory (no metrics.csv); plot takes folders `imgcls train` made");
   if (options.metric == "acc" || options.metric == "loss") return plot_train_val(options);
   ChartSpec chart;
   chart.title = options.metric + " per epoch";

@@ -182,6 +182,8 @@ int run_sweep(const SweepOptions& options) {
   const auto changed = options.collect ? std::vector<ChangedTrial>{} : changed_trials(spec, dir);
   if (options.dry_run) return dry_run(spec, dir, changed);
   if (options.collect) {
+    if (!fs::is_directory(dir))
+      throw UsageError(dir + ": no such sweep folder; --collect reads the trials of a sweep run with this --out");
     std::string command;
     const auto outcomes = read_outcomes(spec, dir, &command);
     const auto rows = collect_results(spec, dir, &outcomes);

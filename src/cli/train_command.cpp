@@ -57,8 +57,8 @@ int run_train(const TrainOptions& options) {
   if (!std::ifstream(config_path))
     throw UsageError(options.resume_dir + ": not a run directory (no config.yaml); --resume takes a directory "
                      "`imgcls train` made");
-  const auto original = load_config(config_path);
-  auto config = load_config(config_path, overrides);
+  const auto original = load_run_config(config_path);
+  auto config = load_run_config(config_path, overrides);
   check_resume_changes(original, config);
   Trainer trainer(std::move(config), TrainerOptions{options.resume_dir, options.quiet, true});
   trainer.train();

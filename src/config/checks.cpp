@@ -1,7 +1,10 @@
 #include "config/checks.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 
 #include "config/fail.hpp"
@@ -11,6 +14,8 @@
 
 namespace imgcls {
 namespace {
+
+constexpr double kMaxFloat = std::numeric_limits<float>::max();
 
 // Checks one transform list on its own (normalize last, channel counts); returns the
 // number of channels it outputs.
@@ -126,6 +131,70 @@ void check_data(Config& c) {
              std::to_string(train_channels) + "; the model needs one input shape");
 }
 
+// This machine's memory in bytes (0 when unknown).
+double memory_bytes() {
+  const auto pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0;
+}
+
+std::string bytes_text(double bytes) {
+  const char* units[] = {"bytes", "KB", "MB", "GB", "TB", "PB"};
+  int u = 0;
+  while (bytes >= 1000 && u < 5) bytes /= 1000, ++u;
+  return (u == 5 && bytes >= 1000 ? shortest_text(std::round(bytes)) : fixed(bytes, u ? 1 : 0)) + " " + units[u];
+}
+
+// Sizes that would only fail when LibTorch allocates (or never finish allocating): the
+// model's weights with their gradients and two optimizer moments, and one batch of input
+// images as floats, each against this machine's memory. Estimates from below, so a refusal is
+// certain; the check is done before any data is read or any tensor made.
+void check_memory(const Config& c) {
+  const double memory = memory_bytes();
+  if (memory <= 0) return;
+  const auto& d = c.data;
+  const auto& info = dataset_info(d.dataset);
+  const auto side = reference_size(d.val_transforms).value_or(info.height);
+  if (side <= 0) return;  // an image folder sized by its first image
+  const double channels = static_cast<double>(input_channels(d));
+  const double pixels = static_cast<double>(side) * static_cast<double>(side);
+  const double batch = 4.0 * static_cast<double>(d.batch_size) * channels * pixels;
+  const bool folder = info.format == DatasetFormat::kImageFolder;
+  const char* size_key = folder && c.where("data.image_size") != "default" ? "data.image_size" : "data.batch_size";
+  if (batch > memory)
+    fail(c.where(size_key), size_key,
+         "one batch of " + std::to_string(d.batch_size) + " images of " + shortest_text(channels) + "x" +
+             std::to_string(side) + "x" + std::to_string(side) + " takes " + bytes_text(batch) +
+             " as floats, before the model's activations; this machine has " + bytes_text(memory));
+  const auto& m = c.model;
+  double params = 0;
+  const char* key = nullptr;
+  const double state_per_param = 16.0;  // fp32 weights, gradients and two optimizer moments
+  if (m.name == "mlp" || m.name == "vgg_cnn") {
+    double width = channels * pixels;
+    if (m.name == "vgg_cnn") {
+      double in = channels;
+      for (const auto w : m.widths) params += 9.0 * in * static_cast<double>(w), in = static_cast<double>(w);
+      width = in;  // after global pooling, at the least
+      if (state_per_param * params > memory) key = "model.widths";
+    }
+    for (const auto h : m.hidden) params += width * static_cast<double>(h), width = static_cast<double>(h);
+    params += width * 2;  // the head: two classes at the least
+    if (!key) key = "model.hidden";
+  } else if (m.name == "residual_cnn") {
+    double in = static_cast<double>(m.stem_channels);
+    for (const auto w : m.widths) params += 9.0 * in * static_cast<double>(w) * static_cast<double>(m.blocks), in = static_cast<double>(w);
+    key = "model.widths";
+  } else if (m.name == "cifar_cnn") {
+    params = 9.0 * static_cast<double>(m.hidden_size) * static_cast<double>(m.hidden_size);
+    key = "model.hidden_size";
+  }
+  const double state = state_per_param * params;
+  if (key && state > memory)
+    fail(c.where(key), key,
+         "makes a model of at least " + shortest_text(std::round(params)) + " parameters, " + bytes_text(state) +
+             " with their gradients and optimizer state; this machine has " + bytes_text(memory));
+}
+
 }  // namespace
 
 int64_t input_channels(const DataConfig& d) {
@@ -135,6 +204,17 @@ int64_t input_channels(const DataConfig& d) {
 
 void check_combinations(Config& c) {
   const auto& o = c.optimizer;
+  if (c.threads > kMaxThreads)
+    fail(c.where("threads"), "threads",
+         "at most " + std::to_string(kMaxThreads) + " CPU threads, got " + std::to_string(c.threads) +
+             " (0 = LibTorch's default, one per core)");
+  // The optimizers keep these in 32-bit floats: a larger value would fail in the first step.
+  for (const auto& [key, value] : {std::pair<const char*, double>{"optimizer.lr", o.lr},
+                                   {"optimizer.weight_decay", o.weight_decay},
+                                   {"scheduler.max_lr", c.scheduler.max_lr},
+                                   {"scheduler.eta_min", c.scheduler.eta_min}})
+    if (!(std::fabs(value) <= kMaxFloat))
+      fail(c.where(key), key, shortest_text(value) + " does not fit the 32-bit float the optimizer keeps it in (at most 3.4e38)");
   if (o.momentum != 0 && o.name != "sgd" && o.name != "rmsprop")
     fail(c.where("optimizer.momentum"), "optimizer.momentum",
          "only sgd and rmsprop use momentum, but optimizer.name is '" + o.name + "'");
@@ -175,6 +255,7 @@ void check_combinations(Config& c) {
   if (s.warmup_epochs > 0 && s.warmup_steps > 0)
     fail(c.where("scheduler.warmup_steps"), "scheduler.warmup_steps",
          "give either scheduler.warmup_epochs or scheduler.warmup_steps, not both");
+  check_memory(c);
   if (s.warmup_epochs >= c.train.epochs)
     fail(c.where("scheduler.warmup_epochs"), "scheduler.warmup_epochs",
          "must be fewer than train.epochs (" + std::to_string(c.train.epochs) + ")");

@@ -10,6 +10,8 @@ namespace imgcls {
 // The most loader threads data.workers may ask for ("auto" is capped there too): beyond it
 // threads only contend for the cores and each holds its prefetched batches.
 constexpr int64_t kMaxLoaderWorkers = 64;
+// The most CPU threads `threads` may ask for (LibTorch starts them all, whatever the cores).
+constexpr int64_t kMaxThreads = 256;
 
 // Fills what depends on other keys (default transform lists, AdamW's weight decay) and
 // throws ConfigError "<where>: <key>: <what>" for combinations that cannot work.

@@ -163,7 +163,9 @@ Field transforms_field(std::string key, Ref<std::vector<TransformSpec>> ref) {
       throw BadValue{e.expected, e.line, e.subkey, e.got};
     }
   };
-  f.show = [ref](Config& c) { return transform_list_yaml(ref(c)); };
+  f.show = [ref](Config& c) {
+    return transform_list_yaml(c.config_version == 1 ? with_v1_names(ref(c), true) : ref(c));
+  };
   return f;
 }
 

@@ -157,8 +157,9 @@ std::string Config::where(const std::string& dotted_key) const {
 namespace {
 
 // parse_config; with `base_dir` (a config file's absolute folder), relative paths are resolved.
+// `absent_version`: config_version when the text does not give it.
 Config parse_config_in(const std::string& text, const std::string& origin, const std::vector<std::string>& overrides,
-                       const std::string& base_dir) {
+                       const std::string& base_dir, int64_t absent_version = 2) {
   const auto doc = parse_document(text, origin);
   if (doc.IsNull()) throw ConfigError(origin + ": the config is empty; it needs at least data.dataset and model.name");
   if (!doc.IsMap()) throw ConfigError(origin + ":1: expected a mapping of keys at the top level");
@@ -172,6 +173,7 @@ Config parse_config_in(const std::string& text, const std::string& origin, const
   const auto dropped = drop_other_models_keys(leaves);
 
   Config config;
+  config.config_version = absent_version;
   if (!dropped.empty()) config.warnings.push_back(dropped);
   for (const auto& field : schema()) {
     const auto it = leaves.find(field.key);
@@ -196,6 +198,10 @@ Config parse_config_in(const std::string& text, const std::string& origin, const
     config.origins[field.key] = it->second.where;
   }
   check_combinations(config);
+  if (config.config_version == 1) {  // after the defaults are filled in: they meant OpenCV's too
+    config.data.train_transforms = with_v1_names(config.data.train_transforms, false);
+    config.data.val_transforms = with_v1_names(config.data.val_transforms, false);
+  }
   return config;
 }
 
@@ -205,13 +211,31 @@ Config parse_config(const std::string& text, const std::string& origin, const st
   return parse_config_in(text, origin, overrides, "");
 }
 
-Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+namespace {
+
+Config load_file(const std::string& path, const std::vector<std::string>& overrides, int64_t absent_version) {
+  std::error_code ec;
+  const auto kind = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::is_directory(kind))
+    throw ConfigError(path + ": is a folder, not a config file (.yaml, .yml or .json)");
+  if (!ec && !std::filesystem::is_regular_file(kind))  // a FIFO would block the read
+    throw ConfigError(path + ": not a regular file (a FIFO, socket or device); give a config file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot open the config file");
   std::ostringstream text;
   text << in.rdbuf();
   const auto folder = std::filesystem::absolute(path).parent_path().lexically_normal().string();
-  return parse_config_in(text.str(), path, overrides, folder);
+  return parse_config_in(text.str(), path, overrides, folder, absent_version);
+}
+
+}  // namespace
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  return load_file(path, overrides, 2);
+}
+
+Config load_run_config(const std::string& path, const std::vector<std::string>& overrides) {
+  return load_file(path, overrides, 1);
 }
 
 }  // namespace imgcls

@@ -21,8 +21,12 @@ std::vector<std::string> resumable_keys() {
 std::string frozen_config_hash(const Config& config) {
   Config copy = config;  // the field accessors take a mutable Config
   std::string text;
-  for (const auto& field : schema())
+  for (const auto& field : schema()) {
+    // A version 1 config.yaml hashes as it did before config_version existed (its
+    // checkpoints carry that hash); version 1's names are printed by field.show.
+    if (field.key == "config_version" && copy.config_version == 1) continue;
     if (!field.resumable) text += field.key + "=" + field.show(copy) + "\n";
+  }
   // FNV-1a, 64 bit: stable across runs and platforms (std::hash is not).
   uint64_t h = 1469598103934665603ULL;
   for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ULL;

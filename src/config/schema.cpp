@@ -31,6 +31,14 @@ const std::vector<Field>& schema() {
     const auto positive = [](double v) { return v > 0; };
     const auto non_negative = [](double v) { return v >= 0; };
     std::vector<Field> f;
+    // First: the transform lists' names are read with its meanings (load.cpp).
+    auto version = int_field("config_version", IMGCLS_REF(config_version), 1,
+                             "1 (resize's bilinear, bicubic, nearest are OpenCV's) or 2 (torchvision's)");
+    version.set = [set = version.set, expected = version.expected](Config& c, const YAML::Node& n) {
+      set(c, n);
+      if (c.config_version > 2) throw BadValue(expected);
+    };
+    f.push_back(version);
     f.push_back(resumable(
         string_field("name", IMGCLS_REF(name), "a name of letters, digits, '.', '_' or '-', without '..'",
                      [](const std::string& v) { return is_folder_name(v); })));
@@ -50,9 +58,19 @@ const std::vector<Field>& schema() {
     f.push_back(int_field("data.channels", IMGCLS_REF(data.channels), 1, "1 (grayscale) or 3 (RGB)"));
     f.push_back(int_field("data.image_size", IMGCLS_REF(data.image_size), 1, "a positive integer (pixels)"));
     f.push_back(choice_field("data.on_bad_image", IMGCLS_REF(data.on_bad_image), {"skip", "error"}));
-    f.push_back(number_field("data.val_split", IMGCLS_REF(data.val_split),
-                             "a count of images (integer >= 1) or a fraction in [0, 1)",
-                             [](double v) { return (v >= 0 && v < 1) || (v >= 1 && v == std::floor(v)); }));
+    {
+      // One rule for counts, as for every integer key: a count is written as an integer, so
+      // 1.0 (or 1e3) is a fraction, and a fraction must be below 1.
+      const std::string expected = "a count of images (integer >= 1) or a fraction in [0, 1)";
+      auto split = number_field("data.val_split", IMGCLS_REF(data.val_split), expected,
+                                [](double v) { return (v >= 0 && v < 1) || (v >= 1 && v == std::floor(v)); });
+      split.set = [set = split.set, expected](Config& c, const YAML::Node& n) {
+        const bool written_as_fraction = n.IsScalar() && n.Scalar().find_first_of(".eE") != std::string::npos;
+        set(c, n);
+        if (written_as_fraction && c.data.val_split >= 1) throw BadValue{expected};
+      };
+      f.push_back(split);
+    }
     f.push_back(choice_field("data.val", IMGCLS_REF(data.val), {"split", "test"}));
     f.push_back(class_list_field("data.classes", IMGCLS_REF(data.classes), IMGCLS_REF(data.class_names),
                                  "a list of class indices, e.g. [0, 33, 56], or of class names, e.g. [daisy, rose] "

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <set>
 
+#include "transforms/params.hpp"
 #include "transforms/transform.hpp"
 #include "util/strings.hpp"
 
@@ -116,6 +117,13 @@ std::vector<TransformSpec> parse_transform_list(const YAML::Node& list,
     out.push_back(std::move(spec));
   }
   return out;
+}
+
+std::vector<TransformSpec> with_v1_names(std::vector<TransformSpec> list, bool to_v1) {
+  for (auto& t : list)
+    if (t.name == "resize" || t.name == "random_resized_crop")
+      t.interpolation = interpolation_name_v1(t.interpolation, to_v1);
+  return list;
 }
 
 std::string transform_list_yaml(const std::vector<TransformSpec>& list) {

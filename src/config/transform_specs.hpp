@@ -25,6 +25,10 @@ std::vector<TransformSpec> parse_transform_list(const YAML::Node& list,
 
 // The list as one line of flow YAML with every parameter of every item, so that parsing it
 // back gives the same specs: [{resize: {size: [256, 256], interpolation: bilinear}}, ...].
+// config_version 1's names (transforms/params.hpp, interpolation_name_v1) for resize's and
+// random_resized_crop's interpolation: as read (to_v1 false) or as written (to_v1 true).
+std::vector<TransformSpec> with_v1_names(std::vector<TransformSpec> list, bool to_v1);
+
 std::string transform_list_yaml(const std::vector<TransformSpec>& list);
 
 // The names parse_transform_list accepts, in documentation order.

@@ -66,8 +66,7 @@ struct DeviceBatches::State {
   }
 
   Batch make(int64_t i) const {
-    const auto begin = i * options.batch_size;
-    const auto end = std::min(begin + options.batch_size, size);
+    const auto [begin, end] = batch_range(i, size, options);
     const auto n = end - begin;
     Batch batch;
     const auto host_idx = order.slice(0, begin, end);

@@ -1,8 +1,14 @@
 #include "data/image_folder.hpp"
 
 #include <ATen/ATen.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
@@ -26,9 +32,26 @@ std::vector<std::string> sub_folders(const fs::path& dir) {
   return names;
 }
 
+// A path for a one-line message: at most about 160 characters, its start and its end.
+std::string short_path(const std::string& path) {
+  return path.size() <= 160 ? path : path.substr(0, 60) + "..." + path.substr(path.size() - 97);
+}
+
+// The folders from the root down to the one being listed, by device and inode: a symbolic
+// link back to one of them would make the listing endless.
+using FolderChain = std::vector<std::pair<dev_t, ino_t>>;
+
 // Image files under `dir`, recursively, in the order torchvision visits them: each folder's
-// files sorted, then its sub-folders sorted.
-void collect_images(const fs::path& dir, std::vector<std::string>& out) {
+// files sorted, then its sub-folders sorted. Throws DataError for a symbolic link loop.
+void collect_images(const fs::path& dir, std::vector<std::string>& out, FolderChain& chain) {
+  struct stat st {};
+  const bool known = ::stat(dir.c_str(), &st) == 0;
+  if (known) {
+    for (const auto& [dev, ino] : chain)
+      if (dev == st.st_dev && ino == st.st_ino)
+        throw DataError(short_path(dir.string()) + ": a symbolic link loop (this folder is one of its own parents)");
+    chain.emplace_back(st.st_dev, st.st_ino);
+  }
   std::vector<fs::path> files, dirs;
   for (const auto& entry : fs::directory_iterator(dir, fs::directory_options::follow_directory_symlink)) {
     if (hidden(entry.path())) continue;
@@ -38,7 +61,20 @@ void collect_images(const fs::path& dir, std::vector<std::string>& out) {
   std::sort(files.begin(), files.end());
   std::sort(dirs.begin(), dirs.end());
   for (const auto& f : files) out.push_back(f.string());
-  for (const auto& d : dirs) collect_images(d, out);
+  for (const auto& d : dirs) collect_images(d, out, chain);
+  if (known) chain.pop_back();
+}
+
+// collect_images from a root, with std::filesystem's errors (a folder that cannot be read, a
+// name too long) as one DataError line with the path shortened.
+void collect_images(const fs::path& dir, std::vector<std::string>& out) {
+  FolderChain chain;
+  try {
+    collect_images(dir, out, chain);
+  } catch (const fs::filesystem_error& e) {
+    throw DataError(short_path(e.path1().empty() ? dir.string() : e.path1().string()) +
+                    ": cannot list it: " + e.code().message());
+  }
 }
 
 void check_root(const std::string& root) {
@@ -118,8 +154,55 @@ Dataset scan_image_folder(const std::string& root, int64_t channels, const std::
   return ds;
 }
 
-cv::Mat decode_image_bytes(const std::vector<unsigned char>& bytes, const std::string& path, int64_t channels) {
+std::pair<int64_t, int64_t> image_header_size(const std::vector<unsigned char>& b) {
+  const auto n = b.size();
+  const auto be16 = [&](std::size_t i) { return int64_t{b[i]} << 8 | b[i + 1]; };
+  const auto be32 = [&](std::size_t i) { return be16(i) << 16 | be16(i + 2); };
+  const auto le16 = [&](std::size_t i) { return int64_t{b[i + 1]} << 8 | b[i]; };
+  const auto le24 = [&](std::size_t i) { return int64_t{b[i + 2]} << 16 | le16(i); };
+  const auto le32 = [&](std::size_t i) { return static_cast<int32_t>(static_cast<uint32_t>(le16(i + 2) << 16 | le16(i))); };
+  const auto is = [&](std::size_t at, const char* magic) { return n >= at + std::strlen(magic) && std::memcmp(b.data() + at, magic, std::strlen(magic)) == 0; };
+  if (is(0, "\x89PNG\r\n\x1a\n") && n >= 24 && is(12, "IHDR")) return {be32(16), be32(20)};
+  if (is(0, "BM") && n >= 26) return {std::abs(int64_t{le32(18)}), std::abs(int64_t{le32(22)})};
+  if (is(0, "RIFF") && is(8, "WEBP")) {
+    if (is(12, "VP8 ") && n >= 30) return {le16(26) & 0x3fff, le16(28) & 0x3fff};
+    if (is(12, "VP8L") && n >= 25) {
+      const auto bits = static_cast<uint32_t>(le16(21)) | static_cast<uint32_t>(le16(23)) << 16;
+      return {(bits & 0x3fff) + 1, (bits >> 14 & 0x3fff) + 1};
+    }
+    if (is(12, "VP8X") && n >= 30) return {le24(24) + 1, le24(27) + 1};
+    return {0, 0};
+  }
+  if (n >= 4 && b[0] == 0xff && b[1] == 0xd8) {  // JPEG: the first start-of-frame marker
+    std::size_t i = 2;
+    while (i + 4 <= n) {
+      if (b[i] != 0xff) return {0, 0};
+      const auto marker = b[i + 1];
+      if (marker == 0xff) {  // fill byte
+        ++i;
+        continue;
+      }
+      if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {  // no length
+        i += 2;
+        continue;
+      }
+      const bool sof = marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+      if (sof) return i + 9 <= n ? std::pair<int64_t, int64_t>{be16(i + 7), be16(i + 5)} : std::pair<int64_t, int64_t>{0, 0};
+      if (marker == 0xda || marker == 0xd9) return {0, 0};  // image data before any frame header
+      i += 2 + static_cast<std::size_t>(be16(i + 2));
+    }
+  }
+  return {0, 0};
+}
+
+cv::Mat decode_image_bytes(const std::vector<unsigned char>& bytes, const std::string& path, int64_t channels,
+                           int64_t max_pixels) {
   if (bytes.empty()) throw BadImageError(path, "empty file");
+  const auto [width, height] = image_header_size(bytes);
+  if (static_cast<double>(width) * static_cast<double>(height) > static_cast<double>(max_pixels))
+    throw BadImageError(path, std::to_string(width) + " x " + std::to_string(height) +
+                                  " pixels, more than the limit of " + std::to_string(max_pixels) +
+                                  " (not decoded)");
   if (is_jpeg(bytes) && !jpeg_complete(bytes))
     throw BadImageError(path, "truncated JPEG (no end-of-image marker)");
   const int flags = (channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR) | cv::IMREAD_IGNORE_ORIENTATION;
@@ -127,7 +210,8 @@ cv::Mat decode_image_bytes(const std::vector<unsigned char>& bytes, const std::s
   try {
     img = cv::imdecode(bytes, flags);
   } catch (const cv::Exception& e) {
-    throw BadImageError(path, std::string("OpenCV cannot decode it: ") + e.what());
+    // e.err alone: what() is OpenCV's multi-line "OpenCV(4.6.0) <source file>:<line>: error: ..."
+    throw BadImageError(path, "OpenCV cannot decode it: " + e.err);
   }
   if (img.empty()) throw BadImageError(path, "OpenCV cannot decode it (not an image, or a damaged one)");
   if (channels == 3) cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
@@ -135,18 +219,29 @@ cv::Mat decode_image_bytes(const std::vector<unsigned char>& bytes, const std::s
 }
 
 std::vector<unsigned char> read_image_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw BadImageError(path, "cannot open the file");
-  const auto size = static_cast<std::size_t>(in.tellg());
-  std::vector<unsigned char> bytes(size);
-  in.seekg(0);
-  if (size && !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
-    throw BadImageError(path, "cannot read the file");
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw BadImageError(path, std::string("cannot open the file: ") + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw BadImageError(path, "not a regular file (a FIFO, socket, device or folder)");
+  }
+  std::vector<unsigned char> bytes(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const auto n = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  if (done != bytes.size()) throw BadImageError(path, "cannot read the file");
   return bytes;
 }
 
-cv::Mat decode_image(const std::string& path, int64_t channels) {
-  return decode_image_bytes(read_image_file(path), path, channels);
+cv::Mat decode_image(const std::string& path, int64_t channels, int64_t max_pixels) {
+  return decode_image_bytes(read_image_file(path), path, channels, max_pixels);
 }
 
 }  // namespace imgcls

@@ -10,9 +10,15 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "data/dataset.hpp"
+
+namespace imgcls {
+// The most pixels (width x height) an image header may claim: Pillow's MAX_IMAGE_PIXELS.
+constexpr int64_t kDefaultMaxImagePixels = 89478485;
+}  // namespace imgcls
 #include "imgcls/errors.hpp"
 
 namespace imgcls {
@@ -57,11 +63,21 @@ class BadImageError : public DataError {
 // PIL's convert("RGB") does); EXIF orientation is ignored, as torchvision does. A JPEG
 // without its end-of-image marker is rejected: OpenCV would decode it into a partly grey
 // image with only a warning on stderr. Throws BadImageError.
-cv::Mat decode_image(const std::string& path, int64_t channels);
-// The file's bytes; throws BadImageError ("cannot open the file", "cannot read the file").
+//
+// An image whose header (PNG, JPEG, BMP, WebP) claims more than `max_pixels` (width x height)
+// is refused before decoding ("60000 x 60000 pixels, more than the limit of ..."), so
+// an untrusted file cannot exhaust memory; other formats keep OpenCV's own limit (2^30).
+cv::Mat decode_image(const std::string& path, int64_t channels, int64_t max_pixels = kDefaultMaxImagePixels);
+// The file's bytes; throws BadImageError ("cannot open the file: <cause>", "not a regular
+// file ..." without blocking on a FIFO, "cannot read the file").
 std::vector<unsigned char> read_image_file(const std::string& path);
 
 // Same, for the file's bytes; `path` only names it in errors.
-cv::Mat decode_image_bytes(const std::vector<unsigned char>& bytes, const std::string& path, int64_t channels);
+cv::Mat decode_image_bytes(const std::vector<unsigned char>& bytes, const std::string& path, int64_t channels,
+                           int64_t max_pixels = kDefaultMaxImagePixels);
+
+// The width and height a PNG, JPEG, BMP or WebP header claims; {0, 0} when it is none of those
+// or too short to say.
+std::pair<int64_t, int64_t> image_header_size(const std::vector<unsigned char>& bytes);
 
 }  // namespace imgcls

@@ -105,8 +105,7 @@ struct Loader::State {
   }
 
   Batch make(int64_t i, const at::Tensor& order_of_epoch, int64_t epoch_number) const {
-    const auto begin = i * options.batch_size;
-    const auto end = std::min(begin + options.batch_size, dataset.size());
+    const auto [begin, end] = batch_range(i, dataset.size(), options);
     const auto idx = order_of_epoch.slice(0, begin, end).contiguous();
     const auto* idx_ptr = idx.data_ptr<int64_t>();
     Batch batch;

@@ -29,6 +29,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "data/dataset.hpp"
@@ -55,7 +56,20 @@ struct LoaderOptions {
   bool skip_bad_images = true;
   int64_t height = -1, width = -1;  // expected output size (-1 = take the first sample's)
   int64_t max_batches = 0;  // > 0: an epoch ends after this many batches (train --smoke)
+  // Data-parallel: batch_size is the global batch (a multiple of shard_count) and this
+  // process makes its share shard_rank of each batch; batches are counted globally.
+  int64_t shard_rank = 0, shard_count = 1;
 };
+
+// The positions [first, second) in the epoch's order of the samples of batch `i` that this
+// process makes: the whole batch, or share shard_rank of it (batch_size / shard_count
+// consecutive samples; a short last batch fills the lower ranks first, the others get none).
+inline std::pair<int64_t, int64_t> batch_range(int64_t i, int64_t images, const LoaderOptions& o) {
+  const auto begin = i * o.batch_size, end = std::min(begin + o.batch_size, images);
+  if (o.shard_count <= 1) return {begin, end};
+  const auto share = o.batch_size / o.shard_count;
+  return {std::min(begin + o.shard_rank * share, end), std::min(begin + (o.shard_rank + 1) * share, end)};
+}
 
 // The batches of an epoch of `images` images: batch_count, capped by max_batches.
 inline int64_t batches_per_epoch(int64_t images, const LoaderOptions& o) {

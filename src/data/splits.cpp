@@ -145,7 +145,11 @@ DataSplits make_splits(const Config& config) {
   given_val = select_classes(given_val, classes, classes_where);
   train = select_classes(train, classes, classes_where);
   test = select_classes(test, classes, classes_where);
-  if (train.size() == 0) throw DataError(classes_where + ": data.classes: no training images of the chosen classes");
+  if (train.size() == 0) {
+    if (d.classes.empty() && d.class_names.empty())  // nothing was chosen: the files hold no images
+      throw DataError((is_folder(config) ? folder_train_root(config) : d.root) + ": the training split has no images");
+    throw DataError(classes_where + ": data.classes: no training images of the chosen classes");
+  }
   if (d.limit > 0 && d.limit < train.size()) train = train.subset(at::arange(d.limit, at::kLong));
 
   DataSplits splits;

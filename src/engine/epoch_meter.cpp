@@ -23,6 +23,12 @@ void EpochMeter::add(const at::Tensor& mean_loss, const at::Tensor& logits, cons
   seen_ += n;
 }
 
+void EpochMeter::add_sums(double loss_sum, int64_t correct, int64_t count) {
+  loss_sum_ += loss_sum;
+  correct_ += correct;
+  seen_ += count;
+}
+
 void EpochMeter::settle(int64_t through_step, TrainProgress& progress) {
   if (seen_ > 0) {
     const double loss_sum = loss_sum_.item<double>();
@@ -32,9 +38,11 @@ void EpochMeter::settle(int64_t through_step, TrainProgress& progress) {
                              ? "step " + std::to_string(through_step)
                              : "steps " + std::to_string(from_step_) + "-" + std::to_string(through_step);
       const auto value = std::isnan(loss_sum) ? std::string("nan") : loss_sum > 0 ? "inf" : "-inf";
+      // In epoch 1 no epoch has ended, so there is no last good state to point at.
       throw TrainError("epoch " + std::to_string(epoch_) + " " + steps + ": loss is " + value +
-                       "; nonfinite.json names the batches, checkpoints/last.pt keeps the last good state (try a "
-                       "lower optimizer.lr, or train.on_nan: skip_batch)");
+                       "; nonfinite.json names the batches" +
+                       (epoch_ > 1 ? ", checkpoints/last.pt keeps the last good state" : "") +
+                       " (try a lower optimizer.lr, or train.on_nan: skip_batch)");
     }
     progress.loss_sum += loss_sum;
     progress.correct += correct_.item<int64_t>();

@@ -25,6 +25,8 @@ class EpochMeter {
   // One batch: its mean loss (a scalar of any floating type), logits [N, C] and labels [N],
   // all on the meter's device. Never synchronises with the host.
   void add(const at::Tensor& mean_loss, const at::Tensor& logits, const at::Tensor& labels);
+  // Sums already read back (data-parallel: the global batch's, summed over the ranks).
+  void add_sums(double loss_sum, int64_t correct, int64_t count);
 
   // Moves what was added since the last read into progress.loss_sum / correct / seen, and
   // starts a new range after `through_step` (the last step added, or skipped). Throws

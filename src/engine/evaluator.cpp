@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "data/device_batches.hpp"
+#include "dist/collective.hpp"
 #include "engine/amp.hpp"
 #include "engine/device.hpp"
 #include "imgcls/config/config.hpp"
@@ -65,7 +66,8 @@ void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device de
 }
 
 SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes, c10::Device device,
-                               const std::string& amp, bool channels_last, SamplePredictions* samples) {
+                               const std::string& amp, bool channels_last, SamplePredictions* samples,
+                               Collective* collective) {
   SplitPredictions out(num_classes);
   const auto classes = static_cast<int64_t>(num_classes);
   const auto k = std::min<int64_t>(5, classes);
@@ -96,6 +98,16 @@ SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std:
     }
   });
   if (samples) read_samples(sample_index, sample_label, sample_class, sample_prob, sample_loss, k, *samples);
+  if (collective) {  // one all-reduce of every sum (doubles: counts stay exact up to 2^53)
+    auto sums = at::cat({loss_sum.reshape({1}), top5.to(at::kDouble).reshape({1}),
+                         at::full({1}, static_cast<double>(out.count), on_device.dtype(at::kDouble)),
+                         confusion.to(at::kDouble)});
+    collective->sum(sums);
+    loss_sum = sums[0];
+    top5 = sums[1].to(at::kLong);
+    out.count = static_cast<int64_t>(sums[2].item<double>());
+    confusion = sums.slice(0, 3).to(at::kLong);
+  }
   out.loss_sum = loss_sum.item<double>();
   out.top5_correct = top5.item<int64_t>();
   const auto counts = confusion.cpu();
@@ -110,9 +122,12 @@ SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std:
 
 std::unique_ptr<BatchSource> make_eval_batches(const Config& config, const Dataset& split, const Pipeline& val_pipeline,
                                                int64_t height, int64_t width, c10::Device device,
-                                               BadImageLog* bad_images, int64_t max_batches) {
+                                               BadImageLog* bad_images, int64_t max_batches, int64_t shard_rank,
+                                               int64_t shard_count) {
   auto options = loader_options(config, /*train=*/false);
   options.max_batches = max_batches;
+  options.batch_size *= shard_count;
+  options.shard_rank = shard_rank, options.shard_count = shard_count;
   options.pin_memory = device.is_cuda();
   options.height = height, options.width = width;
   const bool on_device = use_device_batches(config.data.device_resident, device, split, config.data.val_transforms,
@@ -121,9 +136,10 @@ std::unique_ptr<BatchSource> make_eval_batches(const Config& config, const Datas
 }
 
 SplitPredictions evaluate_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes,
-                                const Config& config, c10::Device device, SamplePredictions* samples) {
+                                const Config& config, c10::Device device, SamplePredictions* samples,
+                                Collective* collective) {
   return predict_split(model, batches, num_classes, device, effective_amp(config, device), config.train.channels_last,
-                       samples);
+                       samples, collective);
 }
 
 }  // namespace imgcls

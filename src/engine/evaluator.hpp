@@ -18,6 +18,7 @@
 namespace imgcls {
 
 class ClassifierImpl;
+class Collective;
 
 struct SplitPredictions {
   explicit SplitPredictions(std::size_t classes) : confusion(classes) {}
@@ -42,9 +43,12 @@ void for_each_logits(ClassifierImpl& model, BatchSource& batches, c10::Device de
 // `amp` as train.amp ("none" on CPU). With `samples`, also each sample's top-min(5, classes)
 // classes and softmax probabilities and its loss (`imgcls eval`'s error analysis), kept on the
 // device and read back with the sums; its top-1 is the confusion matrix's prediction.
+// With `collective` (data-parallel, `batches` this rank's share of the split): the sums and
+// the confusion matrix are summed over the ranks before they are read, so every rank returns
+// the whole split's numbers (not with `samples`).
 SplitPredictions predict_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes, c10::Device device,
                                const std::string& amp, bool channels_last = false,
-                               SamplePredictions* samples = nullptr);
+                               SamplePredictions* samples = nullptr, Collective* collective = nullptr);
 
 struct Config;
 class Pipeline;
@@ -53,13 +57,16 @@ class Pipeline;
 // `imgcls eval` and `imgcls bench` all make them: the config's validation transforms through
 // `val_pipeline`, in order, of the model's input size, made on `device` when
 // data.device_resident allows it, at most max_batches of them when > 0. `split` and
-// `val_pipeline` must outlive the source.
+// `val_pipeline` must outlive the source. With shard_count > 1, this rank's share
+// (shard_rank) of each batch of shard_count times the size (LoaderOptions).
 std::unique_ptr<BatchSource> make_eval_batches(const Config& config, const Dataset& split, const Pipeline& val_pipeline,
                                                int64_t height, int64_t width, c10::Device device,
-                                               BadImageLog* bad_images, int64_t max_batches = 0);
+                                               BadImageLog* bad_images, int64_t max_batches = 0,
+                                               int64_t shard_rank = 0, int64_t shard_count = 1);
 
 // predict_split with the config's amp (on CUDA) and memory format.
 SplitPredictions evaluate_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes,
-                                const Config& config, c10::Device device, SamplePredictions* samples = nullptr);
+                                const Config& config, c10::Device device, SamplePredictions* samples = nullptr,
+                                Collective* collective = nullptr);
 
 }  // namespace imgcls

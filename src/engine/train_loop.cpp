@@ -9,6 +9,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "dist/collective.hpp"
 #include "engine/amp.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/device_feed.hpp"
@@ -132,7 +133,34 @@ EpochRun TrainLoop::run(DeviceFeed& feed, int64_t epoch, TrainProgress& p) {
     const auto group_samples =
         std::min(group_end * settings_.batch_size, samples_per_epoch) - group_start * settings_.batch_size;
     info.skipped = false;
-    if (n > 0) {  // a batch can be empty when every image in it was bad and skipped
+    if (auto* dist = settings_.collective) {
+      // Data-parallel: every rank makes this all-reduce every step, with samples of its own or
+      // none (a short last batch), so the sums, the skip and the stop are the global batch's.
+      at::Tensor logits, loss;
+      auto sums = at::zeros({3}, at::TensorOptions().device(device_).dtype(at::kDouble));
+      if (n > 0) {
+        for (auto* h : hooks_) h->before_forward(in, epoch, step + 1);
+        step_.forward(in, logits, loss);
+        sums = at::stack({loss.detach().to(at::kDouble) * static_cast<double>(n),
+                          logits.detach().argmax(1).eq(in.labels).sum().to(at::kDouble),
+                          at::scalar_tensor(static_cast<double>(n), sums.options())});
+      }
+      dist->sum(sums);
+      const auto host = sums.cpu();
+      const auto* s = host.data_ptr<double>();
+      const auto global_n = static_cast<int64_t>(s[2]);
+      if (global_n > 0 && settings_.skip_nonfinite && !std::isfinite(s[0])) {
+        info.skipped = true;
+        ++p.skipped;
+        step_.zero_grad();
+      } else if (global_n > 0) {
+        if (unsettled.empty()) gradients_before = step_.last_gradients(), lr_before = get_lr(optimizer_);
+        meter.add_sums(s[0], static_cast<int64_t>(s[1]), global_n);
+        unsettled.push_back({step + 1, batch.indices});
+        settle(step + 1);  // on every rank alike: a non-finite global loss stops them all here
+        if (n > 0) step_.backward(loss, static_cast<double>(n) / static_cast<double>(group_samples));
+      }
+    } else if (n > 0) {  // a batch can be empty when every image in it was bad and skipped
       for (auto* h : hooks_) h->before_forward(in, epoch, step + 1);
       at::Tensor logits, loss;
       step_.forward(in, logits, loss);

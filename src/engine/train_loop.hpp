@@ -30,6 +30,7 @@
 namespace imgcls {
 
 class ClassifierImpl;
+class Collective;
 class DeviceFeed;
 class GradScaler;
 class LrSchedule;
@@ -109,6 +110,10 @@ struct LoopSettings {
   int64_t batch_size = 1;
   int64_t train_size = 0;     // images in the training split
   bool skip_nonfinite = false;  // train.on_nan: skip_batch
+  // Data-parallel (batch_size then counts the global batch): each step's loss, correct count
+  // and images are summed over the ranks and read (one small all-reduce), so the epoch's
+  // numbers, the non-finite policy and the skip decisions are the global batch's, on every rank.
+  Collective* collective = nullptr;
 };
 
 // What one call of TrainLoop::run did.

@@ -39,7 +39,7 @@ TrainedRun open_trained_run(const std::string& target, const std::vector<std::st
                             const std::string& which) {
   TrainedRun run;
   std::tie(run.dir, run.checkpoint) = run_and_checkpoint(target, which);
-  run.config = load_config(run.dir + "/config.yaml", overrides);
+  run.config = load_run_config(run.dir + "/config.yaml", overrides);
   nlohmann::json summary;
   if (std::ifstream in(run.dir + "/summary.json"); in) summary = nlohmann::json::parse(in, nullptr, false);
   const auto* dataset = summary.is_object() && summary.contains("dataset") ? &summary["dataset"] : nullptr;

@@ -5,6 +5,8 @@
 //   CheckpointPolicy (engine/checkpoint_policy) best / last / keep-N and their order
 //   RunReporter (engine/run_reporter)           console, run files, summary.json
 //   make_eval_batches / evaluate_split (engine/evaluator)  validation and test
+#include <ATen/ATen.h>
+
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -35,12 +37,24 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
                                std::to_string(m.train_feed->num_batches()),
                            run.stop_signal);
   }
+  // Every image skipped as unreadable: the data is unusable, not the training.
+  const int64_t bad = m.bad_images ? m.bad_images->count() : 0;
+  if (p.seen == 0 && bad > 0)
+    throw DataError("epoch " + std::to_string(epoch) + ": not one training image could be read (" +
+                    count_text(bad, "bad image") +
+                    " skipped, named in train.log); check the dataset with `imgcls data check`");
   EpochMetrics metrics;
   metrics.epoch = epoch;
   metrics.lr = run.lr_at_start;
   metrics.train_loss = p.seen ? p.loss_sum / p.seen : kNoValue;
   metrics.train_acc = p.seen ? static_cast<double>(p.correct) / p.seen : kNoValue;
-  metrics.images_per_second = run.images / run.seconds;
+  double images = static_cast<double>(run.images);
+  if (m.dist) {  // every rank's images: the job's throughput
+    auto t = at::full({1}, images, at::kDouble);
+    m.dist->sum(t);
+    images = t.item<double>();
+  }
+  metrics.images_per_second = images / run.seconds;
   metrics.data_seconds = run.data_seconds;
   metrics.step_seconds = run.seconds - run.data_seconds;
   metrics.val_loss = metrics.val_acc = kNoValue;
@@ -64,9 +78,11 @@ EvalMetrics Trainer::evaluate(const std::string& split) {
   auto& source = test ? m.test_batches : m.val_batches;
   if (!source)
     source = make_eval_batches(m.config, ds, *m.val_pipeline, m.data.height, m.data.width, m.device,
-                               m.bad_images.get(), m.options.max_batches);
+                               m.bad_images.get(), m.options.max_batches, m.dist ? m.dist->rank() : 0,
+                               m.world_size());
   for (auto* h : m.hooks) h->before_evaluate(split);
-  const auto p = evaluate_split(*m.model, *source, ds.class_names.size(), m.config, m.device);
+  // Data-parallel: each rank evaluates its share; the sums are the whole split's, on every rank.
+  const auto p = evaluate_split(*m.model, *source, ds.class_names.size(), m.config, m.device, nullptr, m.dist.get());
   for (auto* h : m.hooks) h->after_evaluate(split);
   return EvalMetrics{p.loss(), p.accuracy(), p.count};
 }
@@ -122,7 +138,8 @@ RunSummary Trainer::train() {
     m.reporter->write_history(p.history, p.best_epoch);  // drops rows a killed run wrote after its checkpoint
     for (int64_t epoch = p.epoch + 1; epoch <= c.train.epochs && !m.early_stopping->should_stop(); ++epoch) {
       m.end_epoch(train_one_epoch(epoch), s);
-      if (const int sig = StopSignals::stop_requested())
+      if (const int sig = m.dist ? static_cast<int>(m.dist->max(StopSignals::stop_requested()))
+                                 : StopSignals::stop_requested())
         throw InterruptedError("interrupted by " + signal_name(sig) + " after epoch " + std::to_string(epoch), sig);
       if (m.early_stopping->should_stop())
         m.reporter->info("early stopping: " + m.monitor + " has not improved for " +
@@ -134,6 +151,7 @@ RunSummary Trainer::train() {
     const bool have_best = p.best_epoch > 0 && std::filesystem::exists(m.paths.best_checkpoint());
     const auto loaded = load_checkpoint(have_best ? m.paths.best_checkpoint() : m.paths.last_checkpoint(), *m.model,
                                         nullptr);
+    if (m.dist) broadcast_model(*m.model, *m.dist);  // rank 0's best.pt on every rank
     if (m.data.test.size() > 0) {
       const auto test = evaluate("test");
       s.test_acc = test.accuracy;
@@ -150,8 +168,12 @@ RunSummary Trainer::train() {
   } catch (const InterruptedError& e) {
     m.finish(s, "interrupted");
     // main prints it (as information, not an error: the user asked for it); train.log keeps it.
-    const auto line = std::string(e.what()) +
-                      "; checkpoints/last.pt holds the exact state. Resume with: imgcls train --resume " + m.paths.dir;
+    const auto line = m.dist && m.dist->rank() > 0
+                          ? std::string(e.what()) + " (rank " + std::to_string(m.dist->rank()) +
+                                "; rank 0 wrote the run directory's checkpoints/last.pt)"
+                          : std::string(e.what()) +
+                                "; checkpoints/last.pt holds the exact state. Resume with: imgcls train --resume " +
+                                m.paths.dir;
     m.reporter->console().log_only(line);
     throw InterruptedError(line, e.exit_code() == ExitCode::kTerminated ? 15 : 2);
   } catch (const std::exception& e) {

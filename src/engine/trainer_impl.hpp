@@ -18,10 +18,13 @@
 #include "data/dataset.hpp"
 #include "data/loader.hpp"
 #include "data/transforms.hpp"
+#include "dist/collective.hpp"
+#include "dist/launch_env.hpp"
 #include "engine/amp.hpp"
 #include "engine/builtin_hooks.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/checkpoint_policy.hpp"
+#include "engine/data_parallel.hpp"
 #include "engine/device_feed.hpp"
 #include "engine/lr_schedule.hpp"
 #include "engine/run_reporter.hpp"
@@ -29,6 +32,7 @@
 #include "imgcls/engine/trainer.hpp"
 #include "imgcls/errors.hpp"
 #include "io/run_dir.hpp"
+#include "io/run_lock.hpp"
 #include "models/classifier.hpp"
 #include "util/error_text.hpp"
 #include "util/runtime_info.hpp"
@@ -42,7 +46,22 @@ inline double seconds_since(TrainerClock::time_point t) {
   return std::chrono::duration<double>(TrainerClock::now() - t).count();
 }
 
+// Data-parallel ranks other than 0 keep their run files here (removed when the trainer goes):
+// the run directory is rank 0's alone.
+struct ScratchDir {
+  std::string path;
+  ScratchDir() = default;
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  ~ScratchDir();
+};
+
 struct Trainer::Impl {
+  ScratchDir scratch;  // first: removed after everything that writes into it is gone
+  RunLock lock;  // next, so released after everything else: the run directory is ours until all is done
+  LaunchEnv launch;    // torchrun / srun's variables; launch.distributed() false: one process
+  std::unique_ptr<Collective> dist;  // the process group, when data-parallel
+  std::unique_ptr<DataParallel> data_parallel;
   Config config;
   TrainerOptions options;
   RunPaths paths;
@@ -78,6 +97,10 @@ struct Trainer::Impl {
   std::vector<std::pair<bool, std::string>> setup_notes;
 
   bool have_val() const { return data.val.size() > 0; }
+  int64_t world_size() const { return dist ? dist->world_size() : 1; }
+  int64_t global_batch() const { return config.data.batch_size * world_size(); }
+  // The training batches' options: per process data.batch_size, global batches when data-parallel.
+  LoaderOptions train_loading() const;
   void save(const std::string& path) {
     progress.schedule_state = schedule->state();
     progress.early_stopping_state = early_stopping->state();

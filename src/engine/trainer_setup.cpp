@@ -3,12 +3,18 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "data/batch_count.hpp"
 #include "data/device_batches.hpp"
 #include "data/splits.hpp"
+#include "dist/process_group.hpp"
 #include "engine/device.hpp"
 #include "engine/optimizers.hpp"
 #include "engine/preflight.hpp"
@@ -18,16 +24,105 @@
 #include "util/strings.hpp"
 
 namespace imgcls {
+namespace {
+
+// DDP-SHIM: distributed.backend / distributed.timeout_s until the config keys land.
+std::string dist_backend(const Config&) { return "auto"; }
+int64_t dist_timeout_s(const Config&) {
+  const char* v = std::getenv("IMGCLS_DIST_TIMEOUT_S");
+  return v && *v ? std::stoll(v) : 300;
+}
+
+// Rank > 0's private run directory: TMPDIR/imgcls-rank<R>-XXXXXX.
+std::string make_scratch_dir(int rank) {
+  const char* tmp = std::getenv("TMPDIR");
+  auto pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/imgcls-rank" + std::to_string(rank) + "-XXXXXX";
+  if (!mkdtemp(pattern.data())) throw IoError(pattern + ": cannot create rank " + std::to_string(rank) + "'s scratch folder");
+  return pattern;
+}
+
+// Resuming data-parallel: rank 0's checkpoints/last.pt (if any) copied to the other ranks'
+// scratch run directories, over the process group (the ranks need not share a file system).
+void share_last_checkpoint(Collective& dist, const RunPaths& paths) {
+  std::string bytes;
+  if (dist.rank() == 0 && std::filesystem::exists(paths.last_checkpoint())) {
+    std::ifstream in(paths.last_checkpoint(), std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto size = at::full({1}, static_cast<int64_t>(bytes.size()), at::kLong);
+  std::vector<at::Tensor> one{size};
+  dist.broadcast(one);
+  const auto n = size.item<int64_t>();
+  if (n == 0) return;
+  auto data = at::empty({n}, at::kByte);
+  if (dist.rank() == 0) std::memcpy(data.data_ptr<uint8_t>(), bytes.data(), bytes.size());
+  std::vector<at::Tensor> payload{data};
+  dist.broadcast(payload);
+  if (dist.rank() != 0)
+    write_file_atomic(paths.last_checkpoint(), std::string(reinterpret_cast<const char*>(data.data_ptr<uint8_t>()),
+                                                           static_cast<std::size_t>(n)));
+}
+
+}  // namespace
+
+ScratchDir::~ScratchDir() {
+  if (path.empty()) return;
+  std::error_code ignored;
+  std::filesystem::remove_all(path, ignored);
+}
+
+LoaderOptions Trainer::Impl::train_loading() const {
+  auto o = loader_options(config, /*train=*/true);
+  o.max_batches = options.max_batches;
+  if (dist) o.batch_size *= dist->world_size(), o.shard_rank = dist->rank(), o.shard_count = dist->world_size();
+  return o;
+}
 
 Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique<Impl>()) {
   auto& m = *impl_;
   m.config = std::move(config);
   m.options = std::move(options);
   const auto& c = m.config;
-  // Everything that can reject the config or the data runs before the run directory is
-  // made, so a bad run leaves nothing behind.
-  if (!m.options.resume) check_out_dir_is_free(m.options.out_dir);
+  m.launch = launch_env();
   m.device = pick_device(c);
+  if (m.launch.distributed()) {
+    // One GPU per process: LOCAL_RANK picks it unless the config names one.
+    if (m.device.is_cuda() && (c.device == "auto" || c.device == "cuda"))
+      m.device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(m.launch.local_rank));
+    if (effective_amp(c, m.device) == "fp16")
+      throw ConfigError(c.where("train.amp") + ": train.amp: fp16 is not supported with data-parallel training yet "
+                        "(the gradient scaler's overflow check is per rank); use bf16");
+    if (m.launch.rank > 0) {  // the run directory is rank 0's; this rank keeps its files aside
+      m.scratch.path = make_scratch_dir(m.launch.rank);
+      m.options.out_dir = m.scratch.path + "/run";
+      m.options.quiet = true;
+    }
+    m.dist = join_process_group(m.launch, dist_backend(c), dist_timeout_s(c), m.device);
+    // Restarted by torchrun --max-restarts: continue --out's run from its last.pt (or start it
+    // over in place when the attempt before died before its first checkpoint).
+    if (m.launch.restart_count > 0 && !m.options.resume) {
+      const bool have_run = m.dist->rank() == 0 && !m.options.out_dir.empty() &&
+                            std::filesystem::exists(m.options.out_dir + "/config.yaml");
+      if (m.dist->max(have_run ? 1 : 0)) {
+        m.options.resume = true;
+        m.setup_notes.push_back({false, "restart " + std::to_string(m.launch.restart_count) +
+                                            " (TORCHELASTIC_RESTART_COUNT): resuming " + m.options.out_dir});
+      }
+    }
+  }
+  // Everything that can reject the config or the data runs before the run directory is
+  // made, so a bad run leaves nothing behind. A run directory takes one process at a time:
+  // a resume locks it first; a new run into a live run's folder is refused before slow work.
+  // Data-parallel ranks other than 0 write only their own scratch folder.
+  const bool own_files = !m.dist || m.dist->rank() == 0;
+  const bool reopen = m.options.resume && own_files;
+  if (reopen) {
+    open_run_dir(m.options.out_dir);  // a run directory, or a UsageError before the lock file
+    m.lock = RunLock(m.options.out_dir);
+  } else if (!m.options.out_dir.empty()) {
+    check_run_dir_unlocked(m.options.out_dir);
+    check_out_dir_is_free(m.options.out_dir);
+  }
   configure_runtime(c, m.device);
   m.runtime = runtime_info();
   torch::manual_seed(static_cast<uint64_t>(c.seed));
@@ -42,8 +137,7 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   auto groups = param_groups(*m.model, c.optimizer);
   for (const auto& g : groups) m.lr_scales.push_back(g.lr_scale);
   m.optimizer = make_optimizer(c.optimizer, std::move(groups));
-  auto train_loading = loader_options(c, /*train=*/true);
-  train_loading.max_batches = m.options.max_batches;
+  const auto train_loading = m.train_loading();
   check_makes_a_batch(c, m.data.train.size());
   const auto steps_per_epoch = batches_per_epoch(m.data.train.size(), train_loading);
   const auto optimizer_steps = (steps_per_epoch + c.train.grad_accum_steps - 1) / c.train.grad_accum_steps;
@@ -54,21 +148,29 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   m.scaler = std::make_unique<GradScaler>(effective_amp(c, m.device) == "fp16", m.device);
   m.progress.config_hash = frozen_config_hash(c);
 
-  m.paths = m.options.resume ? open_run_dir(m.options.out_dir) : create_run_dir(c, m.options.out_dir);
-  if (m.options.resume)  // what a killed run's atomic writes left behind
-    for (const auto& dir : {m.paths.dir, m.paths.checkpoints(), m.paths.tensorboard()}) remove_stale_temp_files(dir);
+  m.paths = reopen ? open_run_dir(m.options.out_dir) : create_run_dir(c, m.options.out_dir);
+  if (!reopen) {
+    m.lock = RunLock(m.paths.dir);
+    check_out_dir_is_free(m.options.out_dir);  // another process may have run there since the check above
+  }
+  // What a killed process's atomic writes left behind (a resumed run, or a new one into the
+  // --out of a run killed while starting); the lock makes this process the only writer.
+  for (const auto& dir : {m.paths.dir, m.paths.checkpoints(), m.paths.tensorboard()}) remove_stale_temp_files(dir);
   m.reporter = std::make_unique<RunReporter>(m.paths, c, m.options.quiet);
   m.checkpoints = std::make_unique<CheckpointPolicy>(m.paths, c.output.keep_last);
   // From here on the run directory exists: a failure is recorded in it before it propagates.
   try {
     m.build_training();
+    if (m.dist && m.options.resume) share_last_checkpoint(*m.dist, m.paths);
     if (m.options.resume && std::filesystem::exists(m.paths.last_checkpoint())) m.restore();
     else if (m.options.resume) {  // killed before its first last.pt: nothing to continue from
       CheckpointPolicy::recover(m.paths, 0);
       m.setup_notes.push_back({false, "no checkpoints/last.pt in " + m.paths.dir +
                                           " (the run stopped before its first checkpoint): starting it over at epoch 1"});
     }
-    write_file_atomic(m.paths.config(), to_yaml(c));
+    if (m.dist) broadcast_model(*m.model, *m.dist);  // identical already (one seed, one checkpoint): made sure
+    // A finished run resumed with nothing to do keeps the config it ran with.
+    if (!m.already_finished) write_file_atomic(m.paths.config(), to_yaml(c));
   } catch (const std::exception& e) {
     const auto line = m.failure_line(e);
     RunSummary s;
@@ -90,8 +192,7 @@ void Trainer::Impl::build_training() {
   });
   const bool resident = use_device_batches(c.data.device_resident, device, data.train, c.data.train_transforms,
                                            c.where("data.device_resident"));
-  auto loading = loader_options(c, /*train=*/true);
-  loading.max_batches = options.max_batches;
+  auto loading = train_loading();
   loading.pin_memory = device.is_cuda();
   loading.height = data.height, loading.width = data.width;
   train_batches = make_batch_source(data.train, c.data.train_transforms, *train_pipeline, loading, device, resident,
@@ -101,13 +202,17 @@ void Trainer::Impl::build_training() {
   unfreeze = std::make_unique<UnfreezeBackbone>(*model, c.model.unfreeze_at_epoch,
                                                 [r = reporter.get()](const std::string& line) { r->info(line); });
   hooks = {unfreeze.get(), reporter.get(), &kill_point_hook, &stop_on_signal};
+  if (dist) {  // the gradient sum before any hook that reads gradients; its collective stop replaces the local one
+    data_parallel = std::make_unique<DataParallel>(*model, *dist);
+    hooks = {data_parallel.get(), unfreeze.get(), reporter.get(), &kill_point_hook};
+  }
   step = std::make_unique<TrainStep>(
       *model, *optimizer, *scaler,
       StepSettings{effective_amp(c, device), c.train.channels_last, c.train.label_smoothing, c.train.grad_clip_norm},
       hooks);
   loop = std::make_unique<TrainLoop>(
       *step, *optimizer, *schedule, lr_scales,
-      LoopSettings{c.train.grad_accum_steps, c.data.batch_size, data.train.size(), c.train.on_nan == "skip_batch"},
+      LoopSettings{c.train.grad_accum_steps, global_batch(), data.train.size(), c.train.on_nan == "skip_batch", dist.get()},
       hooks, device);
 
   // Said after the setup banner (Trainer::train), not before it.
@@ -143,7 +248,11 @@ void Trainer::describe(std::ostream& os) const {
      << "data:      " << c.data.dataset << ", " << m.data.channels << "x" << m.data.height << "x" << m.data.width
      << ", " << count_text(m.data.num_classes, "class", "classes") << "; train " << m.data.train.size() << ", val "
      << m.data.val.size() << ", test " << m.data.test.size() << "; batch " << c.data.batch_size
+     << (m.dist ? " per process x " + std::to_string(m.world_size()) + " = " + std::to_string(m.global_batch()) : "")
      << (c.train.grad_accum_steps > 1 ? " x " + std::to_string(c.train.grad_accum_steps) + " accumulated" : "") << "\n"
+     << (m.dist ? "parallel:  " + std::to_string(m.world_size()) + " processes (" + m.launch.launcher + ", " +
+                      resolve_backend(dist_backend(c), m.device) + "); this is rank 0, the run directory's writer\n"
+                : std::string())
      << "model:     " << c.model.name << ", " << count_parameters(*m.model) << " parameters ("
      << count_parameters(*m.model, true) << " trainable)\n"
      << (m.backbone.empty() ? std::string() : "backbone:  " + m.backbone + "\n")
@@ -178,15 +287,30 @@ void Trainer::Impl::restore() {
   early_stopping->load_state(progress.early_stopping_state);
   scaler->load_state(progress.scaler_state);
   already_finished = progress.step == 0 && (progress.epoch >= config.train.epochs || early_stopping->should_stop());
+  int64_t trained_world = world_size();
   if (std::filesystem::exists(paths.summary())) {
     try {
       const auto old = nlohmann::json::parse(std::ifstream(paths.summary()));
       seconds_before = old.value("total_seconds", 0.0);
+      trained_world = old.value("world_size", int64_t{1});
       if (old.value("status", "") != "completed" && old.value("status", "") != "stopped_early")
         already_finished = false;  // the final test evaluation has not run yet
     } catch (const nlohmann::json::exception&) {
     }
   }
+  if (dist) {  // rank 0 read summary.json: its answers hold for every rank
+    auto facts = at::tensor(std::vector<int64_t>{already_finished ? 1 : 0, trained_world}, at::kLong);
+    std::vector<at::Tensor> one{facts};
+    dist->broadcast(one);
+    already_finished = facts[0].item<int64_t>() != 0;
+    trained_world = facts[1].item<int64_t>();
+  }
+  // Another process count would cut the global batches differently (data.batch_size is per
+  // process): refused rather than continued inexactly.
+  if (trained_world != world_size())
+    throw TrainError(paths.dir + ": was trained by " + std::to_string(trained_world) + " process" +
+                     (trained_world == 1 ? "" : "es") + " (world_size in summary.json); resume it with as many (" +
+                     std::to_string(world_size()) + " now): data.batch_size is per process, so the batches would differ");
 }
 
 nlohmann::json Trainer::Impl::facts() const {
@@ -194,6 +318,12 @@ nlohmann::json Trainer::Impl::facts() const {
   j["monitor"] = monitor;
   j["device"] = device.str();
   j["threads"] = at::get_num_threads();
+  j["world_size"] = world_size();
+  j["global_batch"] = global_batch();
+  if (dist)
+    j["distributed"] = {{"launcher", launch.launcher},
+                        {"backend", resolve_backend(dist_backend(config), device)},
+                        {"restart_count", launch.restart_count}};
   j["parameters"] = count_parameters(*model);
   j["dataset"] = {{"name", config.data.dataset},
                   {"train", data.train.size()},

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "imgcls/errors.hpp"
+#include "util/kill_point.hpp"
 
 namespace imgcls {
 namespace {
@@ -127,7 +128,12 @@ void AtomicFile::commit() {
 
 void write_file_atomic(const std::string& path, const std::string& content) {
   AtomicFile file(path);
-  file.write(content);
+  // Test hook (IMGCLS_TEST_KILL_AT=write:<file name>): stopped with the temporary file half
+  // written, as a kill in the middle of a large checkpoint write would.
+  const auto half = kill_points_armed() ? content.size() / 2 : 0;
+  file.write(content.data(), half);
+  if (kill_points_armed()) kill_point("write:" + path.substr(path.rfind('/') + 1));
+  file.write(content.data() + half, content.size() - half);
   file.commit();
 }
 

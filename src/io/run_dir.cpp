@@ -36,16 +36,20 @@ void make_dirs(const fs::path& p) {
 void check_out_dir_is_free(const std::string& out) {
   if (out.empty()) return;
   // An empty checkpoints/ folder is what a run killed while starting leaves: not a run yet.
+  // error_code forms: a name too long or a file in the way is for creating the folder to
+  // report (one IoError line), not a raw filesystem_error here.
+  std::error_code ec;
   const auto checkpoints = fs::path(out) / "checkpoints";
-  const bool has_checkpoints = fs::is_directory(checkpoints) && !fs::is_empty(checkpoints);
+  const bool has_checkpoints = fs::is_directory(checkpoints, ec) && !fs::is_empty(checkpoints, ec);
   for (const auto* name : {"metrics.csv", "summary.json"})
-    if (fs::exists(fs::path(out) / name) || has_checkpoints)
+    if (fs::exists(fs::path(out) / name, ec) || has_checkpoints)
       throw UsageError(out + ": already holds a run (" + (has_checkpoints ? "checkpoints/" : name) +
                        " exists); choose another --out so earlier results stay intact, or --resume it");
 }
 
 RunPaths open_run_dir(const std::string& dir) {
-  if (!fs::exists(fs::path(dir) / "config.yaml"))
+  std::error_code ec;
+  if (!fs::exists(fs::path(dir) / "config.yaml", ec))
     throw UsageError(dir + ": not a run directory (no config.yaml); --resume takes a directory `imgcls train` made");
   make_dirs(fs::path(dir) / "checkpoints");
   return RunPaths{dir};

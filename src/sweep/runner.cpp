@@ -157,7 +157,7 @@ std::vector<ChangedTrial> changed_trials(const SweepSpec& spec, const std::strin
     ChangedTrial c{t.name, {}, {}};
     const auto ran_path = (dir / "config.yaml").string();
     try {
-      const auto ran = load_config(ran_path);
+      const auto ran = load_run_config(ran_path);
       for (const auto& key : config_keys()) {
         if (ignored_keys().count(key)) continue;
         const auto before = value_text(ran, key), now = value_text(t.config, key);

@@ -183,6 +183,16 @@ SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& ex
     vars.push_back(Variant{});
   }
   if (axes.empty() && !spec.has_variants) fail(path + ":1", "nothing to sweep: give grid and/or variants");
+  // Every trial is a validated config: refuse a grid too large to expand before expanding it.
+  double count = static_cast<double>(vars.size());
+  std::string sizes = vars.size() > 1 ? std::to_string(vars.size()) + " variants" : "";
+  for (std::size_t a = 0; a < axes.size(); ++a) {
+    count *= static_cast<double>(axes[a].size());
+    sizes += (sizes.empty() ? "" : " x ") + std::to_string(axes[a].size()) + " " + spec.grid_keys[a];
+  }
+  if (count > static_cast<double>(kMaxSweepTrials))
+    fail(path, "the grid makes " + imgcls::fixed(count, 0) + " trials (" + sizes + "); a sweep takes at most " +
+                   std::to_string(kMaxSweepTrials) + ": narrow the grid or split it into several sweeps");
 
   std::vector<std::string> common;
   for (const auto& [key, value] : fixed) common.push_back(sweep_override(key, yaml_text(value), path));

@@ -22,6 +22,9 @@
 
 namespace imgcls {
 
+// The most trials one sweep file may expand to (10,000 expand and validate in about 2 s).
+constexpr std::size_t kMaxSweepTrials = 10000;
+
 struct Trial {
   std::string name;
   std::string variant;                                       // "" without variants

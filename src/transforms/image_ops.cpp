@@ -2,17 +2,20 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "transforms/pil_resample.hpp"
+
 namespace imgcls {
 
 int interpolation_flag(const std::string& name, bool downscale) {
-  if (name == "nearest") return cv::INTER_NEAREST;
-  if (name == "bicubic") return cv::INTER_CUBIC;
+  if (name == "nearest" || name == "cv_nearest") return cv::INTER_NEAREST;
+  if (name == "bicubic" || name == "cv_cubic") return cv::INTER_CUBIC;
   if (name == "area") return cv::INTER_AREA;
-  return downscale ? cv::INTER_AREA : cv::INTER_LINEAR;  // bilinear; AREA ~ antialiased bilinear
+  return downscale ? cv::INTER_AREA : cv::INTER_LINEAR;  // bilinear, cv_linear
 }
 
 cv::Mat resize_to(const cv::Mat& img, int h, int w, const std::string& interpolation) {
   if (img.rows == h && img.cols == w) return img;
+  if (PilFilter filter; pil_filter_of(interpolation, filter)) return pil_resize(img, h, w, filter);
   cv::Mat out;
   cv::resize(img, out, cv::Size(w, h), 0, 0, interpolation_flag(interpolation, h <= img.rows && w <= img.cols));
   return out;

@@ -9,11 +9,16 @@
 
 namespace imgcls {
 
-// The OpenCV flag for an interpolation name; bilinear downscaling uses INTER_AREA
-// (torchvision antialiases), upscaling INTER_LINEAR.
+// The OpenCV flag for an interpolation name (rotation's warpAffine; resize_to's OpenCV
+// choices): nearest / cv_nearest INTER_NEAREST, bicubic / cv_cubic INTER_CUBIC, area
+// INTER_AREA, bilinear / cv_linear INTER_AREA when `downscale`, else INTER_LINEAR.
 int interpolation_flag(const std::string& name, bool downscale);
 
-// `img` resized to exactly h x w (itself when it already is).
+// `img` resized to exactly h x w (itself when it already is), as torchvision resizes a PIL
+// image for nearest | box | bilinear | hamming | bicubic | lanczos (Pillow's antialiased
+// filters, byte for byte: pil_resample.hpp), with OpenCV's cv::resize for area (INTER_AREA),
+// cv_linear (INTER_AREA when neither side grows, else INTER_LINEAR: imgcls's bilinear before
+// config_version 2), cv_cubic (INTER_CUBIC) and cv_nearest (INTER_NEAREST).
 cv::Mat resize_to(const cv::Mat& img, int h, int w, const std::string& interpolation);
 
 // `img` padded by the given widths; mode constant (with `fill`) | edge | reflect (edge not

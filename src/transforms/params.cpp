@@ -115,6 +115,30 @@ ParamDescriptor interpolation_param() {
           [](const TransformSpec& t) -> std::optional<std::string> { return t.interpolation; }};
 }
 
+const std::vector<std::string>& resize_interpolations() {
+  static const std::vector<std::string> names = {"bilinear", "bicubic", "nearest",  "box",      "hamming",
+                                                 "lanczos",  "area",    "cv_linear", "cv_cubic", "cv_nearest"};
+  return names;
+}
+
+ParamDescriptor resize_interpolation_param() {
+  return {"interpolation", false,
+          [](const ParamReader& r, const YAML::Node& n, TransformSpec& t) {
+            t.interpolation = r.choice(n, resize_interpolations());
+          },
+          [](const TransformSpec& t) -> std::optional<std::string> { return t.interpolation; }};
+}
+
+std::string interpolation_name_v1(const std::string& name, bool to_v1) {
+  static const std::pair<const char*, const char*> renamed[] = {
+      {"bilinear", "cv_linear"}, {"bicubic", "cv_cubic"}, {"nearest", "cv_nearest"}};
+  for (const auto& [v1, now] : renamed) {
+    if (!to_v1 && name == v1) return now;
+    if (to_v1 && name == now) return v1;
+  }
+  return name;
+}
+
 ParamDescriptor fill_param() {
   return {"fill", false,
           [](const ParamReader& r, const YAML::Node& n, TransformSpec& t) {

@@ -55,7 +55,17 @@ std::string show_list(const std::vector<double>& v);
 
 // Shared parameters.
 ParamDescriptor crop_size_param();      // size: s (square) or [h, w] -> TransformSpec::size = [h, w]
-ParamDescriptor interpolation_param();  // nearest | bilinear | bicubic | area
+ParamDescriptor interpolation_param();  // nearest | bilinear | bicubic | area (OpenCV's warpAffine)
+// resize, random_resized_crop: Pillow's filters as torchvision uses them (bilinear, the
+// default, bicubic, nearest, box, hamming, lanczos) or OpenCV's (area, cv_linear, cv_cubic,
+// cv_nearest); image_ops.hpp's resize_to says what each does.
+ParamDescriptor resize_interpolation_param();
+const std::vector<std::string>& resize_interpolations();
+// Before config_version 2 (config.yaml files without it), resize's bilinear, bicubic and
+// nearest named OpenCV's filters, now cv_linear, cv_cubic and cv_nearest: a name as read
+// from such a file (to_v1 false: "bilinear" -> "cv_linear") or as written to one (to_v1
+// true: "cv_linear" -> "bilinear"). Other names are the same in both.
+std::string interpolation_name_v1(const std::string& name, bool to_v1);
 ParamDescriptor fill_param();           // a pixel value in [0, 255]
 
 }  // namespace imgcls

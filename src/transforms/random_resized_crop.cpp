@@ -73,7 +73,7 @@ const TransformDescriptor& random_resized_crop_transform() {
     desc.params = {crop_size_param(),
                 range_param<&TransformSpec::scale>("scale", "[min, max] with 0 < min <= max"),
                 range_param<&TransformSpec::ratio>("ratio", "[min, max] aspect ratios with 0 < min <= max"),
-                interpolation_param()};
+                resize_interpolation_param()};
     desc.make_cpu = [](const TransformSpec& s) -> std::unique_ptr<ImageTransform> {
       return std::make_unique<RandomResizedCrop>(s);
     };

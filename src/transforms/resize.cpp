@@ -41,7 +41,7 @@ const TransformDescriptor& resize_transform() {
                    t.size = r.integers(n, {1, 2}, 1, "a positive integer (the shorter side) or [height, width]");
                  },
                  [](const TransformSpec& t) -> std::optional<std::string> { return show_list(t.size); }},
-                interpolation_param()};
+                resize_interpolation_param()};
     desc.make_cpu = [](const TransformSpec& s) -> std::unique_ptr<ImageTransform> { return std::make_unique<Resize>(s); };
     return desc;
   }();

@@ -7,6 +7,8 @@
 //             <epoch>:best-pending    epoch's best checkpoint written under its pending name,
 //                                     last.pt not yet
 //             <epoch>:last-written    last.pt written, best.pt not yet renamed
+//             write:<file name>       halfway through the next atomic write of that file
+//                                     (write:last.pt: its temporary file half written)
 //     action  KILL (default: SIGKILL, no cleanup, as the OOM killer or a power cut), INT or
 //             TERM (the signal, handled as a user's Ctrl-C / kill), or throw-c10,
 //             throw-logic, throw-filesystem, throw-json, throw-bad_alloc (an exception of that

@@ -220,6 +220,66 @@ TEST(Config, AJsonNumberBeyondDoubleIsInvalidJson) {
   }
 }
 
+TEST(Config, ThreadsHaveAnUpperBound) {
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"threads=10000"}),
+            "override 'threads=10000': threads: at most 256 CPU threads, got 10000 (0 = LibTorch's default, one per "
+            "core)");
+  EXPECT_EQ(parse_config(kYaml, "x.yaml", {"threads=256"}).threads, 256);
+}
+
+TEST(Config, ACountIsWrittenAsAnIntegerAndAFractionIsBelowOne) {
+  // data.val_split takes both: 1.0 is a fraction (of all the data), not a count of one image.
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"data.val_split=1.0"}),
+            "override 'data.val_split=1.0': data.val_split: expected a count of images (integer >= 1) or a fraction "
+            "in [0, 1), got '1.0'");
+  EXPECT_NE(config_error(kYaml, "x.yaml", {"data.val_split=1e3"}), "");
+  EXPECT_DOUBLE_EQ(parse_config(kYaml, "x.yaml", {"data.val_split=1"}).data.val_split, 1);
+  EXPECT_DOUBLE_EQ(parse_config(kYaml, "x.yaml", {"data.val_split=0.25"}).data.val_split, 0.25);
+  EXPECT_NE(config_error(kYaml, "x.yaml", {"data.batch_size=64.0"}), "");  // the same rule for every count
+}
+
+TEST(Config, RatesMustFitTheOptimizersFloats) {
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"optimizer.lr=1e300"}),
+            "override 'optimizer.lr=1e300': optimizer.lr: 1e+300 does not fit the 32-bit float the optimizer keeps it "
+            "in (at most 3.4e38)");
+  EXPECT_NE(config_error(kYaml, "x.yaml", {"optimizer.weight_decay=1e39"}).find("optimizer.weight_decay: 1e+39 does not fit"),
+            std::string::npos);
+  EXPECT_DOUBLE_EQ(parse_config(kYaml, "x.yaml", {"optimizer.lr=1e30"}).optimizer.lr, 1e30);
+}
+
+TEST(Config, ModelsAndBatchesLargerThanMemoryAreRefusedNamingTheKey) {
+  const auto hidden = config_error(kYaml, "x.yaml", {"model.name=mlp", "model.hidden=[100000000000]"});
+  EXPECT_EQ(hidden.rfind("override 'model.hidden=[100000000000]': model.hidden: makes a model of at least ", 0), 0u)
+      << hidden;
+  EXPECT_NE(hidden.find(" with their gradients and optimizer state; this machine has "), std::string::npos) << hidden;
+  const auto widths = config_error(kYaml, "x.yaml", {"model.name=residual_cnn", "model.widths=[1000000, 1000000]"});
+  EXPECT_EQ(widths.rfind("override 'model.widths=[1000000, 1000000]': model.widths: makes a model of at least ", 0), 0u)
+      << widths;
+  const auto folder = std::string("name: f\ndata: {dataset: image_folder, root: /nowhere}\nmodel: {name: basic_cnn}\n");
+  const auto size = config_error(folder, "f.yaml", {"data.image_size=100000"});
+  EXPECT_EQ(size.rfind("override 'data.image_size=100000': data.image_size: one batch of 64 images of 3x100000x100000 "
+                       "takes ",
+                       0),
+            0u)
+      << size;
+  EXPECT_NE(size.find(" as floats, before the model's activations; this machine has "), std::string::npos) << size;
+  EXPECT_EQ(config_error(folder, "f.yaml", {"data.image_size=512"}), "");
+  EXPECT_EQ(config_error(kYaml, "x.yaml", {"model.name=mlp", "model.hidden=[4096, 4096]"}), "");
+}
+
+TEST(Config, ASweepGridTooLargeToExpandIsRefusedBeforeExpanding) {
+  test::TempDir dir;
+  test::write_text(dir / "base.yaml", kYaml);
+  std::string values = "[";
+  for (int i = 1; i <= 100; ++i) values += (i > 1 ? ", " : "") + std::to_string(i);
+  values += "]";
+  test::write_text(dir / "s.yaml", "base: base.yaml\ngrid:\n  seed: " + values + "\n  train.epochs: " + values +
+                                       "\n  data.batch_size: " + values + "\n");
+  EXPECT_EQ(test::message_of<ConfigError>([&] { load_sweep(dir / "s.yaml"); }),
+            dir / "s.yaml" + ": the grid makes 1000000 trials (100 seed x 100 train.epochs x 100 data.batch_size); a "
+                             "sweep takes at most 10000: narrow the grid or split it into several sweeps");
+}
+
 TEST(Config, UnknownKeysGetDidYouMean) {
   EXPECT_EQ(config_error(std::string(kYaml) + "optimzer:\n  lr: 0.1\n"),
             "x.yaml:14: optimzer: unknown key; did you mean 'optimizer'?");

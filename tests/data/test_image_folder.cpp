@@ -1,6 +1,7 @@
 // ImageFolder: torchvision's class order and file discovery (hidden entries skipped), the
 // decoding conversions, every bad-data case, and the splits an image folder gives.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <ATen/ATen.h>
 
@@ -132,6 +133,47 @@ TEST(ImageFolder, OneClassFolderIsAnErrorThatSuggestsTheFolderBelow) {
 }
 
 // The flowers config (val_split: 1000) on a small folder: the error says which override fixes it.
+TEST(ImageFolder, AFifoIsRefusedWithoutBlocking) {
+  test::TempDir dir;
+  ASSERT_EQ(::mkfifo((dir / "x.png").c_str(), 0644), 0);
+  // Opening a FIFO for reading would wait for a writer forever; it is refused instead.
+  EXPECT_EQ(data_error([&] { read_image_file(dir / "x.png"); }),
+            dir / "x.png" + ": not a regular file (a FIFO, socket, device or folder)");
+  EXPECT_EQ(data_error([&] { read_image_file(dir / "missing.png"); }),
+            dir / "missing.png" + ": cannot open the file: No such file or directory");
+  png(dir / "c/a.png");
+  EXPECT_EQ(read_image_file(dir / "c/a.png"), std::vector<unsigned char>(
+                                                  [&] { auto t = test::read_text(dir / "c/a.png"); return std::vector<unsigned char>(t.begin(), t.end()); }()));
+}
+
+std::string be32(uint32_t v) {
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+}
+
+std::vector<unsigned char> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
+
+TEST(ImageFolder, AnImageClaimingTooManyPixelsIsRefusedFromItsHeader) {
+  // A PNG header claiming 60000 x 60000 pixels, with no image data behind it.
+  const auto huge = bytes_of(std::string("\x89PNG\r\n\x1a\n", 8) + be32(13) + "IHDR" + be32(60000) + be32(60000) +
+                             std::string("\x08\x02\x00\x00\x00", 5) + be32(0));
+  EXPECT_EQ(image_header_size(huge), (std::pair<int64_t, int64_t>{60000, 60000}));
+  EXPECT_EQ(data_error([&] { decode_image_bytes(huge, "x.png", 3); }),
+            "x.png: 60000 x 60000 pixels, more than the limit of 89478485 (not decoded)");
+  // Every format the header reader knows, from real files.
+  test::TempDir dir;
+  for (const auto* ext : {".png", ".jpg", ".bmp", ".webp"}) {
+    const auto path = dir / (std::string("a") + ext);
+    ASSERT_TRUE(cv::imwrite(path, cv::Mat(7, 11, CV_8UC3, cv::Scalar(1, 2, 3)))) << ext;
+    const auto bytes = read_image_file(path);
+    EXPECT_EQ(image_header_size(bytes), (std::pair<int64_t, int64_t>{11, 7})) << ext;
+    EXPECT_EQ(decode_image_bytes(bytes, path, 3).size(), cv::Size(11, 7)) << ext;
+    EXPECT_EQ(data_error([&] { decode_image_bytes(bytes, path, 3, 76); }),
+              path + ": 11 x 7 pixels, more than the limit of 76 (not decoded)")
+        << ext;
+  }
+  EXPECT_EQ(image_header_size(bytes_of("not an image")), (std::pair<int64_t, int64_t>{0, 0}));
+}
+
 TEST(ImageFolder, ValSplitBeyondTheImagesSaysHowToFixIt) {
   test::TempDir dir;
   for (const auto* cls : {"daisy", "roses"})

@@ -10,6 +10,7 @@
 #include "imgcls/errors.hpp"
 #include "imgcls/io/atomic_file.hpp"
 #include "test_util.hpp"
+#include "tmpfs_util.hpp"
 
 namespace imgcls {
 namespace {
@@ -51,6 +52,18 @@ TEST(AtomicFile, UnwritableFolderIsAnIoError) {
 }
 
 // The new file has the mode a plain ofstream would give it, whatever the umask.
+TEST(AtomicFile, AFullDiskIsAnIoErrorThatKeepsTheOldFileAndLeavesNoTemporary) {
+  test::TempDir dir;
+  test::SmallTmpfs disk(dir / "disk", 256 * 1024);
+  if (!disk.mounted()) GTEST_SKIP() << disk.reason();
+  const auto file = dir / "disk/metrics.csv";
+  write_file_atomic(file, "epoch,lr\n1,0.1\n");
+  const auto message = test::message_of<IoError>([&] { write_file_atomic(file, std::string(1 << 20, 'x')); });
+  EXPECT_EQ(message, file + ": write failed: No space left on device");
+  EXPECT_EQ(test::read_text(file), "epoch,lr\n1,0.1\n");
+  EXPECT_EQ(files_in(dir / "disk"), 1u);
+}
+
 TEST(AtomicFile, ModeHonoursTheUmask) {
   test::TempDir dir;
   for (const mode_t mask : {mode_t{022}, mode_t{077}, mode_t{002}}) {

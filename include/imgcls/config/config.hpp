@@ -149,6 +149,11 @@ struct LoggingConfig {
 };
 
 struct Config {
+  // The meaning of names that changed: 1 = a config.yaml written before imgcls had Pillow's
+  // resampling (no config_version key in it; resize's bilinear, bicubic and nearest were
+  // OpenCV's, read now as cv_linear, cv_cubic and cv_nearest); 2 = today's names. A config
+  // file without the key is 2; a run directory's config.yaml without it is 1 (load_run_config).
+  int64_t config_version = 2;
   std::string name = "run";
   int64_t seed = 42;
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
@@ -181,6 +186,12 @@ struct Config {
 // Config::warnings; such a key given in the file beside its own model.name, or given as an
 // override, stays an error (check_model_keys).
 Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// load_config for a run directory's config.yaml (train --resume, eval, predict, export, the
+// sweep's comparison): a file without config_version was written before version 2 and is read
+// with version 1's meanings, so an old run resumes and evaluates as it trained (with its
+// checkpoint's config hash).
+Config load_run_config(const std::string& path, const std::vector<std::string>& overrides = {});
 
 // Same as load_config, for text already in memory; `origin` names it in error messages.
 // Paths are kept as given (there is no file to be relative to).
