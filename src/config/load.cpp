@@ -133,7 +133,7 @@ YAML::Node parse_document(const std::string& text, const std::string& origin) {
     try {
       const auto checked = nlohmann::json::parse(text);
       static_cast<void>(checked);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range: "number overflow" (fuzzing)
       std::string msg = e.what();
       const auto colon = msg.find("] ");
       throw ConfigError(origin + ": invalid JSON: " + (colon == std::string::npos ? msg : msg.substr(colon + 2)));

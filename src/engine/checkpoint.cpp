@@ -45,15 +45,21 @@ at::Tensor history_tensor(const std::vector<EpochMetrics>& rows) {
 }
 
 // `columns` per row: kMetricColumns, or one of kMetricColumnsBefore for an older checkpoint.
-std::vector<EpochMetrics> history_rows(const at::Tensor& t, int64_t columns) {
+// Throws TrainError for an epoch number that is not one (converting 1e300 to int64 is
+// undefined behaviour; found by fuzzing).
+std::vector<EpochMetrics> history_rows(const at::Tensor& t, int64_t columns, const std::string& path) {
   std::vector<EpochMetrics> rows;
   const auto v = to_vector(t);
   const auto cell = [&](std::size_t i, int64_t column) {
     return column < columns ? v[i + static_cast<std::size_t>(column)] : std::numeric_limits<double>::quiet_NaN();
   };
-  for (std::size_t i = 0; i + static_cast<std::size_t>(columns) <= v.size(); i += static_cast<std::size_t>(columns))
+  for (std::size_t i = 0; i + static_cast<std::size_t>(columns) <= v.size(); i += static_cast<std::size_t>(columns)) {
+    if (!(v[i] >= 0 && v[i] <= 1e9) || v[i] != std::floor(v[i]))
+      throw TrainError(path + ": not a valid imgcls checkpoint: history row " +
+                       std::to_string(i / static_cast<std::size_t>(columns) + 1) + " has epoch " + shortest_text(v[i]));
     rows.push_back(EpochMetrics{static_cast<int64_t>(v[i]), cell(i, 1), cell(i, 2), cell(i, 3), cell(i, 4), cell(i, 5),
                                 cell(i, 6), cell(i, 7), cell(i, 8), cell(i, 9), cell(i, 10), cell(i, 11), cell(i, 12)});
+  }
   return rows;
 }
 

@@ -208,6 +208,18 @@ TEST(Config, RunNamesCannotLeadOutOfTheRunsFolder) {
   EXPECT_EQ(parse_config("name: v1.2_a-b\ndata: {dataset: mnist}\nmodel: {name: mlp}\n", "c.yaml").name, "v1.2_a-b");
 }
 
+// Found by fuzzing the config loader: a JSON number beyond double escaped as nlohmann's
+// out_of_range exception instead of the "invalid JSON" line.
+TEST(Config, AJsonNumberBeyondDoubleIsInvalidJson) {
+  try {
+    parse_config("{\"data\": {\"dataset\": \"mnist\"}, \"model\": {\"name\": \"mlp\"}, \"optimizer\": {\"lr\": 1e99999}}",
+                 "c.json");
+    FAIL() << "loaded";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "c.json: invalid JSON: number overflow parsing '1e99999'");
+  }
+}
+
 TEST(Config, ThreadsHaveAnUpperBound) {
   EXPECT_EQ(config_error(kYaml, "x.yaml", {"threads=10000"}),
             "override 'threads=10000': threads: at most 256 CPU threads, got 10000 (0 = LibTorch's default, one per "

@@ -127,6 +127,21 @@ TEST(Checkpoint, DamagedArchiveIsAClearErrorNamingTheFile) {
   }
 }
 
+// Found by fuzzing: a checkpoint whose history holds an epoch of 1e247 was converted to int64
+// (undefined behaviour) and loaded; now it is refused, naming the file.
+TEST(Checkpoint, AHistoryEpochThatIsNotAnEpochIsRefused) {
+  test::TempDir dir;
+  const auto path = dir / "last.pt";
+  test::write_text(path, test::read_text(std::string(IMGCLS_SOURCE_DIR) + "/tests/fixtures/history_overflow_last.pt"));
+  try {
+    read_progress(path);
+    FAIL() << "loaded";
+  } catch (const TrainError& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(msg.rfind(path + ": not a valid imgcls checkpoint: history row ", 0), 0u) << msg;
+  }
+}
+
 TEST(Checkpoint, RestoresTheRandomGenerator) {
   test::TempDir dir;
   BasicCNN model(InputSpec{});
