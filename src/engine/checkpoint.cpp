@@ -177,7 +177,7 @@ TrainProgress read_progress(torch::serialize::InputArchive& archive, const std::
   if (archive.try_read("history", history) && history.dim() == 2)
     for (const auto older : kMetricColumnsBefore)
       if (history.size(1) == older) columns = older;
-  p.history = history_rows(read_sized(archive, "history", at::kDouble, -columns, path), columns);
+  p.history = history_rows(read_sized(archive, "history", at::kDouble, -columns, path), columns, path);
   return p;
 }
 
