@@ -87,12 +87,15 @@ std::string to_yaml(const Config& config) {
     if (!text.empty() && text.front() == '[') {
       value = YAML::Load(text);
       value.SetStyle(YAML::EmitterStyle::Flow);
+    } else if (text == "null") {  // an optional key left unset (optional_number_field)
+      value = YAML::Node(YAML::NodeType::Null);
     } else {
       value = text;
     }
     node[parts.back()] = value;
   }
   YAML::Emitter out;
+  out.SetNullFormat(YAML::LowerNull);
   out << root;
   return std::string(out.c_str()) + "\n";
 }

@@ -104,6 +104,10 @@ const std::vector<Field>& schema() {
 
     f.push_back(number_field("optimizer.backbone_lr_scale", IMGCLS_REF(optimizer.backbone_lr_scale),
                              "a non-negative number (the backbone's lr = this x the head's)", non_negative));
+    f.push_back(optional_number_field("optimizer.norm_weight_decay", IMGCLS_REF(optimizer.norm_weight_decay),
+                                      "a non-negative number, or null (= optimizer.weight_decay)", non_negative));
+    f.push_back(optional_number_field("optimizer.bias_weight_decay", IMGCLS_REF(optimizer.bias_weight_decay),
+                                      "a non-negative number, or null (= optimizer.weight_decay)", non_negative));
 
     f.push_back(choice_field("scheduler.name", IMGCLS_REF(scheduler.name),
                              {"none", "step", "multistep", "cosine", "plateau", "onecycle", "exponential"}));

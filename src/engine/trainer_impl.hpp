@@ -56,7 +56,7 @@ struct Trainer::Impl {
   std::unique_ptr<BatchSource> val_batches, test_batches;  // made at the first evaluation
   std::shared_ptr<ClassifierImpl> model;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
-  std::vector<double> lr_scales;  // per parameter group: head 1, backbone optimizer.backbone_lr_scale
+  std::vector<double> lr_scales;  // per parameter group (param_groups): head 1, backbone optimizer.backbone_lr_scale
   std::unique_ptr<LrSchedule> schedule;
   std::unique_ptr<EarlyStopping> early_stopping;
   std::unique_ptr<GradScaler> scaler;

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -150,7 +151,13 @@ void Trainer::describe(std::ostream& os) const {
      << "optimizer: " << c.optimizer.name << ", lr " << c.optimizer.lr << ", weight_decay "
      << c.optimizer.weight_decay;
   if (c.optimizer.name == "sgd" || c.optimizer.name == "rmsprop") os << ", momentum " << c.optimizer.momentum;
-  if (m.lr_scales.size() > 1) os << "; backbone lr x " << m.lr_scales[1];
+  for (const auto scale : m.lr_scales)
+    if (scale != 1.0) {
+      os << "; backbone lr x " << scale;
+      break;
+    }
+  if (!std::isnan(c.optimizer.norm_weight_decay)) os << "; norm weight_decay " << c.optimizer.norm_weight_decay;
+  if (!std::isnan(c.optimizer.bias_weight_decay)) os << "; bias weight_decay " << c.optimizer.bias_weight_decay;
   os << "\nschedule:  " << c.scheduler.name
      << (c.scheduler.warmup_epochs ? ", warmup " + std::to_string(c.scheduler.warmup_epochs) + " epochs" : "")
      << (c.scheduler.warmup_steps ? ", warmup " + std::to_string(c.scheduler.warmup_steps) + " steps" : "")

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -80,6 +81,9 @@ struct ModelConfig {
   int64_t unfreeze_at_epoch = 0;                    // torchscript: unfreeze from this epoch (0 = never)
 };
 
+// An optional number's "not given" (config null): NaN.
+constexpr double kUnsetNumber = std::numeric_limits<double>::quiet_NaN();
+
 struct OptimizerConfig {
   std::string name = "adam";  // sgd | adam | adamw | rmsprop
   double lr = 1e-3;
@@ -91,6 +95,11 @@ struct OptimizerConfig {
   double eps = 1e-8;          // adam, adamw, rmsprop
   double alpha = 0.99;        // rmsprop smoothing constant
   double backbone_lr_scale = 1.0;  // the backbone's lr relative to the head's (models with a head)
+  // torchvision's --norm-weight-decay / --bias-weight-decay: the weight decay of normalisation
+  // layers' parameters and of every bias, in parameter groups of their own. NaN (null in
+  // YAML): unset, weight_decay applies (and the parameters stay in the common group).
+  double norm_weight_decay = kUnsetNumber;
+  double bias_weight_decay = kUnsetNumber;
 };
 
 // LR schedules, with PyTorch's torch.optim.lr_scheduler semantics (see engine/lr_schedule.hpp).
