@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <tuple>
 
 #include "config/fail.hpp"
 #include "data/dataset_table.hpp"
@@ -122,6 +123,17 @@ void check_combinations(Config& c) {
          "needs optimizer.name: sgd with momentum > 0 and dampening 0 (as PyTorch)");
   // PyTorch's AdamW defaults to weight_decay 0.01; without it AdamW is Adam.
   if (o.name == "adamw" && c.where("optimizer.weight_decay") == "default") c.optimizer.weight_decay = 0.01;
+  // Mixing asked for (a probability set) with nothing to mix with. Alphas of 0 alone are "off"
+  // (a resolved config.yaml lists them; an ablation sets them to 0).
+  const MixupConfig mixup_defaults;
+  if (!c.train.mixup.enabled())
+    for (const auto& [key, value, default_value] :
+         {std::tuple{"train.mixup.prob", c.train.mixup.prob, mixup_defaults.prob},
+          std::tuple{"train.mixup.switch_prob", c.train.mixup.switch_prob, mixup_defaults.switch_prob}})
+      if (value != default_value)
+        fail(c.where(key), key,
+             "train.mixup.mixup_alpha and train.mixup.cutmix_alpha are both 0, so nothing is mixed; give one of "
+             "them a value > 0 (timm: 0.8 and 1.0)");
 
   for (std::size_t i = 0; i < c.data.classes.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)

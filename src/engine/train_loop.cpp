@@ -28,7 +28,10 @@ void TrainStep::forward(StepInputs& in, at::Tensor& logits, at::Tensor& loss) co
   AutocastScope autocast(settings_.amp);
   logits = model_.forward(in.images);
   namespace F = torch::nn::functional;
-  const auto options = F::CrossEntropyFuncOptions().label_smoothing(settings_.label_smoothing);
+  // Soft targets (mixup) already hold the label smoothing (timm folds it in); smoothing them
+  // again would count it twice.
+  const auto options =
+      F::CrossEntropyFuncOptions().label_smoothing(in.targets.defined() ? 0.0 : settings_.label_smoothing);
   loss = F::cross_entropy(logits.to(at::kFloat), in.targets.defined() ? in.targets : in.labels, options);
 }
 

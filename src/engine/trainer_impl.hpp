@@ -67,6 +67,7 @@ struct Trainer::Impl {
   StopOnSignal stop_on_signal;
   KillPointHook kill_point_hook;
   std::unique_ptr<UnfreezeBackbone> unfreeze;
+  std::unique_ptr<TrainHook> mixup;  // train.mixup (engine/mixup.hpp); null when off
   std::vector<TrainHook*> hooks;  // the loop's extension points, called in this order
   TrainProgress progress;
   std::string monitor;  // the metric that picks best.pt and drives early stopping

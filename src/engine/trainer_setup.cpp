@@ -11,6 +11,7 @@
 #include "data/device_batches.hpp"
 #include "data/splits.hpp"
 #include "engine/device.hpp"
+#include "engine/mixup.hpp"
 #include "engine/optimizers.hpp"
 #include "engine/preflight.hpp"
 #include "engine/trainer_impl.hpp"
@@ -102,6 +103,11 @@ void Trainer::Impl::build_training() {
   unfreeze = std::make_unique<UnfreezeBackbone>(*model, c.model.unfreeze_at_epoch,
                                                 [r = reporter.get()](const std::string& line) { r->info(line); });
   hooks = {unfreeze.get(), reporter.get(), &kill_point_hook, &stop_on_signal};
+  if (c.train.mixup.enabled())
+    hooks.insert(hooks.begin(),
+                 (mixup = std::make_unique<MixupHook>(c.train.mixup, data.num_classes, c.train.label_smoothing,
+                                                      static_cast<uint64_t>(c.seed)))
+                     .get());
   step = std::make_unique<TrainStep>(
       *model, *optimizer, *scaler,
       StepSettings{effective_amp(c, device), c.train.channels_last, c.train.label_smoothing, c.train.grad_clip_norm},
@@ -164,6 +170,13 @@ void Trainer::describe(std::ostream& os) const {
      << "\nepochs:    " << c.train.epochs << ", seed " << c.seed << ", monitor " << m.monitor;
   if (c.train.early_stopping.patience > 0)
     os << ", early stopping after " << c.train.early_stopping.patience << " epochs without improvement";
+  const auto& mix = c.train.mixup;
+  if (mix.enabled())
+    os << "\nmixup:     " << (mix.mixup_alpha > 0 ? "mixup alpha " + shortest_text(mix.mixup_alpha) : std::string())
+       << (mix.mixup_alpha > 0 && mix.cutmix_alpha > 0 ? ", " : "")
+       << (mix.cutmix_alpha > 0 ? "cutmix alpha " + shortest_text(mix.cutmix_alpha) : std::string()) << "; prob "
+       << shortest_text(mix.prob)
+       << (mix.mixup_alpha > 0 && mix.cutmix_alpha > 0 ? ", switch " + shortest_text(mix.switch_prob) : std::string());
   // The position last.pt holds: inside an epoch (after an interrupt) or at an epoch's end.
   if (m.progress.step > 0)
     os << "\nresuming:  epoch " << m.progress.epoch + 1 << " after batch " << m.progress.step << " of "

@@ -135,6 +135,18 @@ struct EarlyStoppingConfig {
   double min_delta = 0.0;
 };
 
+// timm's Mixup (timm/data/mixup.py), mode batch: one lambda per batch, each image mixed with
+// the batch's mirror (flip(0)); train.label_smoothing folded into the soft targets. On when
+// mixup_alpha or cutmix_alpha is > 0.
+struct MixupConfig {
+  double mixup_alpha = 0.0;    // Beta(alpha, alpha) for mixup (0 = no mixup)
+  double cutmix_alpha = 0.0;   // Beta(alpha, alpha) for cutmix (0 = no cutmix)
+  double prob = 1.0;           // the chance a batch is mixed at all
+  double switch_prob = 0.5;    // with both alphas > 0: the chance of cutmix instead of mixup
+  std::string mode = "batch";  // batch (timm's elem and pair modes are not implemented)
+  bool enabled() const { return mixup_alpha > 0 || cutmix_alpha > 0; }
+};
+
 struct TrainConfig {
   int64_t epochs = 10;
   int64_t log_every = 0;      // also log every N steps inside an epoch (0 = only per epoch)
@@ -147,6 +159,7 @@ struct TrainConfig {
   int64_t val_every = 1;      // validate every N epochs (and always after the last)
   bool deterministic = false;
   std::string on_nan = "stop";  // stop | skip_batch
+  MixupConfig mixup;
 };
 
 struct OutputConfig {
