@@ -4,6 +4,7 @@
 #include <cmath>
 #include <optional>
 #include <tuple>
+#include <utility>
 
 #include "config/fail.hpp"
 #include "data/dataset_table.hpp"
@@ -134,6 +135,20 @@ void check_combinations(Config& c) {
         fail(c.where(key), key,
              "train.mixup.mixup_alpha and train.mixup.cutmix_alpha are both 0, so nothing is mixed; give one of "
              "them a value > 0 (timm: 0.8 and 1.0)");
+  const EmaConfig ema_defaults;
+  const auto& ema = c.train.ema;
+  if (!ema.enabled)
+    for (const auto& [key, differs] :
+         {std::pair{"train.ema.decay", ema.decay != ema_defaults.decay},
+          std::pair{"train.ema.warmup", ema.warmup != ema_defaults.warmup},
+          std::pair{"train.ema.every", ema.every != ema_defaults.every},
+          std::pair{"train.ema.use_for_best", ema.use_for_best != ema_defaults.use_for_best}})
+      if (differs) fail(c.where(key), key, "has no effect without train.ema.enabled: true");
+  if (ema.use_for_best && c.train.early_stopping.monitor.rfind("val_", 0) != 0)
+    fail(c.where("train.ema.use_for_best"), "train.ema.use_for_best",
+         "picks best.pt by val_loss_ema or val_acc_ema, so train.early_stopping.monitor must be val_loss or val_acc, "
+         "not '" +
+             c.train.early_stopping.monitor + "'");
 
   for (std::size_t i = 0; i < c.data.classes.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)

@@ -173,6 +173,12 @@ const std::vector<Field>& schema() {
     f.push_back(number_field("train.mixup.switch_prob", IMGCLS_REF(train.mixup.switch_prob), "a number in [0, 1]",
                              [](double v) { return v >= 0 && v <= 1; }));
     f.push_back(choice_field("train.mixup.mode", IMGCLS_REF(train.mixup.mode), {"batch"}));
+    f.push_back(bool_field("train.ema.enabled", IMGCLS_REF(train.ema.enabled)));
+    f.push_back(number_field("train.ema.decay", IMGCLS_REF(train.ema.decay), "a number in [0, 1)",
+                             [](double v) { return v >= 0 && v < 1; }));
+    f.push_back(bool_field("train.ema.warmup", IMGCLS_REF(train.ema.warmup)));
+    f.push_back(int_field("train.ema.every", IMGCLS_REF(train.ema.every), 1, "a positive integer (optimizer steps)"));
+    f.push_back(bool_field("train.ema.use_for_best", IMGCLS_REF(train.ema.use_for_best)));
     f.push_back(int_field("output.keep_last", IMGCLS_REF(output.keep_last), 0,
                           "a non-negative integer (0 = keep no epoch-N.pt)"));
     f.push_back(resumable(bool_field("logging.tensorboard", IMGCLS_REF(logging.tensorboard))));

@@ -21,10 +21,10 @@
 namespace imgcls {
 namespace {
 
-// The history's columns: EpochMetrics in order. Checkpoints written before the time breakdown
-// have the first 8 (the last three read as NaN).
-constexpr int64_t kMetricColumns = 11;
-constexpr int64_t kMetricColumnsBefore = 8;
+// The history's columns: EpochMetrics in order. Older checkpoints have fewer: 8 before the time
+// breakdown, 11 before val_loss_ema and val_acc_ema (the missing ones read as NaN).
+constexpr int64_t kMetricColumns = 13;
+constexpr int64_t kMetricColumnsEarlier[] = {8, 11};
 
 at::Tensor doubles(const std::vector<double>& v) {
   return v.empty() ? at::empty({0}, at::kDouble) : at::tensor(at::ArrayRef<double>(v), at::kDouble);
@@ -38,12 +38,13 @@ std::vector<double> to_vector(const at::Tensor& t) {
 at::Tensor history_tensor(const std::vector<EpochMetrics>& rows) {
   std::vector<double> flat;
   for (const auto& m : rows)
-    flat.insert(flat.end(), {static_cast<double>(m.epoch), m.lr, m.train_loss, m.train_acc, m.val_loss, m.val_acc,
-                             m.epoch_seconds, m.images_per_second, m.data_seconds, m.step_seconds, m.eval_seconds});
+    flat.insert(flat.end(),
+                {static_cast<double>(m.epoch), m.lr, m.train_loss, m.train_acc, m.val_loss, m.val_acc, m.epoch_seconds,
+                 m.images_per_second, m.data_seconds, m.step_seconds, m.eval_seconds, m.val_loss_ema, m.val_acc_ema});
   return doubles(flat).view({static_cast<int64_t>(rows.size()), kMetricColumns});
 }
 
-// `columns` per row: kMetricColumns, or kMetricColumnsBefore for an older checkpoint.
+// `columns` per row: kMetricColumns, or one of kMetricColumnsEarlier for an older checkpoint.
 std::vector<EpochMetrics> history_rows(const at::Tensor& t, int64_t columns) {
   std::vector<EpochMetrics> rows;
   const auto v = to_vector(t);
@@ -52,7 +53,7 @@ std::vector<EpochMetrics> history_rows(const at::Tensor& t, int64_t columns) {
   };
   for (std::size_t i = 0; i + static_cast<std::size_t>(columns) <= v.size(); i += static_cast<std::size_t>(columns))
     rows.push_back(EpochMetrics{static_cast<int64_t>(v[i]), cell(i, 1), cell(i, 2), cell(i, 3), cell(i, 4), cell(i, 5),
-                                cell(i, 6), cell(i, 7), cell(i, 8), cell(i, 9), cell(i, 10)});
+                                cell(i, 6), cell(i, 7), cell(i, 8), cell(i, 9), cell(i, 10), cell(i, 11), cell(i, 12)});
   return rows;
 }
 
@@ -107,6 +108,13 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model, co
   torch::serialize::OutputArchive model_archive;
   model.save(model_archive);
   archive.write("model", model_archive);
+  if (!p.ema.empty()) {
+    torch::serialize::OutputArchive ema;
+    ema.write("counters",
+              at::tensor(at::ArrayRef<int64_t>({static_cast<int64_t>(p.ema.size()), p.ema_updates, p.ema_steps})));
+    for (std::size_t i = 0; i < p.ema.size(); ++i) ema.write("t" + std::to_string(i), p.ema[i], /*is_buffer=*/true);
+    archive.write("ema", ema);
+  }
   if (optimizer) {
     torch::serialize::OutputArchive optimizer_archive;
     optimizer->save(optimizer_archive);
@@ -166,11 +174,23 @@ TrainProgress read_progress(torch::serialize::InputArchive& archive, const std::
   p.early_stopping_state = to_vector(read_sized(archive, "early_stopping_state", at::kDouble, -1, path));
   p.scaler_state = to_vector(read_sized(archive, "scaler_state", at::kDouble, -1, path));
   at::Tensor history;
-  if (archive.try_read("history", history) && history.dim() == 2 && history.size(1) == kMetricColumnsBefore)
-    p.history = history_rows(read_sized(archive, "history", at::kDouble, -kMetricColumnsBefore, path),
-                             kMetricColumnsBefore);
-  else
-    p.history = history_rows(read_sized(archive, "history", at::kDouble, -kMetricColumns, path), kMetricColumns);
+  int64_t columns = kMetricColumns;
+  if (archive.try_read("history", history) && history.dim() == 2)
+    for (const auto earlier : kMetricColumnsEarlier)
+      if (history.size(1) == earlier) columns = earlier;
+  p.history = history_rows(read_sized(archive, "history", at::kDouble, -columns, path), columns);
+  torch::serialize::InputArchive ema;
+  if (archive.try_read("ema", ema)) {
+    const auto ema_counters = read_sized(ema, "counters", at::kLong, 3, path);
+    const auto n = ema_counters.data_ptr<int64_t>();
+    p.ema_updates = n[1], p.ema_steps = n[2];
+    for (int64_t i = 0; i < n[0]; ++i) {
+      at::Tensor t;
+      if (!ema.try_read("t" + std::to_string(i), t, /*is_buffer=*/true))
+        throw TrainError(path + ": not a complete imgcls checkpoint (no EMA tensor " + std::to_string(i) + ")");
+      p.ema.push_back(t);
+    }
+  }
   return p;
 }
 

@@ -17,7 +17,10 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 bool monitor_maximizes(const std::string& monitor, const std::string& mode) {
   if (mode == "max") return true;
   if (mode == "min") return false;
-  return monitor.size() > 4 && monitor.compare(monitor.size() - 4, 4, "_acc") == 0;
+  const auto ends_with = [&](const std::string& tail) {
+    return monitor.size() > tail.size() && monitor.compare(monitor.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  return ends_with("_acc") || ends_with("_acc_ema");
 }
 
 LrSchedule::LrSchedule(const SchedulerConfig& config, double base_lr, int64_t epochs, int64_t steps_per_epoch)

@@ -17,6 +17,8 @@ double metric_value(const EpochMetrics& m, const std::string& name) {
   if (name == "data_seconds") return m.data_seconds;
   if (name == "step_seconds") return m.step_seconds;
   if (name == "eval_seconds") return m.eval_seconds;
+  if (name == "val_loss_ema") return m.val_loss_ema;
+  if (name == "val_acc_ema") return m.val_acc_ema;
   throw std::invalid_argument("no metric named '" + name + "'");
 }
 

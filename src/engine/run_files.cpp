@@ -32,12 +32,12 @@ std::string cell(double v, int precision = 6) {
 std::string metrics_csv_text(const std::vector<EpochMetrics>& rows) {
   std::ostringstream os;
   os << "epoch,lr,train_loss,train_acc,val_loss,val_acc,epoch_seconds,images_per_second,data_seconds,step_seconds,"
-        "eval_seconds\n";
+        "eval_seconds,val_loss_ema,val_acc_ema\n";
   for (const auto& m : rows)
     os << m.epoch << ',' << cell(m.lr, 8) << ',' << cell(m.train_loss) << ',' << cell(m.train_acc) << ','
        << cell(m.val_loss) << ',' << cell(m.val_acc) << ',' << cell(m.epoch_seconds, 4) << ','
        << cell(m.images_per_second, 6) << ',' << cell(m.data_seconds, 4) << ',' << cell(m.step_seconds, 4) << ','
-       << cell(m.eval_seconds, 4) << '\n';
+       << cell(m.eval_seconds, 4) << ',' << cell(m.val_loss_ema) << ',' << cell(m.val_acc_ema) << '\n';
   return os.str();
 }
 
@@ -63,6 +63,8 @@ void write_metrics_jsonl(const std::string& path, const std::vector<EpochMetrics
     j["data_seconds"] = value(m.data_seconds);
     j["step_seconds"] = value(m.step_seconds);
     j["eval_seconds"] = value(m.eval_seconds);
+    j["val_loss_ema"] = value(m.val_loss_ema);
+    j["val_acc_ema"] = value(m.val_acc_ema);
     text += j.dump() + "\n";
   }
   write_file_atomic(path, text);
@@ -111,6 +113,8 @@ void write_tensorboard(const std::string& tb_dir, const std::vector<EpochMetrics
     add("loss/val", m.val_loss);
     add("accuracy/train", m.train_acc);
     add("accuracy/val", m.val_acc);
+    add("loss/val_ema", m.val_loss_ema);
+    add("accuracy/val_ema", m.val_acc_ema);
     add("lr", m.lr);
     add("images_per_second", m.images_per_second);
     add("time/data_seconds", m.data_seconds);
@@ -168,9 +172,11 @@ std::vector<EpochMetrics> read_metrics_csv(const std::string& path) {
     if (column.count("lr")) m.lr = get("lr");
     if (column.count("epoch_seconds")) m.epoch_seconds = get("epoch_seconds");
     if (column.count("images_per_second")) m.images_per_second = get("images_per_second");
-    for (auto [name, field] : {std::pair{"data_seconds", &EpochMetrics::data_seconds},
-                               std::pair{"step_seconds", &EpochMetrics::step_seconds},
-                               std::pair{"eval_seconds", &EpochMetrics::eval_seconds}})
+    for (auto [name, field] :
+         {std::pair{"data_seconds", &EpochMetrics::data_seconds},
+          std::pair{"step_seconds", &EpochMetrics::step_seconds},
+          std::pair{"eval_seconds", &EpochMetrics::eval_seconds},
+          std::pair{"val_loss_ema", &EpochMetrics::val_loss_ema}, std::pair{"val_acc_ema", &EpochMetrics::val_acc_ema}})
       m.*field = column.count(name) ? get(name) : std::numeric_limits<double>::quiet_NaN();
     rows.push_back(m);
   }

@@ -24,6 +24,7 @@
 #include "engine/checkpoint_policy.hpp"
 #include "engine/device_feed.hpp"
 #include "engine/lr_schedule.hpp"
+#include "engine/model_ema.hpp"
 #include "engine/run_reporter.hpp"
 #include "engine/train_loop.hpp"
 #include "imgcls/engine/trainer.hpp"
@@ -68,6 +69,7 @@ struct Trainer::Impl {
   KillPointHook kill_point_hook;
   std::unique_ptr<UnfreezeBackbone> unfreeze;
   std::unique_ptr<TrainHook> mixup;  // train.mixup (engine/mixup.hpp); null when off
+  std::unique_ptr<ModelEma> ema;     // train.ema (engine/model_ema.hpp); null when off
   std::vector<TrainHook*> hooks;  // the loop's extension points, called in this order
   TrainProgress progress;
   std::string monitor;  // the metric that picks best.pt and drives early stopping
@@ -79,10 +81,17 @@ struct Trainer::Impl {
   std::vector<std::pair<bool, std::string>> setup_notes;
 
   bool have_val() const { return data.val.size() > 0; }
+  // The validation accuracy best.pt is chosen by: the EMA weights' with train.ema.use_for_best.
+  double best_acc(const EpochMetrics& m) const { return monitor_uses_ema() ? m.val_acc_ema : m.val_acc; }
+  bool monitor_uses_ema() const { return monitor.size() > 4 && monitor.compare(monitor.size() - 4, 4, "_ema") == 0; }
   void save(const std::string& path) {
     progress.schedule_state = schedule->state();
     progress.early_stopping_state = early_stopping->state();
     progress.scaler_state = scaler->state();
+    if (ema) {
+      const auto state = ema->state();
+      progress.ema = state.tensors, progress.ema_updates = state.updates, progress.ema_steps = state.steps;
+    }
     save_checkpoint(path, *model, optimizer.get(), progress);
   }
   void build_training();

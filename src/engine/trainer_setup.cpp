@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -51,6 +52,7 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   const auto optimizer_steps = (steps_per_epoch + c.train.grad_accum_steps - 1) / c.train.grad_accum_steps;
   m.schedule = std::make_unique<LrSchedule>(c.scheduler, c.optimizer.lr, c.train.epochs, optimizer_steps);
   m.monitor = effective_monitor(c.train.early_stopping.monitor, m.have_val());
+  if (c.train.ema.enabled && c.train.ema.use_for_best && m.have_val()) m.monitor += "_ema";
   m.early_stopping = std::make_unique<EarlyStopping>(monitor_maximizes(m.monitor, c.train.early_stopping.mode),
                                                      c.train.early_stopping.patience, c.train.early_stopping.min_delta);
   m.scaler = std::make_unique<GradScaler>(effective_amp(c, m.device) == "fp16", m.device);
@@ -108,6 +110,9 @@ void Trainer::Impl::build_training() {
                  (mixup = std::make_unique<MixupHook>(c.train.mixup, data.num_classes, c.train.label_smoothing,
                                                       static_cast<uint64_t>(c.seed)))
                      .get());
+  if (c.train.ema.enabled)  // before the reporter and the test hooks: a step's update is in place when they run
+    hooks.insert(std::find(hooks.begin(), hooks.end(), reporter.get()),
+                 (ema = std::make_unique<ModelEma>(*model, c.train.ema)).get());
   step = std::make_unique<TrainStep>(
       *model, *optimizer, *scaler,
       StepSettings{effective_amp(c, device), c.train.channels_last, c.train.label_smoothing, c.train.grad_clip_norm},
@@ -130,7 +135,7 @@ void Trainer::Impl::build_training() {
     const auto mismatch = normalisation_mismatch(info, val_pipeline->mean(), val_pipeline->std());
     if (!mismatch.empty()) setup_notes.push_back({true, mismatch});
   }
-  if (monitor != c.train.early_stopping.monitor)
+  if (monitor != c.train.early_stopping.monitor && !monitor_uses_ema())
     setup_notes.push_back({true, "no validation split: best.pt and early stopping use " + monitor});
   reporter->set_facts(facts());
 }
@@ -177,6 +182,10 @@ void Trainer::describe(std::ostream& os) const {
        << (mix.cutmix_alpha > 0 ? "cutmix alpha " + shortest_text(mix.cutmix_alpha) : std::string()) << "; prob "
        << shortest_text(mix.prob)
        << (mix.mixup_alpha > 0 && mix.cutmix_alpha > 0 ? ", switch " + shortest_text(mix.switch_prob) : std::string());
+  if (c.train.ema.enabled)
+    os << "\nema:       decay " << shortest_text(c.train.ema.decay) << (c.train.ema.warmup ? " with warmup" : "")
+       << ", every " << count_text(c.train.ema.every, "optimizer step")
+       << (c.train.ema.use_for_best ? "; best.pt and the test by the EMA weights" : "");
   // The position last.pt holds: inside an epoch (after an interrupt) or at an epoch's end.
   if (m.progress.step > 0)
     os << "\nresuming:  epoch " << m.progress.epoch + 1 << " after batch " << m.progress.step << " of "
@@ -197,6 +206,11 @@ void Trainer::Impl::restore() {
   schedule->load_state(progress.schedule_state);
   early_stopping->load_state(progress.early_stopping_state);
   scaler->load_state(progress.scaler_state);
+  if (ema) {
+    if (progress.ema.empty()) throw TrainError(paths.last_checkpoint() + ": holds no train.ema weights");
+    ema->load_state({progress.ema, progress.ema_updates, progress.ema_steps}, paths.last_checkpoint());
+    progress.ema.clear();  // the hook holds them now
+  }
   already_finished = progress.step == 0 && (progress.epoch >= config.train.epochs || early_stopping->should_stop());
   if (std::filesystem::exists(paths.summary())) {
     try {

@@ -33,11 +33,19 @@ TEST(RunFiles, MetricsCsvRoundTrip) {
   EXPECT_DOUBLE_EQ(rows[1].data_seconds, 0.5);
   EXPECT_DOUBLE_EQ(rows[1].step_seconds, 1.75);
   EXPECT_DOUBLE_EQ(rows[1].eval_seconds, 0.25);
+  EXPECT_TRUE(std::isnan(rows[0].val_acc_ema));
+  // train.ema's columns come back when written.
+  b.val_loss_ema = 0.3, b.val_acc_ema = 0.9;
+  write_metrics_csv(dir / "ema.csv", {b});
+  const auto ema = read_metrics_csv(dir / "ema.csv");
+  EXPECT_DOUBLE_EQ(ema[0].val_loss_ema, 0.3);
+  EXPECT_DOUBLE_EQ(ema[0].val_acc_ema, 0.9);
   // A metrics.csv of an older run, without the three: they read as NaN.
   test::write_text(dir / "old.csv", std::string(kHeader) + "1,0.1,0.5,0.5,,,1,1\n");
   const auto old = read_metrics_csv(dir / "old.csv");
   ASSERT_EQ(old.size(), 1u);
   EXPECT_TRUE(std::isnan(old[0].data_seconds));
+  EXPECT_TRUE(std::isnan(old[0].val_acc_ema));
   EXPECT_DOUBLE_EQ(old[0].images_per_second, 1);
 }
 

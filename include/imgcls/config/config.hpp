@@ -147,6 +147,19 @@ struct MixupConfig {
   bool enabled() const { return mixup_alpha > 0 || cutmix_alpha > 0; }
 };
 
+// train.ema: an exponential moving average of the weights and buffers (timm's ModelEmaV3,
+// torchvision's ExponentialMovingAverage), updated after every `every` optimizer steps:
+//   ema = d * ema + (1 - d) * weights,  d = warmup ? min(decay, (1 + n) / (10 + n)) : decay
+// (n: the updates so far; TensorFlow's and timm v1's warmup). Validated beside the raw weights
+// (val_loss_ema, val_acc_ema), saved in checkpoints.
+struct EmaConfig {
+  bool enabled = false;
+  double decay = 0.9998;
+  bool warmup = true;
+  int64_t every = 1;          // optimizer steps between updates
+  bool use_for_best = false;  // best.pt, early stopping and the test evaluation by the EMA weights
+};
+
 struct TrainConfig {
   int64_t epochs = 10;
   int64_t log_every = 0;      // also log every N steps inside an epoch (0 = only per epoch)
@@ -160,6 +173,7 @@ struct TrainConfig {
   bool deterministic = false;
   std::string on_nan = "stop";  // stop | skip_batch
   MixupConfig mixup;
+  EmaConfig ema;
 };
 
 struct OutputConfig {

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -37,10 +38,14 @@ struct EpochMetrics {
   double data_seconds = 0;  // waiting for the next batch (loader, host-to-device copy)
   double step_seconds = 0;  // forward, backward, optimizer (the rest of the training pass)
   double eval_seconds = 0;  // the validation pass (0 in epochs without one)
+  // The validation pass with train.ema's weights (NaN without train.ema or a validation).
+  double val_loss_ema = std::numeric_limits<double>::quiet_NaN();
+  double val_acc_ema = std::numeric_limits<double>::quiet_NaN();
 };
 
 // A column of EpochMetrics by its metrics.csv name: epoch, lr, train_loss, train_acc, val_loss,
-// val_acc, epoch_seconds, images_per_second, data_seconds, step_seconds, eval_seconds. Throws
+// val_acc, epoch_seconds, images_per_second, data_seconds, step_seconds, eval_seconds,
+// val_loss_ema, val_acc_ema. Throws
 // std::invalid_argument for another name.
 double metric_value(const EpochMetrics& m, const std::string& name);
 
