@@ -128,6 +128,19 @@ struct DataCheckOptions {
 void setup_data(CLI::App& app);
 int run_data_check(const DataCheckOptions& options);
 
+struct LrFindOptions {
+  std::string config_path;
+  std::vector<std::string> overrides;
+  double start = 1e-7, end = 10;
+  int64_t steps = 100;
+  std::string out;  // "" = lr_find/<name>-<timestamp>
+};
+// `imgcls lr-find CONFIG [KEY=VALUE...] [--start LR] [--end LR] [--steps N] [--out DIR]`: the
+// learning-rate range test (engine/lr_finder.hpp); DIR gets lr_find.csv, lr_find.json
+// (suggested_lr) and lr_find.png. Writes no checkpoint.
+void setup_lr_find(CLI::App& app);
+int run_lr_find(const LrFindOptions& options);
+
 // `imgcls --version` text.
 std::string version_text();
 

@@ -47,6 +47,7 @@ int imgcls_main(int argc, char** argv) {
   setup_export(app);
   setup_bench(app);
   setup_data(app);
+  setup_lr_find(app);
 
   try {
     app.parse(argc, argv);

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <tuple>
+#include <utility>
 
 #include "config/fail.hpp"
 #include "data/dataset_table.hpp"
@@ -239,6 +241,31 @@ void check_combinations(Config& c) {
          "needs optimizer.name: sgd with momentum > 0 and dampening 0 (as PyTorch)");
   // PyTorch's AdamW defaults to weight_decay 0.01; without it AdamW is Adam.
   if (o.name == "adamw" && c.where("optimizer.weight_decay") == "default") c.optimizer.weight_decay = 0.01;
+  // Mixing asked for (a probability set) with nothing to mix with. Alphas of 0 alone are "off"
+  // (a resolved config.yaml lists them; an ablation sets them to 0).
+  const MixupConfig mixup_defaults;
+  if (!c.train.mixup.enabled())
+    for (const auto& [key, value, default_value] :
+         {std::tuple{"train.mixup.prob", c.train.mixup.prob, mixup_defaults.prob},
+          std::tuple{"train.mixup.switch_prob", c.train.mixup.switch_prob, mixup_defaults.switch_prob}})
+      if (value != default_value)
+        fail(c.where(key), key,
+             "train.mixup.mixup_alpha and train.mixup.cutmix_alpha are both 0, so nothing is mixed; give one of "
+             "them a value > 0 (timm: 0.8 and 1.0)");
+  const EmaConfig ema_defaults;
+  const auto& ema = c.train.ema;
+  if (!ema.enabled)
+    for (const auto& [key, differs] :
+         {std::pair{"train.ema.decay", ema.decay != ema_defaults.decay},
+          std::pair{"train.ema.warmup", ema.warmup != ema_defaults.warmup},
+          std::pair{"train.ema.every", ema.every != ema_defaults.every},
+          std::pair{"train.ema.use_for_best", ema.use_for_best != ema_defaults.use_for_best}})
+      if (differs) fail(c.where(key), key, "has no effect without train.ema.enabled: true");
+  if (ema.use_for_best && c.train.early_stopping.monitor.rfind("val_", 0) != 0)
+    fail(c.where("train.ema.use_for_best"), "train.ema.use_for_best",
+         "picks best.pt by val_loss_ema or val_acc_ema, so train.early_stopping.monitor must be val_loss or val_acc, "
+         "not '" +
+             c.train.early_stopping.monitor + "'");
 
   for (std::size_t i = 0; i < c.data.classes.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)

@@ -18,7 +18,8 @@ namespace imgcls {
 namespace {
 
 // Whether `key` means anything for `c`: image-folder keys for image folders, a model's own
-// keys (the model table's), an optimizer's or a schedule's parameters for that one.
+// keys (the model table's), an optimizer's or a schedule's parameters for that one, train.mixup
+// and train.ema's settings when they are on.
 bool applies(const std::string& key, const Config& c) {
   static const std::map<std::string, std::set<std::string>> by_choice = {
       {"optimizer.momentum", {"sgd", "rmsprop"}},
@@ -55,6 +56,9 @@ bool applies(const std::string& key, const Config& c) {
     return folder;
   if (key == "data.device_resident") return !folder;
   if (key == "data.label") return data.coarse_classes > 0;
+  // train.mixup's keys with mixing on, train.ema's (but enabled) with the average on.
+  if (starts_with(key, "train.mixup.")) return c.train.mixup.enabled();
+  if (starts_with(key, "train.ema.") && key != "train.ema.enabled") return c.train.ema.enabled;
   if (starts_with(key, "model.") && key != "model.name" && key != "model.init") {
     const auto* model = find_model(c.model.name);
     return !model || std::find(model->keys.begin(), model->keys.end(), key) != model->keys.end();
@@ -87,12 +91,15 @@ std::string to_yaml(const Config& config) {
     if (!text.empty() && text.front() == '[') {
       value = YAML::Load(text);
       value.SetStyle(YAML::EmitterStyle::Flow);
+    } else if (text == "null") {  // an optional key left unset (optional_number_field)
+      value = YAML::Node(YAML::NodeType::Null);
     } else {
       value = text;
     }
     node[parts.back()] = value;
   }
   YAML::Emitter out;
+  out.SetNullFormat(YAML::LowerNull);
   out << root;
   return std::string(out.c_str()) + "\n";
 }

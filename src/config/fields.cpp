@@ -42,6 +42,21 @@ Field number_field(std::string key, Ref<double> ref, std::string expected, std::
   return f;
 }
 
+Field optional_number_field(std::string key, Ref<double> ref, std::string expected, std::function<bool(double)> ok) {
+  auto f = blank(std::move(key), expected);
+  f.set = [ref, ok, expected](Config& c, const YAML::Node& n) {
+    if (n.IsNull() || (n.IsScalar() && (n.Scalar() == "null" || n.Scalar() == "~"))) {  // null, however it came
+      ref(c) = kUnsetNumber;
+      return;
+    }
+    const auto v = parse_scalar<double>(n, expected);
+    if (!std::isfinite(v) || !ok(v)) throw BadValue{expected};
+    ref(c) = v;
+  };
+  f.show = [ref](Config& c) { return std::isnan(ref(c)) ? std::string("null") : shortest_text(ref(c)); };
+  return f;
+}
+
 Field int_field(std::string key, Ref<int64_t> ref, int64_t min_value, std::string expected) {
   auto f = blank(std::move(key), expected);
   f.set = [ref, min_value, expected](Config& c, const YAML::Node& n) {

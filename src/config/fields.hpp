@@ -59,6 +59,8 @@ using Ref = std::function<T&(Config&)>;
 
 // A finite number for which ok(v) holds.
 Field number_field(std::string key, Ref<double> ref, std::string expected, std::function<bool(double)> ok);
+// A finite number for which ok(v) holds, or null: unset (kUnsetNumber, NaN; printed "null").
+Field optional_number_field(std::string key, Ref<double> ref, std::string expected, std::function<bool(double)> ok);
 // An integer >= min_value.
 Field int_field(std::string key, Ref<int64_t> ref, int64_t min_value, std::string expected);
 // true or false.

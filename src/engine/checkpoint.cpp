@@ -22,8 +22,9 @@ namespace imgcls {
 namespace {
 
 // The history's columns: EpochMetrics in order. Older checkpoints have fewer, read as NaN:
-// 8 before the time breakdown, 11 before val_macro_f1 and val_balanced_acc.
-constexpr int64_t kMetricColumns = 13;
+// 8 before the time breakdown, 11 before val_macro_f1, val_balanced_acc, val_loss_ema and
+// val_acc_ema.
+constexpr int64_t kMetricColumns = 15;
 constexpr int64_t kMetricColumnsBefore[] = {8, 11};
 
 at::Tensor doubles(const std::vector<double>& v) {
@@ -40,7 +41,7 @@ at::Tensor history_tensor(const std::vector<EpochMetrics>& rows) {
   for (const auto& m : rows)
     flat.insert(flat.end(), {static_cast<double>(m.epoch), m.lr, m.train_loss, m.train_acc, m.val_loss, m.val_acc,
                              m.epoch_seconds, m.images_per_second, m.data_seconds, m.step_seconds, m.eval_seconds,
-                             m.val_macro_f1, m.val_balanced_acc});
+                             m.val_macro_f1, m.val_balanced_acc, m.val_loss_ema, m.val_acc_ema});
   return doubles(flat).view({static_cast<int64_t>(rows.size()), kMetricColumns});
 }
 
@@ -58,7 +59,8 @@ std::vector<EpochMetrics> history_rows(const at::Tensor& t, int64_t columns, con
       throw TrainError(path + ": not a valid imgcls checkpoint: history row " +
                        std::to_string(i / static_cast<std::size_t>(columns) + 1) + " has epoch " + shortest_text(v[i]));
     rows.push_back(EpochMetrics{static_cast<int64_t>(v[i]), cell(i, 1), cell(i, 2), cell(i, 3), cell(i, 4), cell(i, 5),
-                                cell(i, 6), cell(i, 7), cell(i, 8), cell(i, 9), cell(i, 10), cell(i, 11), cell(i, 12)});
+                                cell(i, 6), cell(i, 7), cell(i, 8), cell(i, 9), cell(i, 10), cell(i, 11), cell(i, 12),
+                                cell(i, 13), cell(i, 14)});
   }
   return rows;
 }
@@ -114,6 +116,13 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model, co
   torch::serialize::OutputArchive model_archive;
   model.save(model_archive);
   archive.write("model", model_archive);
+  if (!p.ema.empty()) {
+    torch::serialize::OutputArchive ema;
+    ema.write("counters",
+              at::tensor(at::ArrayRef<int64_t>({static_cast<int64_t>(p.ema.size()), p.ema_updates, p.ema_steps})));
+    for (std::size_t i = 0; i < p.ema.size(); ++i) ema.write("t" + std::to_string(i), p.ema[i], /*is_buffer=*/true);
+    archive.write("ema", ema);
+  }
   if (optimizer) {
     torch::serialize::OutputArchive optimizer_archive;
     optimizer->save(optimizer_archive);
@@ -178,6 +187,18 @@ TrainProgress read_progress(torch::serialize::InputArchive& archive, const std::
     for (const auto older : kMetricColumnsBefore)
       if (history.size(1) == older) columns = older;
   p.history = history_rows(read_sized(archive, "history", at::kDouble, -columns, path), columns, path);
+  torch::serialize::InputArchive ema;
+  if (archive.try_read("ema", ema)) {
+    const auto ema_counters = read_sized(ema, "counters", at::kLong, 3, path);
+    const auto n = ema_counters.data_ptr<int64_t>();
+    p.ema_updates = n[1], p.ema_steps = n[2];
+    for (int64_t i = 0; i < n[0]; ++i) {
+      at::Tensor t;
+      if (!ema.try_read("t" + std::to_string(i), t, /*is_buffer=*/true))
+        throw TrainError(path + ": not a complete imgcls checkpoint (no EMA tensor " + std::to_string(i) + ")");
+      p.ema.push_back(t);
+    }
+  }
   return p;
 }
 

@@ -4,6 +4,8 @@
 // loads. A format version and a hash of the frozen config keys are checked on load.
 #pragma once
 
+#include <ATen/core/Tensor.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -30,10 +32,13 @@ struct TrainProgress {
   std::vector<double> scaler_state;  // fp16 gradient scaler: scale, growth tracker
   std::vector<EpochMetrics> history;
   std::string config_hash;
+  // train.ema's average (ModelEma::State): empty without train.ema.
+  std::vector<at::Tensor> ema;
+  int64_t ema_updates = 0, ema_steps = 0;
 };
 
-// Also stores the CPU and CUDA random generator states. Throws IoError when the file cannot
-// be written.
+// Also stores the CPU and CUDA random generator states, and progress.ema when not empty. Throws IoError when the file
+// cannot be written.
 void save_checkpoint(const std::string& path, const torch::nn::Module& model, const torch::optim::Optimizer* optimizer,
                      const TrainProgress& progress);
 

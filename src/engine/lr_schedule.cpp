@@ -21,7 +21,7 @@ bool monitor_maximizes(const std::string& monitor, const std::string& mode) {
     const std::string s(suffix);
     return monitor.size() > s.size() && monitor.compare(monitor.size() - s.size(), s.size(), s) == 0;
   };
-  return ends_with("_acc") || ends_with("_f1");
+  return ends_with("_acc") || ends_with("_f1") || ends_with("_acc_ema");
 }
 
 LrSchedule::LrSchedule(const SchedulerConfig& config, double base_lr, int64_t epochs, int64_t steps_per_epoch)

@@ -19,6 +19,8 @@ double metric_value(const EpochMetrics& m, const std::string& name) {
   if (name == "eval_seconds") return m.eval_seconds;
   if (name == "val_macro_f1") return m.val_macro_f1;
   if (name == "val_balanced_acc") return m.val_balanced_acc;
+  if (name == "val_loss_ema") return m.val_loss_ema;
+  if (name == "val_acc_ema") return m.val_acc_ema;
   throw std::invalid_argument("no metric named '" + name + "'");
 }
 

@@ -32,12 +32,14 @@ std::string cell(double v, int precision = 6) {
 std::string metrics_csv_text(const std::vector<EpochMetrics>& rows) {
   std::ostringstream os;
   os << "epoch,lr,train_loss,train_acc,val_loss,val_acc,epoch_seconds,images_per_second,data_seconds,step_seconds,"
-        "eval_seconds,val_macro_f1,val_balanced_acc\n";
+        "eval_seconds,val_macro_f1,val_balanced_acc,val_loss_ema,val_acc_ema
+";
   for (const auto& m : rows)
     os << m.epoch << ',' << cell(m.lr, 8) << ',' << cell(m.train_loss) << ',' << cell(m.train_acc) << ','
        << cell(m.val_loss) << ',' << cell(m.val_acc) << ',' << cell(m.epoch_seconds, 4) << ','
        << cell(m.images_per_second, 6) << ',' << cell(m.data_seconds, 4) << ',' << cell(m.step_seconds, 4) << ','
-       << cell(m.eval_seconds, 4) << ',' << cell(m.val_macro_f1) << ',' << cell(m.val_balanced_acc) << '\n';
+       << cell(m.eval_seconds, 4) << ',' << cell(m.val_macro_f1) << ',' << cell(m.val_balanced_acc) << ','
+       << cell(m.val_loss_ema) << ',' << cell(m.val_acc_ema) << '\n';
   return os.str();
 }
 
@@ -65,6 +67,8 @@ void write_metrics_jsonl(const std::string& path, const std::vector<EpochMetrics
     j["eval_seconds"] = value(m.eval_seconds);
     j["val_macro_f1"] = value(m.val_macro_f1);
     j["val_balanced_acc"] = value(m.val_balanced_acc);
+    j["val_loss_ema"] = value(m.val_loss_ema);
+    j["val_acc_ema"] = value(m.val_acc_ema);
     text += j.dump() + "\n";
   }
   write_file_atomic(path, text);
@@ -115,6 +119,8 @@ void write_tensorboard(const std::string& tb_dir, const std::vector<EpochMetrics
     add("accuracy/val", m.val_acc);
     add("macro_f1/val", m.val_macro_f1);
     add("balanced_accuracy/val", m.val_balanced_acc);
+    add("loss/val_ema", m.val_loss_ema);
+    add("accuracy/val_ema", m.val_acc_ema);
     add("lr", m.lr);
     add("images_per_second", m.images_per_second);
     add("time/data_seconds", m.data_seconds);
@@ -176,7 +182,9 @@ std::vector<EpochMetrics> read_metrics_csv(const std::string& path) {
                                std::pair{"step_seconds", &EpochMetrics::step_seconds},
                                std::pair{"eval_seconds", &EpochMetrics::eval_seconds},
                                std::pair{"val_macro_f1", &EpochMetrics::val_macro_f1},
-                               std::pair{"val_balanced_acc", &EpochMetrics::val_balanced_acc}})
+                               std::pair{"val_balanced_acc", &EpochMetrics::val_balanced_acc},
+                               std::pair{"val_loss_ema", &EpochMetrics::val_loss_ema},
+                               std::pair{"val_acc_ema", &EpochMetrics::val_acc_ema}})
       m.*field = column.count(name) ? get(name) : std::numeric_limits<double>::quiet_NaN();
     rows.push_back(m);
   }

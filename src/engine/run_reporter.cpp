@@ -44,6 +44,7 @@ void RunReporter::write_curves(const std::vector<EpochMetrics>& history) const {
   CurveMarks marks;
   marks.best_epoch = best_epoch_;
   marks.monitor = effective_monitor(config_.train.early_stopping.monitor, have_val);
+  if (have_val && config_.train.ema.enabled && config_.train.ema.use_for_best) marks.monitor += "_ema";
   marks.test_acc = test_acc_;
   write_curves_png(paths_.curves(), config_.name, history, marks);
 }
@@ -59,6 +60,8 @@ void RunReporter::epoch_done(const EpochMetrics& m, const std::vector<EpochMetri
   std::string line = "epoch " + std::to_string(m.epoch) + "/" + std::to_string(config_.train.epochs) +
                      "  train loss " + fixed(m.train_loss, 4) + " acc " + fixed(m.train_acc, 4);
   if (std::isfinite(m.val_acc)) line += "  val loss " + fixed(m.val_loss, 4) + " acc " + fixed(m.val_acc, 4);
+  if (std::isfinite(m.val_acc_ema))
+    line += "  ema loss " + fixed(m.val_loss_ema, 4) + " acc " + fixed(m.val_acc_ema, 4);
   line += "  lr " + fixed(m.lr, 6) + "  " + fixed(m.epoch_seconds, 1) + " s (data " + fixed(m.data_seconds, 1) +
           ", step " + fixed(m.step_seconds, 1) + ", eval " + fixed(m.eval_seconds, 1) + ")  " +
           fixed(m.images_per_second, 0) + " img/s" + (improved ? "  *" : "");

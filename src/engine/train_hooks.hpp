@@ -38,8 +38,8 @@ namespace imgcls {
 struct EpochMetrics;
 
 // The inputs of one training step, on the device. `targets`, when a hook defines it, holds
-// class probabilities [N, C] (float) and replaces `labels` in the loss; labels still count
-// for the training accuracy.
+// class probabilities [N, C] (float, any label smoothing already applied: the loss adds none)
+// and replaces `labels` in the loss; labels still count for the training accuracy.
 struct StepInputs {
   at::Tensor images, labels, targets;
 };

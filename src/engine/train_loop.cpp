@@ -29,7 +29,9 @@ void TrainStep::forward(StepInputs& in, at::Tensor& logits, at::Tensor& loss) co
   AutocastScope autocast(settings_.amp, in.images.device().type());
   logits = model_.forward(in.images);
   namespace F = torch::nn::functional;
-  auto options = F::CrossEntropyFuncOptions().label_smoothing(settings_.label_smoothing);
+  // Soft targets (mixup) already hold the label smoothing (timm folds it in); smoothing them
+  // again would count it twice.
+  auto options = F::CrossEntropyFuncOptions().label_smoothing(in.targets.defined() ? 0.0 : settings_.label_smoothing);
   if (settings_.class_weights.defined()) options = options.weight(settings_.class_weights);
   loss = F::cross_entropy(logits.to(at::kFloat), in.targets.defined() ? in.targets : in.labels, options);
 }

@@ -7,6 +7,7 @@
 #include "data/splits.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/checkpoint_policy.hpp"
+#include "engine/model_ema.hpp"
 #include "imgcls/errors.hpp"
 
 namespace imgcls {
@@ -61,7 +62,10 @@ TrainedRun open_trained_run(const std::string& target, const std::vector<std::st
 
 std::shared_ptr<ClassifierImpl> load_trained_model(const TrainedRun& run) {
   auto model = make_model(run.config, run.input);
-  load_checkpoint(run.checkpoint, *model, nullptr);
+  const auto loaded = load_checkpoint(run.checkpoint, *model, nullptr);
+  // train.ema.use_for_best: the run was judged, and tested, by its averaged weights.
+  if (run.config.train.ema.enabled && run.config.train.ema.use_for_best)
+    load_ema_into(*model, loaded.ema, run.checkpoint);
   model->eval();
   return model;
 }

@@ -63,11 +63,22 @@ EpochMetrics Trainer::train_one_epoch(int64_t epoch) {
   if (m.have_val() && (epoch % m.config.train.val_every == 0 || epoch == m.config.train.epochs)) {
     const auto evaluating = TrainerClock::now();
     const auto v = evaluate("val");
-    metrics.eval_seconds = seconds_since(evaluating);
     metrics.val_loss = v.loss;
     metrics.val_acc = v.accuracy;
     metrics.val_macro_f1 = v.macro_f1;
     metrics.val_balanced_acc = v.balanced_accuracy;
+    if (m.ema) {  // the same pass with the averaged weights
+      m.ema->swap();
+      try {
+        const auto e = evaluate("val");
+        metrics.val_loss_ema = e.loss, metrics.val_acc_ema = e.accuracy;
+      } catch (...) {
+        m.ema->swap();
+        throw;
+      }
+      m.ema->swap();
+    }
+    metrics.eval_seconds = seconds_since(evaluating);
   }
   metrics.epoch_seconds = seconds_since(t0);
   for (auto* h : m.hooks) h->on_epoch_end(metrics);
@@ -108,7 +119,7 @@ void Trainer::Impl::end_epoch(const EpochMetrics& metrics, RunSummary& s) {
   checkpoints->commit_epoch(metrics.epoch, improved, [&](const std::string& path) { save(path); });
   s.epochs_run = metrics.epoch;
   s.best_epoch = p.best_epoch;
-  if (improved) s.best_val_acc = metrics.val_acc;
+  if (improved) s.best_val_acc = best_acc(metrics);
   reporter->set_facts(facts());  // bad images may have been met
   reporter->epoch_done(metrics, p.history, improved);
   finish(s, "running");
@@ -123,7 +134,7 @@ RunSummary Trainer::train() {
   s.best_epoch = p.best_epoch;
   s.best_val_acc = s.test_acc = s.test_loss = kNoValue;
   for (const auto& row : p.history)
-    if (row.epoch == p.best_epoch) s.best_val_acc = row.val_acc;
+    if (row.epoch == p.best_epoch) s.best_val_acc = m.best_acc(row);
   s.epochs_run = p.epoch;
   if (m.already_finished) {
     m.reporter->info(m.paths.dir + ": the run already finished (" + std::to_string(p.epoch) + " epochs); nothing to do");
@@ -152,17 +163,20 @@ RunSummary Trainer::train() {
     // The test split is evaluated with the best weights, reloaded from disk; the epoch
     // reported is the one best.pt itself records.
     const bool have_best = p.best_epoch > 0 && std::filesystem::exists(m.paths.best_checkpoint());
-    const auto loaded = load_checkpoint(have_best ? m.paths.best_checkpoint() : m.paths.last_checkpoint(), *m.model,
-                                        nullptr);
+    const auto tested = have_best ? m.paths.best_checkpoint() : m.paths.last_checkpoint();
+    const auto loaded = load_checkpoint(tested, *m.model, nullptr);
+    const bool ema_weights = c.train.ema.enabled && c.train.ema.use_for_best;
+    if (ema_weights) load_ema_into(*m.model, loaded.ema, tested);
     if (m.dist) broadcast_model(*m.model, *m.dist);  // rank 0's best.pt on every rank
     if (m.data.test.size() > 0) {
       const auto test = evaluate("test");
       s.test_acc = test.accuracy;
       s.test_loss = test.loss;
       m.reporter->test_done(test.accuracy, p.history);
-      m.reporter->info("test (" + (have_best ? "best epoch " + std::to_string(loaded.epoch) : std::string("last epoch")) +
-                       "): loss " + fixed(test.loss, 4) + " acc " + fixed(test.accuracy, 4) + " on " +
-                       std::to_string(test.count) + " images");
+      m.reporter->info("test (" +
+                       (have_best ? "best epoch " + std::to_string(loaded.epoch) : std::string("last epoch")) +
+                       (ema_weights ? ", EMA weights" : "") + "): loss " + fixed(test.loss, 4) + " acc " +
+                       fixed(test.accuracy, 4) + " on " + std::to_string(test.count) + " images");
     }
     s.status = m.early_stopping->should_stop() && p.epoch < c.train.epochs ? "stopped_early" : "completed";
     m.finish(s, s.status);

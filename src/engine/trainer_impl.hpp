@@ -27,6 +27,7 @@
 #include "engine/data_parallel.hpp"
 #include "engine/device_feed.hpp"
 #include "engine/lr_schedule.hpp"
+#include "engine/model_ema.hpp"
 #include "engine/run_reporter.hpp"
 #include "engine/train_loop.hpp"
 #include "imgcls/engine/trainer.hpp"
@@ -75,7 +76,7 @@ struct Trainer::Impl {
   std::unique_ptr<BatchSource> val_batches, test_batches;  // made at the first evaluation
   std::shared_ptr<ClassifierImpl> model;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
-  std::vector<double> lr_scales;  // per parameter group: head 1, backbone optimizer.backbone_lr_scale
+  std::vector<double> lr_scales;  // per parameter group (param_groups): head 1, backbone optimizer.backbone_lr_scale
   std::unique_ptr<LrSchedule> schedule;
   std::unique_ptr<EarlyStopping> early_stopping;
   std::unique_ptr<GradScaler> scaler;
@@ -86,6 +87,8 @@ struct Trainer::Impl {
   StopOnSignal stop_on_signal;
   KillPointHook kill_point_hook;
   std::unique_ptr<UnfreezeBackbone> unfreeze;
+  std::unique_ptr<TrainHook> mixup;  // train.mixup (engine/mixup.hpp); null when off
+  std::unique_ptr<ModelEma> ema;     // train.ema (engine/model_ema.hpp); null when off
   std::vector<TrainHook*> hooks;  // the loop's extension points, called in this order
   TrainProgress progress;
   std::string monitor;  // the metric that picks best.pt and drives early stopping
@@ -102,10 +105,17 @@ struct Trainer::Impl {
   int64_t global_batch() const { return config.data.batch_size * world_size(); }
   // The training batches' options: per process data.batch_size, global batches when data-parallel.
   LoaderOptions train_loading() const;
+  // The validation accuracy best.pt is chosen by: the EMA weights' with train.ema.use_for_best.
+  double best_acc(const EpochMetrics& m) const { return monitor_uses_ema() ? m.val_acc_ema : m.val_acc; }
+  bool monitor_uses_ema() const { return monitor.size() > 4 && monitor.compare(monitor.size() - 4, 4, "_ema") == 0; }
   void save(const std::string& path) {
     progress.schedule_state = schedule->state();
     progress.early_stopping_state = early_stopping->state();
     progress.scaler_state = scaler->state();
+    if (ema) {
+      const auto state = ema->state();
+      progress.ema = state.tensors, progress.ema_updates = state.updates, progress.ema_steps = state.steps;
+    }
     save_checkpoint(path, *model, optimizer.get(), progress);
   }
   void build_training();

@@ -4,6 +4,8 @@
 #include <ATen/Parallel.h>
 #include <stdlib.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +17,7 @@
 #include "data/splits.hpp"
 #include "dist/process_group.hpp"
 #include "engine/device.hpp"
+#include "engine/mixup.hpp"
 #include "engine/optimizers.hpp"
 #include "engine/preflight.hpp"
 #include "engine/trainer_impl.hpp"
@@ -147,6 +150,7 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   const auto optimizer_steps = (steps_per_epoch + c.train.grad_accum_steps - 1) / c.train.grad_accum_steps;
   m.schedule = std::make_unique<LrSchedule>(c.scheduler, c.optimizer.lr, c.train.epochs, optimizer_steps);
   m.monitor = effective_monitor(c.train.early_stopping.monitor, m.have_val());
+  if (c.train.ema.enabled && c.train.ema.use_for_best && m.have_val()) m.monitor += "_ema";
   m.early_stopping = std::make_unique<EarlyStopping>(monitor_maximizes(m.monitor, c.train.early_stopping.mode),
                                                      c.train.early_stopping.patience, c.train.early_stopping.min_delta);
   m.scaler = std::make_unique<GradScaler>(effective_amp(c, m.device) == "fp16", m.device);
@@ -210,6 +214,14 @@ void Trainer::Impl::build_training() {
     data_parallel = std::make_unique<DataParallel>(*model, *dist);
     hooks = {data_parallel.get(), unfreeze.get(), reporter.get(), &kill_point_hook};
   }
+  if (c.train.mixup.enabled())
+    hooks.insert(hooks.begin(),
+                 (mixup = std::make_unique<MixupHook>(c.train.mixup, data.num_classes, c.train.label_smoothing,
+                                                      static_cast<uint64_t>(c.seed)))
+                     .get());
+  if (c.train.ema.enabled)  // before the reporter and the test hooks: a step's update is in place when they run
+    hooks.insert(std::find(hooks.begin(), hooks.end(), reporter.get()),
+                 (ema = std::make_unique<ModelEma>(*model, c.train.ema)).get());
   StepSettings step_settings;
   step_settings.amp = effective_amp(c, device);
   step_settings.channels_last = c.train.channels_last;
@@ -239,7 +251,7 @@ void Trainer::Impl::build_training() {
     const auto mismatch = normalisation_mismatch(info, val_pipeline->mean(), val_pipeline->std());
     if (!mismatch.empty()) setup_notes.push_back({true, mismatch});
   }
-  if (monitor != c.train.early_stopping.monitor)
+  if (monitor != c.train.early_stopping.monitor && !monitor_uses_ema())
     setup_notes.push_back({true, "no validation split: best.pt and early stopping use " + monitor});
   reporter->set_facts(facts());
 }
@@ -270,7 +282,13 @@ void Trainer::describe(std::ostream& os) const {
      << (m.backbone.empty() ? std::string() : "backbone:  " + m.backbone + "\n") << "optimizer: " << c.optimizer.name
      << ", lr " << c.optimizer.lr << ", weight_decay " << c.optimizer.weight_decay;
   if (c.optimizer.name == "sgd" || c.optimizer.name == "rmsprop") os << ", momentum " << c.optimizer.momentum;
-  if (m.lr_scales.size() > 1) os << "; backbone lr x " << m.lr_scales[1];
+  for (const auto scale : m.lr_scales)
+    if (scale != 1.0) {
+      os << "; backbone lr x " << scale;
+      break;
+    }
+  if (!std::isnan(c.optimizer.norm_weight_decay)) os << "; norm weight_decay " << c.optimizer.norm_weight_decay;
+  if (!std::isnan(c.optimizer.bias_weight_decay)) os << "; bias weight_decay " << c.optimizer.bias_weight_decay;
   os << "\nschedule:  " << c.scheduler.name
      << (c.scheduler.warmup_epochs ? ", warmup " + std::to_string(c.scheduler.warmup_epochs) + " epochs" : "")
      << (c.scheduler.warmup_steps ? ", warmup " + std::to_string(c.scheduler.warmup_steps) + " steps" : "")
@@ -283,6 +301,17 @@ void Trainer::describe(std::ostream& os) const {
     os << "\nimbalance: sampler " << c.data.sampler << ", class_weights "
        << (weights.empty() ? std::string("none") : c.train.class_weights + " [" + join(weights, ", ") + "]");
   }
+  const auto& mix = c.train.mixup;
+  if (mix.enabled())
+    os << "\nmixup:     " << (mix.mixup_alpha > 0 ? "mixup alpha " + shortest_text(mix.mixup_alpha) : std::string())
+       << (mix.mixup_alpha > 0 && mix.cutmix_alpha > 0 ? ", " : "")
+       << (mix.cutmix_alpha > 0 ? "cutmix alpha " + shortest_text(mix.cutmix_alpha) : std::string()) << "; prob "
+       << shortest_text(mix.prob)
+       << (mix.mixup_alpha > 0 && mix.cutmix_alpha > 0 ? ", switch " + shortest_text(mix.switch_prob) : std::string());
+  if (c.train.ema.enabled)
+    os << "\nema:       decay " << shortest_text(c.train.ema.decay) << (c.train.ema.warmup ? " with warmup" : "")
+       << ", every " << count_text(c.train.ema.every, "optimizer step")
+       << (c.train.ema.use_for_best ? "; best.pt and the test by the EMA weights" : "");
   // The position last.pt holds: inside an epoch (after an interrupt) or at an epoch's end.
   if (m.progress.step > 0)
     os << "\nresuming:  epoch " << m.progress.epoch + 1 << " after batch " << m.progress.step << " of "
@@ -303,6 +332,11 @@ void Trainer::Impl::restore() {
   schedule->load_state(progress.schedule_state);
   early_stopping->load_state(progress.early_stopping_state);
   scaler->load_state(progress.scaler_state);
+  if (ema) {
+    if (progress.ema.empty()) throw TrainError(paths.last_checkpoint() + ": holds no train.ema weights");
+    ema->load_state({progress.ema, progress.ema_updates, progress.ema_steps}, paths.last_checkpoint());
+    progress.ema.clear();  // the hook holds them now
+  }
   already_finished = progress.step == 0 && (progress.epoch >= config.train.epochs || early_stopping->should_stop());
   int64_t trained_world = world_size();
   if (std::filesystem::exists(paths.summary())) {

@@ -23,8 +23,11 @@ void mirror(torch::jit::Module& jit, torch::nn::Module& holder) {
   for (const auto& p : jit.named_parameters(/*recurse=*/false)) holder.register_parameter(p.name, p.value);
   for (const auto& b : jit.named_buffers(/*recurse=*/false)) holder.register_buffer(b.name, b.value);
   for (const auto& child : jit.named_children()) {
-    auto sub = std::make_shared<torch::nn::Module>();
     auto jit_child = child.value;
+    // Named by its Python class ("__torch__.torch.nn.modules.batchnorm.BatchNorm2d"), so
+    // optimizer.norm_weight_decay finds the backbone's normalisation layers.
+    const auto type = jit_child.type()->name();
+    auto sub = std::make_shared<torch::nn::Module>(type ? type->qualifiedName() : std::string("Module"));
     mirror(jit_child, *sub);
     holder.register_module(child.name, sub);
   }

@@ -34,6 +34,7 @@ struct ChartSpec {
   std::string title, x_label, y_label;
   std::vector<Series> series;
   bool integer_x = true;  // epochs
+  bool log10_x = false;   // x holds log10 values: ticks at whole powers of ten, labelled 1e-5
   std::vector<ChartMarker> markers = {};
 };
 

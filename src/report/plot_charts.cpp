@@ -30,7 +30,7 @@ cv::Mat draw_line_chart(const ChartSpec& spec, int width, int height) {
   const double ystep = nice_step(y1 - y0, 6);
   y0 = std::floor(y0 / ystep) * ystep, y1 = std::ceil(y1 / ystep) * ystep;
   double xstep = nice_step(x1 - x0, 8);
-  if (spec.integer_x) xstep = std::max(1.0, std::round(xstep));
+  if (spec.integer_x || spec.log10_x) xstep = std::max(1.0, std::round(xstep));
 
   // Margins from the widest tick label; the legend goes below the plot.
   int label_w = 0;
@@ -57,7 +57,8 @@ cv::Mat draw_line_chart(const ChartSpec& spec, int width, int height) {
   }
   for (double v = std::ceil(x0 / xstep) * xstep; v <= x1 + 1e-9; v += xstep) {
     cv::line(img, {px(v), bottom}, {px(v), bottom + 5}, kBlack, 1);
-    const auto label = tick_label(v, xstep);
+    const auto label = spec.log10_x ? (std::lround(v) == 0 ? std::string("1") : "1e" + std::to_string(std::lround(v)))
+                                    : tick_label(v, xstep);
     text(img, label, {px(v) - text_size(label, 0.42).width / 2, bottom + 20}, 0.42, kBlack);
   }
   cv::rectangle(img, {left, top}, {right, bottom}, kBlack, 1);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -42,12 +43,15 @@ TEST(CliTrain, WritesTheWholeRunDirectory) {
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0],
             "epoch,lr,train_loss,train_acc,val_loss,val_acc,epoch_seconds,images_per_second,data_seconds,step_seconds,"
-            "eval_seconds,val_macro_f1,val_balanced_acc");
+            "eval_seconds,val_macro_f1,val_balanced_acc,val_loss_ema,val_acc_ema");
   for (std::size_t i = 1; i < rows.size(); ++i) {
     std::vector<double> v;
     std::istringstream row(rows[i]);
-    for (std::string cell; std::getline(row, cell, ',');) v.push_back(std::stod(cell));
-    ASSERT_EQ(v.size(), 13u) << rows[i];
+    for (std::string cell; std::getline(row, cell, ',');) v.push_back(cell.empty() ? NAN : std::stod(cell));
+    if (!rows[i].empty() && rows[i].back() == ',') v.push_back(NAN);  // getline drops a last empty cell
+    ASSERT_EQ(v.size(), 15u) << rows[i];  // val_loss_ema, val_acc_ema empty without train.ema
+    EXPECT_TRUE(std::isnan(v[13]));
+    EXPECT_TRUE(std::isnan(v[14]));
     EXPECT_EQ(v[0], static_cast<double>(i));
     EXPECT_DOUBLE_EQ(v[1], 0.001);
     EXPECT_GT(v[3], 0.0);

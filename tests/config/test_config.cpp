@@ -93,7 +93,7 @@ TEST(Config, ResolvedYamlListsOnlyTheKeysThatApply) {
   const auto yaml = to_yaml(parse_config(kYaml, "x.yaml"));
   for (const auto* absent : {"channels:", "image_size:", "on_bad_image:", "train_root:", "label:", "hidden:",
                              "widths:", "pooling:", "path:", "momentum:", "nesterov:", "alpha:", "step_size:",
-                             "milestones:", "max_lr:", "threshold_mode:"})
+                             "milestones:", "max_lr:", "threshold_mode:", "mixup:", "use_for_best:"})
     EXPECT_EQ(yaml.find(absent), std::string::npos) << absent << "\n" << yaml;
   for (const auto* present : {"dataset: fashion_mnist", "name: basic_cnn", "init: default", "betas:", "eps:",
                               "weight_decay:", "device_resident:", "warmup_epochs:", "early_stopping:"})

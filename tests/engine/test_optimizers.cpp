@@ -3,8 +3,14 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
+#include <map>
+
 #include "engine/optimizers.hpp"
 #include "imgcls/config/config.hpp"
+#include "imgcls/errors.hpp"
+#include "models/classifier.hpp"
+#include "util/strings.hpp"
 
 namespace imgcls {
 namespace {
@@ -61,6 +67,115 @@ TEST(Optimizers, ParameterGroupsKeepTheirLrScale) {
   set_lr(*opt, 0.5, {1.0, 0.1});
   EXPECT_DOUBLE_EQ(get_lr(*opt), 0.5);
   EXPECT_DOUBLE_EQ(opt->param_groups()[1].options().get_lr(), 0.05);
+}
+
+// Each group as "weight_decay lr_scale: names", in order.
+std::vector<std::string> describe_groups(const std::string& optimizer_yaml) {
+  const auto config = parse_config(
+      "data: {dataset: mnist}\nmodel: {name: residual_cnn, widths: [8, 16], blocks: 1, stem_channels: 8}\n"
+      "optimizer: " +
+          optimizer_yaml + "\n",
+      "o.yaml");
+  auto model = make_model(config, InputSpec{1, 28, 28, 10});
+  std::map<const void*, std::string> names;
+  for (const auto& p : model->named_parameters()) names[p.value().unsafeGetTensorImpl()] = p.key();
+  const auto groups = param_groups(*model, config.optimizer);
+  auto opt = make_optimizer(config.optimizer, groups);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    std::vector<std::string> group_names;
+    for (const auto& p : opt->param_groups()[i].params()) group_names.push_back(names.at(p.unsafeGetTensorImpl()));
+    const auto& o = static_cast<const torch::optim::SGDOptions&>(opt->param_groups()[i].options());
+    out.push_back(shortest_text(o.weight_decay()) + " x" + shortest_text(groups[i].lr_scale) + ": " +
+                  join(group_names, " "));
+  }
+  return out;
+}
+
+// The groups of torchvision's set_weight_decay (references/classification/utils.py, with
+// train.py's --norm-weight-decay and --bias-weight-decay) for the same module tree, printed by
+// scripts/dev/weight_decay_groups_reference.py.
+TEST(Optimizers, WeightDecayGroupsMatchTorchvision) {
+  const std::string conv_weights =
+      "features.0.weight features.4.weight features.7.conv1.weight "
+      "features.7.conv2.weight features.9.weight features.12.conv1.weight "
+      "features.12.conv2.weight";
+  const std::string norm_weights =
+      "features.1.weight features.5.weight features.7.bn1.weight features.7.bn2.weight "
+      "features.10.weight features.12.bn1.weight features.12.bn2.weight";
+  const std::string biases =
+      "features.0.bias features.1.bias features.4.bias features.5.bias features.7.conv1.bias features.7.bn1.bias "
+      "features.7.conv2.bias features.7.bn2.bias features.9.bias features.10.bias features.12.conv1.bias "
+      "features.12.bn1.bias features.12.conv2.bias features.12.bn2.bias classifier.2.bias classifier.5.bias";
+  EXPECT_EQ(describe_groups("{name: sgd, weight_decay: 0.05, norm_weight_decay: 0}"),
+            (std::vector<std::string>{
+                "0.05 x1: features.0.weight features.0.bias features.4.weight features.4.bias features.7.conv1.weight "
+                "features.7.conv1.bias features.7.conv2.weight features.7.conv2.bias features.9.weight "
+                "features.9.bias features.12.conv1.weight features.12.conv1.bias features.12.conv2.weight "
+                "features.12.conv2.bias classifier.2.weight classifier.2.bias classifier.5.weight classifier.5.bias",
+                "0 x1: features.1.weight features.1.bias features.5.weight features.5.bias features.7.bn1.weight "
+                "features.7.bn1.bias features.7.bn2.weight features.7.bn2.bias features.10.weight features.10.bias "
+                "features.12.bn1.weight features.12.bn1.bias features.12.bn2.weight features.12.bn2.bias"}));
+  EXPECT_EQ(describe_groups("{name: sgd, weight_decay: 0.05, bias_weight_decay: 0}"),
+            (std::vector<std::string>{
+                "0.05 x1: features.0.weight features.1.weight features.4.weight features.5.weight "
+                "features.7.conv1.weight features.7.bn1.weight features.7.conv2.weight features.7.bn2.weight "
+                "features.9.weight features.10.weight features.12.conv1.weight features.12.bn1.weight "
+                "features.12.conv2.weight features.12.bn2.weight classifier.2.weight classifier.5.weight",
+                "0 x1: " + biases}));
+  EXPECT_EQ(describe_groups("{name: sgd, weight_decay: 0.05, norm_weight_decay: 0.001, bias_weight_decay: 0}"),
+            (std::vector<std::string>{"0.05 x1: " + conv_weights + " classifier.2.weight classifier.5.weight",
+                                      "0.001 x1: " + norm_weights, "0 x1: " + biases}));
+  // Unset: one group at weight_decay, as before these keys existed.
+  EXPECT_EQ(describe_groups("{name: sgd, weight_decay: 0.05}").size(), 1u);
+}
+
+TEST(Optimizers, WeightDecayGroupsSplitHeadAndBackbone) {
+  const auto groups = describe_groups(
+      "{name: sgd, weight_decay: 0.05, backbone_lr_scale: 0.1, norm_weight_decay: 0.001, "
+      "bias_weight_decay: 0}");
+  ASSERT_EQ(groups.size(), 5u);  // the head has no normalisation layer
+  EXPECT_EQ(groups[0], "0.05 x1: classifier.2.weight classifier.5.weight");
+  EXPECT_EQ(groups[1], "0 x1: classifier.2.bias classifier.5.bias");
+  EXPECT_EQ(groups[2].substr(0, 26), "0.05 x0.1: features.0.weig");
+  EXPECT_EQ(groups[3].substr(0, 30), "0.001 x0.1: features.1.weight ");
+  EXPECT_EQ(groups[4].substr(0, 25), "0 x0.1: features.0.bias f");
+}
+
+TEST(Optimizers, NormAndBiasWeightDecayAreNullUntilGiven) {
+  const std::string base = "data: {dataset: mnist}\nmodel: {name: basic_cnn}\n";
+  auto c = parse_config(base, "o.yaml");
+  EXPECT_TRUE(std::isnan(c.optimizer.norm_weight_decay));
+  EXPECT_NE(to_yaml(c).find("norm_weight_decay: null"), std::string::npos) << to_yaml(c);
+  EXPECT_TRUE(std::isnan(parse_config(to_yaml(c), "resolved.yaml").optimizer.bias_weight_decay));
+  c = parse_config(base + "optimizer: {norm_weight_decay: 0, bias_weight_decay: 1.0e-5}\n", "o.yaml");
+  const auto again = parse_config(to_yaml(c), "resolved.yaml");
+  EXPECT_EQ(again.optimizer.norm_weight_decay, 0.0);
+  EXPECT_EQ(again.optimizer.bias_weight_decay, 1e-5);
+  EXPECT_TRUE(
+      std::isnan(parse_config(base, "o.yaml", {"optimizer.norm_weight_decay=null"}).optimizer.norm_weight_decay));
+  try {
+    parse_config(base + "optimizer:\n  norm_weight_decay: -1\n", "o.yaml");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("o.yaml:4: optimizer.norm_weight_decay: expected a non-negative number, or "
+                                          "null (= optimizer.weight_decay)",
+                                          0),
+              0u)
+        << e.what();
+  }
+}
+
+TEST(Optimizers, WeightDecayOfAGroupIsApplied) {
+  // One step of SGD on a zero gradient: w <- w - lr * weight_decay * w, per group.
+  const auto config =
+      parse_config("data: {dataset: mnist}\nmodel: {name: basic_cnn}\noptimizer: {name: adamw, lr: 0.1}\n", "o.yaml");
+  auto a = torch::ones({2}, torch::requires_grad()), b = torch::ones({2}, torch::requires_grad());
+  auto opt = make_optimizer(config.optimizer, {ParamGroup{{a}, 1.0}, ParamGroup{{b}, 1.0, 0.0}});
+  (a.sum() * 0 + b.sum() * 0).backward();
+  opt->step();
+  EXPECT_NEAR(a[0].item<double>(), 1 - 0.1 * 0.01, 1e-7);  // AdamW's default 0.01
+  EXPECT_NEAR(b[0].item<double>(), 1.0, 1e-7);
 }
 
 }  // namespace

@@ -38,12 +38,20 @@ TEST(RunFiles, MetricsCsvRoundTrip) {
   EXPECT_DOUBLE_EQ(rows[1].val_macro_f1, 0.75);
   EXPECT_DOUBLE_EQ(rows[1].val_balanced_acc, 0.8125);
   EXPECT_DOUBLE_EQ(metric_value(rows[1], "val_balanced_acc"), 0.8125);
+  EXPECT_TRUE(std::isnan(rows[0].val_acc_ema));
+  // train.ema's columns come back when written.
+  b.val_loss_ema = 0.3, b.val_acc_ema = 0.9;
+  write_metrics_csv(dir / "ema.csv", {b});
+  const auto ema = read_metrics_csv(dir / "ema.csv");
+  EXPECT_DOUBLE_EQ(ema[0].val_loss_ema, 0.3);
+  EXPECT_DOUBLE_EQ(ema[0].val_acc_ema, 0.9);
   // A metrics.csv of an older run, without the three: they read as NaN.
   test::write_text(dir / "old.csv", std::string(kHeader) + "1,0.1,0.5,0.5,,,1,1\n");
   const auto old = read_metrics_csv(dir / "old.csv");
   ASSERT_EQ(old.size(), 1u);
   EXPECT_TRUE(std::isnan(old[0].data_seconds));
   EXPECT_TRUE(std::isnan(old[0].val_macro_f1));
+  EXPECT_TRUE(std::isnan(old[0].val_acc_ema));
   EXPECT_DOUBLE_EQ(old[0].images_per_second, 1);
 }
 

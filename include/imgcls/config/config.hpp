@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -84,6 +85,9 @@ struct ModelConfig {
   int64_t unfreeze_at_epoch = 0;                    // torchscript: unfreeze from this epoch (0 = never)
 };
 
+// An optional number's "not given" (config null): NaN.
+constexpr double kUnsetNumber = std::numeric_limits<double>::quiet_NaN();
+
 struct OptimizerConfig {
   std::string name = "adam";  // sgd | adam | adamw | rmsprop
   double lr = 1e-3;
@@ -95,6 +99,11 @@ struct OptimizerConfig {
   double eps = 1e-8;          // adam, adamw, rmsprop
   double alpha = 0.99;        // rmsprop smoothing constant
   double backbone_lr_scale = 1.0;  // the backbone's lr relative to the head's (models with a head)
+  // torchvision's --norm-weight-decay / --bias-weight-decay: the weight decay of normalisation
+  // layers' parameters and of every bias, in parameter groups of their own. NaN (null in
+  // YAML): unset, weight_decay applies (and the parameters stay in the common group).
+  double norm_weight_decay = kUnsetNumber;
+  double bias_weight_decay = kUnsetNumber;
 };
 
 // LR schedules, with PyTorch's torch.optim.lr_scheduler semantics (see engine/lr_schedule.hpp).
@@ -131,6 +140,31 @@ struct EarlyStoppingConfig {
   double min_delta = 0.0;
 };
 
+// timm's Mixup (timm/data/mixup.py), mode batch: one lambda per batch, each image mixed with
+// the batch's mirror (flip(0)); train.label_smoothing folded into the soft targets. On when
+// mixup_alpha or cutmix_alpha is > 0.
+struct MixupConfig {
+  double mixup_alpha = 0.0;    // Beta(alpha, alpha) for mixup (0 = no mixup)
+  double cutmix_alpha = 0.0;   // Beta(alpha, alpha) for cutmix (0 = no cutmix)
+  double prob = 1.0;           // the chance a batch is mixed at all
+  double switch_prob = 0.5;    // with both alphas > 0: the chance of cutmix instead of mixup
+  std::string mode = "batch";  // batch (timm's elem and pair modes are not implemented)
+  bool enabled() const { return mixup_alpha > 0 || cutmix_alpha > 0; }
+};
+
+// train.ema: an exponential moving average of the weights and buffers (timm's ModelEmaV3,
+// torchvision's ExponentialMovingAverage), updated after every `every` optimizer steps:
+//   ema = d * ema + (1 - d) * weights,  d = warmup ? min(decay, (1 + n) / (10 + n)) : decay
+// (n: the updates so far; TensorFlow's and timm v1's warmup). Validated beside the raw weights
+// (val_loss_ema, val_acc_ema), saved in checkpoints.
+struct EmaConfig {
+  bool enabled = false;
+  double decay = 0.9998;
+  bool warmup = true;
+  int64_t every = 1;          // optimizer steps between updates
+  bool use_for_best = false;  // best.pt, early stopping and the test evaluation by the EMA weights
+};
+
 struct TrainConfig {
   int64_t epochs = 10;
   int64_t log_every = 0;      // also log every N steps inside an epoch (0 = only per epoch)
@@ -148,6 +182,8 @@ struct TrainConfig {
   int64_t val_every = 1;      // validate every N epochs (and always after the last)
   bool deterministic = false;
   std::string on_nan = "stop";  // stop | skip_batch
+  MixupConfig mixup;
+  EmaConfig ema;
 };
 
 struct OutputConfig {

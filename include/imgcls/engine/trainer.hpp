@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -41,11 +42,15 @@ struct EpochMetrics {
   // (report/classification_report.hpp), the numbers `imgcls eval` reports for the same weights
   // (NaN without a validation pass, and in rows of runs made before these were recorded).
   double val_macro_f1 = 0, val_balanced_acc = 0;
+  // The validation pass with train.ema's weights (NaN without train.ema or a validation).
+  double val_loss_ema = std::numeric_limits<double>::quiet_NaN();
+  double val_acc_ema = std::numeric_limits<double>::quiet_NaN();
 };
 
 // A column of EpochMetrics by its metrics.csv name: epoch, lr, train_loss, train_acc, val_loss,
 // val_acc, epoch_seconds, images_per_second, data_seconds, step_seconds, eval_seconds,
-// val_macro_f1, val_balanced_acc. Throws std::invalid_argument for another name.
+// val_macro_f1, val_balanced_acc, val_loss_ema, val_acc_ema. Throws std::invalid_argument for
+// another name.
 double metric_value(const EpochMetrics& m, const std::string& name);
 
 // The metric a run monitors for `monitor` (train.early_stopping.monitor, scheduler.monitor):
