@@ -107,7 +107,7 @@ const std::vector<Field>& schema() {
     f.push_back(resumable(workers_field("data.workers", IMGCLS_REF(data.workers))));
     f.push_back(resumable(int_field("data.prefetch", IMGCLS_REF(data.prefetch), 1, "a positive integer (batches)")));
     f.push_back(bool_field("data.drop_last", IMGCLS_REF(data.drop_last)));
-    f.push_back(choice_field("data.sampler", IMGCLS_REF(data.sampler), {"random", "balanced"}));
+    f.push_back(since(2, choice_field("data.sampler", IMGCLS_REF(data.sampler), {"random", "balanced"})));
     f.push_back(
         resumable(choice_field("data.device_resident", IMGCLS_REF(data.device_resident), {"auto", "true", "false"})));
     f.push_back(required(choice_field("model.name", IMGCLS_REF(model.name), table_model_names())));
@@ -147,10 +147,10 @@ const std::vector<Field>& schema() {
 
     f.push_back(number_field("optimizer.backbone_lr_scale", IMGCLS_REF(optimizer.backbone_lr_scale),
                              "a non-negative number (the backbone's lr = this x the head's)", non_negative));
-    f.push_back(optional_number_field("optimizer.norm_weight_decay", IMGCLS_REF(optimizer.norm_weight_decay),
-                                      "a non-negative number, or null (= optimizer.weight_decay)", non_negative));
-    f.push_back(optional_number_field("optimizer.bias_weight_decay", IMGCLS_REF(optimizer.bias_weight_decay),
-                                      "a non-negative number, or null (= optimizer.weight_decay)", non_negative));
+    f.push_back(since(2, optional_number_field("optimizer.norm_weight_decay", IMGCLS_REF(optimizer.norm_weight_decay),
+                                      "a non-negative number, or null (= optimizer.weight_decay)", non_negative)));
+    f.push_back(since(2, optional_number_field("optimizer.bias_weight_decay", IMGCLS_REF(optimizer.bias_weight_decay),
+                                      "a non-negative number, or null (= optimizer.weight_decay)", non_negative)));
 
     f.push_back(choice_field("scheduler.name", IMGCLS_REF(scheduler.name),
                              {"none", "step", "multistep", "cosine", "plateau", "onecycle", "exponential"}));
@@ -199,7 +199,7 @@ const std::vector<Field>& schema() {
                              "a non-negative number", non_negative));
     f.push_back(number_field("train.label_smoothing", IMGCLS_REF(train.label_smoothing), "a number in [0, 1)",
                              [](double v) { return v >= 0 && v < 1; }));
-    f.push_back(class_weights_field());
+    f.push_back(since(2, class_weights_field()));
     f.push_back(number_field("train.grad_clip_norm", IMGCLS_REF(train.grad_clip_norm),
                              "a non-negative number (0 = no clipping)", non_negative));
     f.push_back(int_field("train.grad_accum_steps", IMGCLS_REF(train.grad_accum_steps), 1, "a positive integer"));
@@ -208,21 +208,21 @@ const std::vector<Field>& schema() {
     f.push_back(int_field("train.val_every", IMGCLS_REF(train.val_every), 1, "a positive integer (epochs)"));
     f.push_back(bool_field("train.deterministic", IMGCLS_REF(train.deterministic)));
     f.push_back(choice_field("train.on_nan", IMGCLS_REF(train.on_nan), {"stop", "skip_batch"}));
-    f.push_back(number_field("train.mixup.mixup_alpha", IMGCLS_REF(train.mixup.mixup_alpha),
-                             "a non-negative number (0 = no mixup)", non_negative));
-    f.push_back(number_field("train.mixup.cutmix_alpha", IMGCLS_REF(train.mixup.cutmix_alpha),
-                             "a non-negative number (0 = no cutmix)", non_negative));
-    f.push_back(number_field("train.mixup.prob", IMGCLS_REF(train.mixup.prob), "a number in [0, 1]",
-                             [](double v) { return v >= 0 && v <= 1; }));
-    f.push_back(number_field("train.mixup.switch_prob", IMGCLS_REF(train.mixup.switch_prob), "a number in [0, 1]",
-                             [](double v) { return v >= 0 && v <= 1; }));
-    f.push_back(choice_field("train.mixup.mode", IMGCLS_REF(train.mixup.mode), {"batch"}));
-    f.push_back(bool_field("train.ema.enabled", IMGCLS_REF(train.ema.enabled)));
-    f.push_back(number_field("train.ema.decay", IMGCLS_REF(train.ema.decay), "a number in [0, 1)",
-                             [](double v) { return v >= 0 && v < 1; }));
-    f.push_back(bool_field("train.ema.warmup", IMGCLS_REF(train.ema.warmup)));
-    f.push_back(int_field("train.ema.every", IMGCLS_REF(train.ema.every), 1, "a positive integer (optimizer steps)"));
-    f.push_back(bool_field("train.ema.use_for_best", IMGCLS_REF(train.ema.use_for_best)));
+    f.push_back(since(2, number_field("train.mixup.mixup_alpha", IMGCLS_REF(train.mixup.mixup_alpha),
+                             "a non-negative number (0 = no mixup)", non_negative)));
+    f.push_back(since(2, number_field("train.mixup.cutmix_alpha", IMGCLS_REF(train.mixup.cutmix_alpha),
+                             "a non-negative number (0 = no cutmix)", non_negative)));
+    f.push_back(since(2, number_field("train.mixup.prob", IMGCLS_REF(train.mixup.prob), "a number in [0, 1]",
+                             [](double v) { return v >= 0 && v <= 1; })));
+    f.push_back(since(2, number_field("train.mixup.switch_prob", IMGCLS_REF(train.mixup.switch_prob), "a number in [0, 1]",
+                             [](double v) { return v >= 0 && v <= 1; })));
+    f.push_back(since(2, choice_field("train.mixup.mode", IMGCLS_REF(train.mixup.mode), {"batch"})));
+    f.push_back(since(2, bool_field("train.ema.enabled", IMGCLS_REF(train.ema.enabled))));
+    f.push_back(since(2, number_field("train.ema.decay", IMGCLS_REF(train.ema.decay), "a number in [0, 1)",
+                             [](double v) { return v >= 0 && v < 1; })));
+    f.push_back(since(2, bool_field("train.ema.warmup", IMGCLS_REF(train.ema.warmup))));
+    f.push_back(since(2, int_field("train.ema.every", IMGCLS_REF(train.ema.every), 1, "a positive integer (optimizer steps)")));
+    f.push_back(since(2, bool_field("train.ema.use_for_best", IMGCLS_REF(train.ema.use_for_best))));
     f.push_back(int_field("output.keep_last", IMGCLS_REF(output.keep_last), 0,
                           "a non-negative integer (0 = keep no epoch-N.pt)"));
     f.push_back(resumable(bool_field("logging.tensorboard", IMGCLS_REF(logging.tensorboard))));
