@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/data_preview.hpp"
 #include "data/loader.hpp"
 #include "data/splits.hpp"
 #include "diagnostics/data_check.hpp"
@@ -48,6 +49,7 @@ void setup_data(CLI::App& app) {
       "Exit codes: 0 clean (warnings allowed), 2 usage/config error, 3 unreadable files, duplicates "
       "across splits, or data that cannot be read at all.");
   cmd->callback([options]() { run_data_check(*options); });
+  setup_data_preview(*data);
 }
 
 int run_data_check(const DataCheckOptions& options) {

@@ -29,13 +29,29 @@ int64_t check_transform_list(const Config& c, const std::string& key, const std:
     const auto where = t.where.empty() ? c.where(key) : t.where;
     const auto& d = transform_of(t);
     if (d.out_channels) channels = d.out_channels(t, channels);
-    if (d.on_tensor) {
-      if (i + 1 != list.size())
-        fail(where, item, t.name + " must be the last transform (it turns the image into normalised floats)");
+    if (d.on_tensor && !d.make_tensor) {  // normalize
+      for (std::size_t k = i + 1; k < list.size(); ++k)
+        if (!transform_of(list[k]).make_tensor)
+          fail(where, item, t.name + " must be the last transform apart from random_erasing (it turns the " +
+                                "image into normalised floats), but " + list[k].name + " follows it");
       for (const auto* v : {&t.mean, &t.std})
         if (v->size() != 1 && static_cast<int64_t>(v->size()) != channels)
           fail(where, item, "has " + std::to_string(v->size()) + " values but the images have " +
                                 std::to_string(channels) + " channel(s) here");
+    }
+    if (d.make_tensor) {  // random_erasing: on the normalised tensor
+      const bool after_normalize =
+          std::any_of(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(i), [](const TransformSpec& s) {
+            const auto& e = transform_of(s);
+            return e.on_tensor && !e.make_tensor;
+          });
+      if (!after_normalize)
+        fail(where, item, t.name + " must come after normalize (it works on the normalised tensor, as " +
+                              "torchvision's " + d.torchvision_name + " after Normalize)");
+      if (t.mean.size() > 1 && static_cast<int64_t>(t.mean.size()) != channels)  // its value (random_erasing.cpp)
+        fail(where, item + ".value",
+             "has " + std::to_string(t.mean.size()) + " values but the images have " + std::to_string(channels) +
+                 " channel(s) here (one value, one per channel, or random)");
     }
   }
   return channels;

@@ -19,6 +19,11 @@ std::string device_batches_unsupported(const Dataset& dataset, const std::vector
   std::optional<double> fill;
   for (const auto& s : specs) {
     const auto& d = transform_of(s);
+    if (d.make_tensor) {
+      if (d.make_tensor(s)->values(dataset.images.size(1)).empty())
+        return "transform '" + s.name + "' with random values has no batched device version (give it a value)";
+      continue;
+    }
     if (d.on_tensor) continue;
     if (!d.make_coordinate_map) {
       std::vector<std::string> supported;
@@ -40,6 +45,8 @@ struct DeviceBatches::State {
   at::Tensor images, labels;  // on the device: uint8 N x C x H x W, int64 N
   int64_t size = 0, channels = 0, in_h = 0, in_w = 0, out_h = 0, out_w = 0;
   std::vector<std::unique_ptr<CoordinateMap>> steps;  // the geometric transforms, in order
+  std::vector<std::unique_ptr<TensorTransform>> erasers;  // the steps after normalize
+  std::vector<at::Tensor> erase_values;                   // each eraser's 1 x C x 1 x 1 values
   int64_t fill = 0;  // the value of constant-padded pixels
   bool constant_padding = false;
   at::Tensor mean, std;  // 1 x C x 1 x 1 float on the device
@@ -56,11 +63,18 @@ struct DeviceBatches::State {
   // Row and column of the source image for every output row and column of one sample
   // (-1: a constant-padded pixel), drawing the sample's random parameters exactly as the CPU
   // transforms draw them.
-  void sample_maps(int64_t key, int64_t* rows, int64_t* cols) const {
+  // `regions` (one per eraser) receives the rectangles the steps after normalize draw next.
+  // `key`: augment_key's, the sample's index (or its position in a balanced sampler's epoch).
+  void sample_maps(int64_t key, int64_t* rows, int64_t* cols, int64_t* regions) const {
     Rng rng(sample_seed(options.seed, epoch, key));
     std::vector<CoordinateMap::Draw> draws;
     draws.reserve(steps.size());
     for (const auto& step : steps) draws.push_back(step->draw(rng));
+    for (std::size_t k = 0; k < erasers.size(); ++k) {
+      const auto r = erasers[k]->draw(rng, out_h, out_w);
+      int64_t* out = regions + 4 * k;
+      out[0] = r.top, out[1] = r.top + r.height, out[2] = r.left, out[3] = r.left + r.width;
+    }
     for (int64_t i = 0; i < out_h; ++i) rows[i] = i;
     for (int64_t j = 0; j < out_w; ++j) cols[j] = j;
     // Walk back from the output to the source, one step at a time.
@@ -75,13 +89,18 @@ struct DeviceBatches::State {
     batch.indices.assign(host_idx.data_ptr<int64_t>(), host_idx.data_ptr<int64_t>() + n);
     const auto idx = order_on_device.slice(0, begin, end);
     auto x = images.index_select(0, idx);  // n x C x H x W uint8
-    if (!steps.empty()) {
-      auto maps = at::empty({n, out_h + out_w}, at::TensorOptions().dtype(at::kLong).pinned_memory(device.is_cuda()));
+    const auto n_regions = static_cast<int64_t>(4 * erasers.size());
+    const auto row_size = out_h + out_w + n_regions;
+    at::Tensor maps;
+    if (!steps.empty() || !erasers.empty()) {
+      maps = at::empty({n, row_size}, at::TensorOptions().dtype(at::kLong).pinned_memory(device.is_cuda()));
       auto* m = maps.data_ptr<int64_t>();
       for (int64_t k = 0; k < n; ++k)
-        sample_maps(augment_key(options, batch.indices[static_cast<std::size_t>(k)], begin + k),
-                    m + k * (out_h + out_w), m + k * (out_h + out_w) + out_h);
+        sample_maps(augment_key(options, batch.indices[static_cast<std::size_t>(k)], begin + k), m + k * row_size,
+                    m + k * row_size + out_h, m + k * row_size + out_h + out_w);
       maps = maps.to(device, /*non_blocking=*/true);
+    }
+    if (!steps.empty()) {
       const auto rows = maps.slice(1, 0, out_h), cols = maps.slice(1, out_h, out_h + out_w);
       const auto flat = (rows.clamp_min(0).unsqueeze(2) * in_w + cols.clamp_min(0).unsqueeze(1)).view({n, 1, out_h * out_w});
       x = x.view({n, channels, in_h * in_w}).gather(2, flat.expand({n, channels, out_h * out_w})).view({n, channels, out_h, out_w});
@@ -92,6 +111,19 @@ struct DeviceBatches::State {
     }
     // (x / 255 - mean) / std, as ToTensor + Normalize.
     batch.images = x.to(at::kFloat).div_(255.0).sub_(mean).div_(std);
+    // The steps after normalize: each sample's rectangle set to the eraser's values.
+    const auto positions = [&](int64_t size) {
+      return at::arange(size, at::TensorOptions().dtype(at::kLong).device(device));
+    };
+    for (std::size_t k = 0; k < erasers.size(); ++k) {
+      const auto r =
+          maps.slice(1, out_h + out_w + 4 * static_cast<int64_t>(k), out_h + out_w + 4 * static_cast<int64_t>(k) + 4);
+      const auto ys = positions(out_h).unsqueeze(0), xs = positions(out_w).unsqueeze(0);        // 1 x H, 1 x W
+      const auto in_rows = ys.ge(r.slice(1, 0, 1)).logical_and(ys.lt(r.slice(1, 1, 2)));        // n x H
+      const auto in_cols = xs.ge(r.slice(1, 2, 3)).logical_and(xs.lt(r.slice(1, 3, 4)));        // n x W
+      const auto inside = in_rows.unsqueeze(2).logical_and(in_cols.unsqueeze(1)).unsqueeze(1);  // n x 1 x H x W
+      batch.images = at::where(inside, erase_values[k], batch.images);
+    }
     batch.labels = labels.index_select(0, idx);
     return batch;
   }
@@ -109,6 +141,10 @@ DeviceBatches::DeviceBatches(const Dataset& dataset, const std::vector<Transform
   int64_t h = s.in_h, w = s.in_w;
   for (const auto& spec : specs) {
     const auto& d = transform_of(spec);
+    if (d.make_tensor) {
+      s.erasers.push_back(d.make_tensor(spec));
+      continue;
+    }
     if (d.on_tensor) continue;
     auto step = d.make_coordinate_map(spec, h, w);
     if (const auto fill = step->constant_fill()) s.fill = *fill, s.constant_padding = true;
@@ -127,6 +163,7 @@ DeviceBatches::DeviceBatches(const Dataset& dataset, const std::vector<Transform
     throw std::invalid_argument("DeviceBatches: the pipeline's channels differ from the dataset's");
   s.mean = channel_values(pipeline.mean());
   s.std = channel_values(pipeline.std());
+  for (const auto& eraser : s.erasers) s.erase_values.push_back(channel_values(eraser->values(s.channels)));
   s.images = dataset.images.contiguous().to(device);
   s.host_labels = dataset.labels;
   s.num_classes = static_cast<int64_t>(dataset.class_names.size());

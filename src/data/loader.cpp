@@ -148,6 +148,7 @@ struct Loader::State {
     }
     std::vector<cv::Mat> images;
     std::vector<int64_t> kept;
+    std::vector<Rng> rngs;  // each kept sample's generator, for the steps after normalize
     for (int64_t k = 0; k < idx.numel(); ++k) {
       const auto index = idx_ptr[k];
       try {
@@ -160,6 +161,7 @@ struct Loader::State {
                           "; end the transform list with resize: [h, w] or a crop so every image has one size");
         images.push_back(std::move(img));
         kept.push_back(index);
+        rngs.push_back(rng);
       } catch (const BadImageError& e) {
         if (!options.skip_bad_images) throw;
         if (bad_images) bad_images->record(e.path(), e.what());
@@ -180,7 +182,10 @@ struct Loader::State {
                       " (the training and validation transforms must end at the same size)");
     batch.images = at::empty({static_cast<int64_t>(images.size()), c, h, w}, float_options());
     auto* out = batch.images.data_ptr<float>();
-    for (std::size_t k = 0; k < images.size(); ++k) pipeline.to_tensor(images[k], out + static_cast<int64_t>(k) * c * h * w);
+    for (std::size_t k = 0; k < images.size(); ++k) {
+      pipeline.to_tensor(images[k], out + static_cast<int64_t>(k) * c * h * w);
+      pipeline.apply_tensor(out + static_cast<int64_t>(k) * c * h * w, h, w, rngs[k]);
+    }
     batch.labels = at::empty({static_cast<int64_t>(kept.size())}, at::kLong);
     for (std::size_t k = 0; k < kept.size(); ++k)
       batch.labels.data_ptr<int64_t>()[k] = dataset.labels.data_ptr<int64_t>()[kept[k]];

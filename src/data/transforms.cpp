@@ -12,6 +12,10 @@ Pipeline::Pipeline(const std::vector<TransformSpec>& specs, int64_t input_channe
   const TransformSpec* normalize = nullptr;
   for (const auto& s : specs) {
     const auto& d = transform_of(s);
+    if (d.make_tensor) {
+      tensor_steps_.push_back(d.make_tensor(s));
+      continue;
+    }
     if (d.on_tensor) {
       normalize = &s;
       continue;
@@ -52,6 +56,10 @@ void Pipeline::to_tensor(const cv::Mat& img, float* out) const {
     // (x / 255 - mean) / std in one pass: x * (1 / (255 std)) - mean / std.
     planes[c].convertTo(dst, CV_32F, 1.0 / (255.0 * std_[c]), -mean_[c] / std_[c]);
   }
+}
+
+void Pipeline::apply_tensor(float* chw, int64_t h, int64_t w, Rng& rng) const {
+  for (const auto& t : tensor_steps_) t->apply(chw, out_channels_, h, w, rng);
 }
 
 std::pair<int64_t, int64_t> Pipeline::out_size(int64_t in_h, int64_t in_w) const {

@@ -19,6 +19,7 @@
 namespace imgcls {
 
 class ImageTransform;
+class TensorTransform;
 
 class Pipeline {
  public:
@@ -32,19 +33,24 @@ class Pipeline {
   cv::Mat apply(cv::Mat img, Rng& rng) const;
   // Writes `img` (8-bit HWC, out_channels()) into `out`, a C x H x W float buffer.
   void to_tensor(const cv::Mat& img, float* out) const;
+  // The steps after normalize (random_erasing) on one sample's normalised C x h x w tensor,
+  // drawing from the sample's generator after apply() drew from it.
+  void apply_tensor(float* chw, int64_t h, int64_t w, Rng& rng) const;
 
   int64_t out_channels() const { return out_channels_; }
   // The output size for inputs of in_h x in_w (-1: any size); -1 where it depends on an
   // input size that is not known.
   std::pair<int64_t, int64_t> out_size(int64_t in_h, int64_t in_w) const;
   // False when the list is only normalize (or empty): batches can then be made from a uint8
-  // tensor with one vectorised conversion.
-  bool has_image_transforms() const { return !transforms_.empty(); }
+  // tensor with one vectorised conversion. A step after normalize counts as a transform.
+  bool has_image_transforms() const { return !transforms_.empty() || !tensor_steps_.empty(); }
+  bool has_tensor_steps() const { return !tensor_steps_.empty(); }
   const std::vector<double>& mean() const { return mean_; }  // one per output channel
   const std::vector<double>& std() const { return std_; }
 
  private:
   std::vector<std::unique_ptr<ImageTransform>> transforms_;
+  std::vector<std::unique_ptr<TensorTransform>> tensor_steps_;
   std::vector<double> mean_, std_;
   int64_t out_channels_ = 0;
 };

@@ -14,13 +14,28 @@ const TransformDescriptor& vflip_transform();
 const TransformDescriptor& rotation_transform();
 const TransformDescriptor& color_jitter_transform();
 const TransformDescriptor& grayscale_transform();
+const TransformDescriptor& rand_augment_transform();
+const TransformDescriptor& trivial_augment_wide_transform();
+const TransformDescriptor& auto_augment_transform();
 const TransformDescriptor& normalize_transform();
+const TransformDescriptor& random_erasing_transform();
 
 const std::vector<const TransformDescriptor*>& transform_descriptors() {
   static const std::vector<const TransformDescriptor*> all = {
-      &resize_transform(),   &center_crop_transform(), &random_crop_transform(), &random_resized_crop_transform(),
-      &hflip_transform(),    &vflip_transform(),       &rotation_transform(),    &color_jitter_transform(),
-      &grayscale_transform(), &normalize_transform(),
+      &resize_transform(),
+      &center_crop_transform(),
+      &random_crop_transform(),
+      &random_resized_crop_transform(),
+      &hflip_transform(),
+      &vflip_transform(),
+      &rotation_transform(),
+      &color_jitter_transform(),
+      &grayscale_transform(),
+      &rand_augment_transform(),
+      &trivial_augment_wide_transform(),
+      &auto_augment_transform(),
+      &normalize_transform(),
+      &random_erasing_transform(),
   };
   return all;
 }

@@ -80,6 +80,26 @@ class CoordinateMap {
   int64_t out_h_, out_w_;
 };
 
+// A random step on the normalised float tensor, after normalize (random_erasing): the CPU
+// Pipeline calls apply() per sample; DeviceBatches draws each sample's region with draw() and
+// fills it with values() on the device.
+class TensorTransform {
+ public:
+  // The rectangle a sample changes; height 0: none.
+  struct Region {
+    int64_t top = 0, left = 0, height = 0, width = 0;
+  };
+  virtual ~TensorTransform() = default;
+  // Draws this sample's region of an h x w tensor from `rng` (the sample's generator, after
+  // the image transforms' draws).
+  virtual Region draw(Rng& rng, int64_t h, int64_t w) const = 0;
+  // The value of each of `channels` channels in the region; empty: random values (drawn on
+  // the CPU after the region, so there is no device version).
+  virtual std::vector<double> values(int64_t channels) const = 0;
+  // The CPU version: draw, then fill `chw` (channels x h x w floats) in place.
+  virtual void apply(float* chw, int64_t channels, int64_t h, int64_t w, Rng& rng) const = 0;
+};
+
 struct TransformDescriptor {
   std::string name;
   std::string summary;   // one line: what it does, torchvision's semantics
@@ -90,12 +110,16 @@ struct TransformDescriptor {
   void (*init)(TransformSpec& spec) = nullptr;
   // Checks that span parameters, after parsing; throws TransformListError. May be null.
   void (*check)(const TransformSpec& spec, int line, const std::string& subkey) = nullptr;
-  // normalize: acts on the float tensor (mean, std), not on the image; must come last.
+  // normalize and random_erasing act on the float tensor, not on the image: normalize (mean,
+  // std; make_tensor null) comes after every image transform, and only transforms with a
+  // make_tensor may follow it (and must).
   bool on_tensor = false;
   // The channel count after this transform, given the count before it. Null: unchanged.
   int64_t (*out_channels)(const TransformSpec& spec, int64_t channels) = nullptr;
   // The CPU implementation (null for on_tensor transforms).
   std::unique_ptr<ImageTransform> (*make_cpu)(const TransformSpec& spec) = nullptr;
+  // The tensor step of an on_tensor transform after normalize; null for normalize.
+  std::unique_ptr<TensorTransform> (*make_tensor)(const TransformSpec& spec) = nullptr;
   // The device implementation for in_h x in_w inputs; null: none (a transform that resamples
   // or mixes pixel values). Throws DataError (naming spec.where) when the sizes do not fit.
   std::unique_ptr<CoordinateMap> (*make_coordinate_map)(const TransformSpec& spec, int64_t in_h, int64_t in_w) = nullptr;

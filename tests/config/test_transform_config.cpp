@@ -1,6 +1,7 @@
 // The transform lists of a config: parsing, defaults, round trip, and errors with file:line.
 #include <gtest/gtest.h>
 
+#include "config/transform_specs.hpp"
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
 #include "test_util.hpp"
@@ -127,7 +128,8 @@ TEST(TransformConfig, ErrorsNameTheLineAndItem) {
   text.replace(text.find("random_crop: 224"), 16, "random_crap: 224");
   EXPECT_EQ(error_of(text),
             "t.yaml:6: data.train_transforms[1]: expected a transform name (resize, center_crop, random_crop, "
-            "random_resized_crop, hflip, vflip, rotation, color_jitter, grayscale, normalize); did you mean "
+            "random_resized_crop, hflip, vflip, rotation, color_jitter, grayscale, rand_augment, "
+            "trivial_augment_wide, auto_augment, normalize, random_erasing); did you mean "
             "'random_crop'?, got 'random_crap'");
   text = kFlowers;
   text.replace(text.find("brightness: 0.2"), 15, "brightness: -1");
@@ -141,10 +143,11 @@ TEST(TransformConfig, ErrorsNameTheLineAndItem) {
 }
 
 TEST(TransformConfig, NormalizeMustBeLastAndMatchTheChannels) {
-  EXPECT_EQ(error_of("data:\n  dataset: mnist\n  train_transforms:\n    - normalize: {mean: 0.5, std: 0.5}\n    - hflip\n"
-                     "model: {name: mlp}\n"),
-            "t.yaml:4: data.train_transforms[0].normalize: normalize must be the last transform (it turns the image "
-            "into normalised floats)");
+  EXPECT_EQ(
+      error_of("data:\n  dataset: mnist\n  train_transforms:\n    - normalize: {mean: 0.5, std: 0.5}\n    - hflip\n"
+               "model: {name: mlp}\n"),
+      "t.yaml:4: data.train_transforms[0].normalize: normalize must be the last transform apart from "
+      "random_erasing (it turns the image into normalised floats), but hflip follows it");
   EXPECT_EQ(error_of("data:\n  dataset: mnist\n  val_transforms:\n    - normalize: {mean: [0.4, 0.5, 0.6], std: 0.2}\n"
                      "model: {name: mlp}\n"),
             "t.yaml:4: data.val_transforms[0].normalize: has 3 values but the images have 1 channel(s) here");
@@ -152,6 +155,59 @@ TEST(TransformConfig, NormalizeMustBeLastAndMatchTheChannels) {
   EXPECT_EQ(error_of("data:\n  dataset: cifar10\n  train_transforms: [grayscale]\nmodel: {name: mlp}\n"),
             "default: data.val_transforms: gives 3-channel images but data.train_transforms gives 1; the model "
             "needs one input shape");
+}
+
+TEST(TransformConfig, AugmentationPoliciesAndRandomErasingBadInput) {
+  const auto list = [](const std::string& items) {
+    return error_of("data:\n  dataset: cifar10\n  train_transforms:\n" + items + "model: {name: mlp}\n");
+  };
+  EXPECT_EQ(list("    - auto_augment: {policy: cifar100}\n"),
+            "t.yaml:4: data.train_transforms[0].auto_augment.policy: expected one of imagenet, cifar10, svhn, got "
+            "'cifar100'");
+  EXPECT_EQ(list("    - auto_augment: imagenett\n"),  // the bare value is the policy
+            "t.yaml:4: data.train_transforms[0].auto_augment: expected one of imagenet, cifar10, svhn, got "
+            "'imagenett'");
+  EXPECT_EQ(list("    - rand_augment: {magnitude: 31}\n"),
+            "t.yaml:4: data.train_transforms[0].rand_augment.magnitude: expected an integer bin in [0, 30] "
+            "(num_magnitude_bins is 31), got '31'");
+  EXPECT_EQ(list("    - rand_augment: {magnitude: 12, num_magnitude_bins: 10}\n"),
+            "t.yaml:4: data.train_transforms[0].rand_augment.magnitude: expected an integer bin in [0, 9] "
+            "(num_magnitude_bins is 10), got '12'");
+  EXPECT_EQ(list("    - rand_augment: {magnitude: -1}\n"),
+            "t.yaml:4: data.train_transforms[0].rand_augment.magnitude: expected an integer bin in [0, 30] "
+            "(num_magnitude_bins is 31), got '-1'");
+  EXPECT_EQ(list("    - trivial_augment_wide: {num_magnitude_bins: 1}\n"),
+            "t.yaml:4: data.train_transforms[0].trivial_augment_wide.num_magnitude_bins: expected an integer >= 2 "
+            "(the number of magnitude steps), got '1'");
+  EXPECT_EQ(list("    - rand_augment: {interpolation: area}\n"),
+            "t.yaml:4: data.train_transforms[0].rand_augment.interpolation: expected one of nearest, bilinear, "
+            "bicubic, got 'area'");
+  EXPECT_EQ(list("    - random_erasing\n    - normalize: {mean: 0.5, std: 0.5}\n"),
+            "t.yaml:4: data.train_transforms[0].random_erasing: random_erasing must come after normalize (it works "
+            "on the normalised tensor, as torchvision's RandomErasing after Normalize)");
+  EXPECT_EQ(list("    - random_erasing: 0.5\n"),
+            "t.yaml:4: data.train_transforms[0].random_erasing: random_erasing must come after normalize (it works "
+            "on the normalised tensor, as torchvision's RandomErasing after Normalize)");
+  EXPECT_EQ(list("    - normalize: {mean: 0.5, std: 0.5}\n    - random_erasing: {value: [1, 2]}\n"),
+            "t.yaml:5: data.train_transforms[1].random_erasing.value: has 2 values but the images have 3 channel(s) "
+            "here (one value, one per channel, or random)");
+  EXPECT_EQ(list("    - normalize: {mean: 0.5, std: 0.5}\n    - random_erasing: {value: black}\n"),
+            "t.yaml:5: data.train_transforms[1].random_erasing.value: expected a number, a list of numbers (one per "
+            "channel) or random, got 'black'");
+  EXPECT_EQ(list("    - normalize: {mean: 0.5, std: 0.5}\n    - random_erasing: {scale: [0.5, 0.1]}\n"),
+            "t.yaml:5: data.train_transforms[1].random_erasing.scale: expected [min, max] with 0 <= min <= max <= 1 "
+            "(area fractions), got '[0.5, 0.1]'");
+  // The defaults are torchvision's.
+  const auto c = parse_config(
+      "data:\n  dataset: cifar10\n  train_transforms: [rand_augment, trivial_augment_wide, "
+      "auto_augment, normalize: {mean: 0.5, std: 0.5}, random_erasing]\nmodel: {name: mlp}\n",
+      "t.yaml");
+  EXPECT_EQ(transform_list_yaml(c.data.train_transforms),
+            "[{rand_augment: {num_ops: 2, magnitude: 9, num_magnitude_bins: 31, interpolation: nearest, fill: 0}}, "
+            "{trivial_augment_wide: {num_magnitude_bins: 31, interpolation: nearest, fill: 0}}, "
+            "{auto_augment: {policy: imagenet, interpolation: nearest, fill: 0}}, "
+            "{normalize: {mean: [0.5], std: [0.5]}}, "
+            "{random_erasing: {p: 0.5, scale: [0.02, 0.33], ratio: [0.3, 3.3], value: 0}}]");
 }
 
 TEST(TransformConfig, ImageFolderKeys) {

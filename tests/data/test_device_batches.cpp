@@ -188,3 +188,44 @@ TEST(DeviceBatches, BalancedSamplerGivesTheLoadersBatches) {
 
 }  // namespace
 }  // namespace imgcls
+
+namespace imgcls {
+namespace {
+
+TransformSpec random_erasing(double p, std::vector<double> value) {
+  auto s = spec("random_erasing");
+  s.p = p;
+  s.scale = {0.02, 0.33};
+  s.ratio = {0.3, 3.3};
+  s.mean = std::move(value);  // random_erasing keeps its value in TransformSpec::mean
+  return s;
+}
+
+TEST(DeviceBatches, RandomErasingAfterNormalizeGivesTheLoadersBatches) {
+  // The rectangle is drawn from each sample's generator after the crops and flips, on the
+  // device as on the CPU; one value or one per channel.
+  const auto rgb = patterned(23, 3, 12, 10);
+  expect_same_batches(
+      rgb, {random_crop(12, 10, {2}, "reflect"), flip("hflip", 0.5), normalize3(), random_erasing(0.7, {0})}, 2, 0);
+  expect_same_batches(rgb, {normalize3(), random_erasing(1.0, {-1, 0, 1}), random_erasing(0.5, {3})}, 0, 1);
+  // Erasing happened: with p = 1 some pixels of every sample hold the value.
+  const Pipeline pipeline({normalize3(), random_erasing(1.0, {9})}, 3);
+  LoaderOptions o;
+  o.batch_size = 23;
+  DeviceBatches device(rgb, {normalize3(), random_erasing(1.0, {9})}, pipeline, o, at::kCPU);
+  device.start_epoch(0);
+  Batch b;
+  ASSERT_TRUE(device.next(b));
+  EXPECT_GT(b.images.eq(9).flatten(1).any(1).sum().item<int64_t>(), 18);  // 10 tries can fail on 12x10
+}
+
+TEST(DeviceBatches, RandomErasingWithRandomValuesIsRefusedWithAReason) {
+  const auto ds = patterned(4, 3, 8, 8);
+  EXPECT_EQ(device_batches_unsupported(ds, {normalize3(), random_erasing(0.5, {1, 2, 3})}), "");
+  EXPECT_NE(device_batches_unsupported(ds, {normalize3(), random_erasing(0.5, {})})
+                .find("transform 'random_erasing' with random values has no batched device version"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace imgcls

@@ -35,7 +35,11 @@ const char* kEveryParameter = R"(data:
     - rotation: {degrees: [-5, 15], interpolation: bilinear, fill: 128}
     - color_jitter: {brightness: 0.1, contrast: [0.5, 1.5], saturation: 0.3, hue: 0.05}
     - grayscale: 3
+    - rand_augment: {num_ops: 3, magnitude: 5, num_magnitude_bins: 11, interpolation: bilinear, fill: 7}
+    - trivial_augment_wide: {num_magnitude_bins: 16, interpolation: bicubic, fill: 255}
+    - auto_augment: svhn
     - normalize: {mean: [0.1, 0.2, 0.3], std: 0.5}
+    - random_erasing: {p: 0.25, scale: [0.1, 0.2], ratio: [0.5, 2], value: [0.1, 0.2, 0.3]}
 model: {name: basic_cnn}
 )";
 
@@ -67,7 +71,7 @@ TEST(TransformDescriptors, TheTableIsCompleteAndConsistent) {
       EXPECT_NE(d->make_coordinate_map, nullptr);
     }
   }
-  EXPECT_EQ(on_tensor, 1);  // normalize
+  EXPECT_EQ(on_tensor, 2);  // normalize, random_erasing
   EXPECT_EQ(transform_names().size(), transform_descriptors().size());
   EXPECT_EQ(find_transform("RandomCrop"), nullptr);
 }
@@ -86,7 +90,11 @@ TEST(TransformDescriptors, EveryParameterOfEveryTransformRoundTrips) {
             "interpolation: nearest}}, {hflip: {p: 0.25}}, {vflip: {p: 0.75}}, {rotation: {degrees: [-5, 15], "
             "interpolation: bilinear, fill: 128}}, {color_jitter: {brightness: [0.9, 1.1], contrast: [0.5, 1.5], "
             "saturation: [0.7, 1.3], hue: [-0.05, 0.05]}}, {grayscale: {num_output_channels: 3}}, "
-            "{normalize: {mean: [0.1, 0.2, 0.3], std: [0.5]}}]");
+            "{rand_augment: {num_ops: 3, magnitude: 5, num_magnitude_bins: 11, interpolation: bilinear, fill: 7}}, "
+            "{trivial_augment_wide: {num_magnitude_bins: 16, interpolation: bicubic, fill: 255}}, "
+            "{auto_augment: {policy: svhn, interpolation: nearest, fill: 0}}, "
+            "{normalize: {mean: [0.1, 0.2, 0.3], std: [0.5]}}, "
+            "{random_erasing: {p: 0.25, scale: [0.1, 0.2], ratio: [0.5, 2], value: [0.1, 0.2, 0.3]}}]");
   const auto again = parse_config(
       "data: {dataset: image_folder, root: /data/x, train_transforms: " + text + "}\nmodel: {name: basic_cnn}\n",
       "config.yaml");
