@@ -48,9 +48,9 @@ int64_t check_transform_list(const Config& c, const std::string& key, const std:
       if (!after_normalize)
         fail(where, item, t.name + " must come after normalize (it works on the normalised tensor, as " +
                               "torchvision's " + d.torchvision_name + " after Normalize)");
-      if (t.mean.size() > 1 && static_cast<int64_t>(t.mean.size()) != channels)  // its value (random_erasing.cpp)
+      if (t.erase_value.size() > 1 && static_cast<int64_t>(t.erase_value.size()) != channels)
         fail(where, item + ".value",
-             "has " + std::to_string(t.mean.size()) + " values but the images have " + std::to_string(channels) +
+             "has " + std::to_string(t.erase_value.size()) + " values but the images have " + std::to_string(channels) +
                  " channel(s) here (one value, one per channel, or random)");
     }
   }

@@ -67,20 +67,17 @@ const std::vector<SubPolicy>& auto_augment_policy(const std::string& name);
 cv::Mat apply_augment_op(const cv::Mat& img, AugmentOp op, double magnitude, const std::string& interpolation,
                          double fill);
 
-// Where rand_augment, trivial_augment_wide and auto_augment keep their parameters in a
-// TransformSpec. The public struct has no fields of their own yet (a change to
-// include/imgcls/config/config.hpp recompiles nearly every file of the project); until it
-// does, they use fields no other parameter of theirs uses, only through these accessors:
-// `padding` = [num_ops, magnitude, num_magnitude_bins], `padding_mode` = the policy.
-void init_augment_params(TransformSpec& t);  // [2, 9, 31], imagenet, nearest (torchvision's defaults)
-inline int64_t& num_ops(TransformSpec& t) { return t.padding.at(0); }
-inline int64_t& magnitude(TransformSpec& t) { return t.padding.at(1); }
-inline int64_t& num_magnitude_bins(TransformSpec& t) { return t.padding.at(2); }
-inline std::string& policy(TransformSpec& t) { return t.padding_mode; }
-inline int64_t num_ops(const TransformSpec& t) { return t.padding.size() == 3 ? t.padding[0] : 2; }
-inline int64_t magnitude(const TransformSpec& t) { return t.padding.size() == 3 ? t.padding[1] : 9; }
-inline int64_t num_magnitude_bins(const TransformSpec& t) { return t.padding.size() == 3 ? t.padding[2] : 31; }
-inline const std::string& policy(const TransformSpec& t) { return t.padding_mode; }
+// rand_augment, trivial_augment_wide and auto_augment's parameters (TransformSpec's num_ops,
+// magnitude, num_magnitude_bins, policy, interpolation), read through these accessors.
+void init_augment_params(TransformSpec& t);  // 2, 9, 31, imagenet, nearest (torchvision's defaults)
+inline int64_t& num_ops(TransformSpec& t) { return t.num_ops; }
+inline int64_t& magnitude(TransformSpec& t) { return t.magnitude; }
+inline int64_t& num_magnitude_bins(TransformSpec& t) { return t.num_magnitude_bins; }
+inline std::string& policy(TransformSpec& t) { return t.policy; }
+inline int64_t num_ops(const TransformSpec& t) { return t.num_ops; }
+inline int64_t magnitude(const TransformSpec& t) { return t.magnitude; }
+inline int64_t num_magnitude_bins(const TransformSpec& t) { return t.num_magnitude_bins; }
+inline const std::string& policy(const TransformSpec& t) { return t.policy; }
 
 // Parameters rand_augment, trivial_augment_wide and auto_augment share (augment_params.cpp;
 // fill is params.hpp's fill_param).

@@ -24,8 +24,8 @@ ParamDescriptor num_magnitude_bins_param() {
 }
 
 void init_augment_params(TransformSpec& t) {
-  t.padding = {2, 9, 31};
-  t.padding_mode = "imagenet";
+  t.num_ops = 2, t.magnitude = 9, t.num_magnitude_bins = 31;
+  t.policy = "imagenet";
   t.interpolation = "nearest";
 }
 

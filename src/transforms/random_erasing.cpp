@@ -2,8 +2,7 @@
 // log-uniform aspect ratio in `ratio` (10 tries, else nothing) set to `value` (one value, one
 // per channel, or random normal values). On the normalised tensor, so it comes after
 // normalize, as torchvision.transforms.RandomErasing after Normalize.
-// The value is kept in TransformSpec::mean (normalize's field; [] = random): the public struct
-// has no field of its own for it yet (see augment_ops.hpp).
+// The value is TransformSpec::erase_value ([] = random).
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
@@ -38,9 +37,9 @@ class RandomErasing final : public TensorTransform {
   }
 
   std::vector<double> values(int64_t channels) const override {
-    if (spec_.mean.empty()) return {};
-    if (spec_.mean.size() == 1) return std::vector<double>(static_cast<std::size_t>(channels), spec_.mean[0]);
-    return spec_.mean;
+    if (spec_.erase_value.empty()) return {};
+    if (spec_.erase_value.size() == 1) return std::vector<double>(static_cast<std::size_t>(channels), spec_.erase_value[0]);
+    return spec_.erase_value;
   }
 
   void apply(float* chw, int64_t channels, int64_t h, int64_t w, Rng& rng) const override {
@@ -99,20 +98,20 @@ const TransformDescriptor& random_erasing_transform() {
                    {"value", false,
                     [](const ParamReader& r, const YAML::Node& n, TransformSpec& t) {
                       if (n.IsScalar() && n.Scalar() == "random") {
-                        t.mean.clear();
+                        t.erase_value.clear();
                         return;
                       }
-                      t.mean = r.numbers(n, 1, 4, "a number, a list of numbers (one per channel) or random");
+                      t.erase_value = r.numbers(n, 1, 4, "a number, a list of numbers (one per channel) or random");
                     },
                     [](const TransformSpec& t) -> std::optional<std::string> {
-                      if (t.mean.empty()) return std::string("random");
-                      if (t.mean.size() == 1) return shortest_text(t.mean[0]);
-                      return show_list(t.mean);
+                      if (t.erase_value.empty()) return std::string("random");
+                      if (t.erase_value.size() == 1) return shortest_text(t.erase_value[0]);
+                      return show_list(t.erase_value);
                     }}};
     desc.init = [](TransformSpec& t) {  // torchvision's defaults
       t.scale = {0.02, 0.33};
       t.ratio = {0.3, 3.3};
-      t.mean = {0.0};  // value
+      t.erase_value = {0.0};
     };
     desc.on_tensor = true;
     desc.make_tensor = [](const TransformSpec& s) -> std::unique_ptr<TensorTransform> {

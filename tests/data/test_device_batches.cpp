@@ -197,7 +197,7 @@ TransformSpec random_erasing(double p, std::vector<double> value) {
   s.p = p;
   s.scale = {0.02, 0.33};
   s.ratio = {0.3, 3.3};
-  s.mean = std::move(value);  // random_erasing keeps its value in TransformSpec::mean
+  s.erase_value = std::move(value);
   return s;
 }
 

@@ -18,7 +18,8 @@ namespace imgcls {
 // torchvision.transforms (see data/transforms.hpp). Only the fields of `name` are used.
 struct TransformSpec {
   std::string name;  // resize | center_crop | random_crop | random_resized_crop | hflip | vflip |
-                     // rotation | color_jitter | grayscale | normalize
+                     // rotation | color_jitter | grayscale | normalize | rand_augment |
+                     // trivial_augment_wide | auto_augment | random_erasing (src/transforms/registry.cpp)
   std::vector<int64_t> size;                    // [s] (resize: shorter side) or [h, w]
   std::string interpolation = "bilinear";       // resize, random_resized_crop, rotation: nearest | bilinear | bicubic | area
   std::vector<int64_t> padding;                 // random_crop: [p], [left/right, top/bottom] or [l, t, r, b]
@@ -32,6 +33,11 @@ struct TransformSpec {
   std::vector<double> brightness, contrast, saturation, hue;  // color_jitter: [x] or [min, max]; [] = off
   int64_t num_output_channels = 1;              // grayscale: 1 or 3
   std::vector<double> mean, std;                // normalize: per channel (or one value for all)
+  int64_t num_ops = 2;                          // rand_augment
+  int64_t magnitude = 9;                        // rand_augment: a bin in [0, num_magnitude_bins)
+  int64_t num_magnitude_bins = 31;              // rand_augment, trivial_augment_wide
+  std::string policy = "imagenet";              // auto_augment: imagenet | cifar10 | svhn
+  std::vector<double> erase_value = {0};        // random_erasing: [v], per channel, or [] = random
   std::string where;                            // "file:line" of the item, for later errors
 };
 
