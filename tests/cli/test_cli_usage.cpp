@@ -30,7 +30,7 @@ TEST(CliUsage, AMisspeltCommandOrOptionIsNamedWithTheClosestOne) {
       {"train cfg.yaml --seed=3", "imgcls: error: train: unknown option '--seed'; config keys are set as KEY=VALUE: "
                                   "'seed=...'\n"},
       {"frobnicate", "imgcls: error: unknown command 'frobnicate' (commands: train, models, summary, eval, predict, "
-                     "plot, sweep, export, bench, data)\n"},
+                     "plot, sweep, export, bench, data, lr-find)\n"},
       {"plot r1 --zzzzzz", "imgcls: error: plot: unknown option '--zzzzzz' (see imgcls plot --help)\n"},
   };
   for (const auto& c : cases) {
