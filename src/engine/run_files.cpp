@@ -32,8 +32,7 @@ std::string cell(double v, int precision = 6) {
 std::string metrics_csv_text(const std::vector<EpochMetrics>& rows) {
   std::ostringstream os;
   os << "epoch,lr,train_loss,train_acc,val_loss,val_acc,epoch_seconds,images_per_second,data_seconds,step_seconds,"
-        "eval_seconds,val_macro_f1,val_balanced_acc,val_loss_ema,val_acc_ema
-";
+        "eval_seconds,val_macro_f1,val_balanced_acc,val_loss_ema,val_acc_ema\n";
   for (const auto& m : rows)
     os << m.epoch << ',' << cell(m.lr, 8) << ',' << cell(m.train_loss) << ',' << cell(m.train_acc) << ','
        << cell(m.val_loss) << ',' << cell(m.val_acc) << ',' << cell(m.epoch_seconds, 4) << ','
