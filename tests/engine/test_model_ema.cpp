@@ -90,7 +90,7 @@ TEST(ModelEma, StateRoundTripsThroughACheckpoint) {
   ema.update();
   TrainProgress progress;
   progress.epoch = 1;
-  progress.history = {EpochMetrics{1, 0.1, 2.0, 0.5, 1.9, 0.55, 3.0, 100.0, 0.25, 2.5, 0.25, 1.7, 0.6}};
+  progress.history = {EpochMetrics{1, 0.1, 2.0, 0.5, 1.9, 0.55, 3.0, 100.0, 0.25, 2.5, 0.25, 0.7, 0.65, 1.7, 0.6}};
   const auto state = ema.state();
   progress.ema = state.tensors, progress.ema_updates = state.updates, progress.ema_steps = 7;
   save_checkpoint(dir / "c.pt", *model, nullptr, progress);
