@@ -74,7 +74,8 @@ std::vector<std::vector<double>> metrics_of(const std::string& run_dir) {
   for (std::size_t i = 1; i < lines.size(); ++i) {
     std::vector<double> v;
     std::istringstream row(lines[i]);
-    for (std::string cell; std::getline(row, cell, ',');) v.push_back(std::stod(cell));
+    // Empty cells (train.ema's columns without it) read as NaN.
+    for (std::string cell; std::getline(row, cell, ',');) v.push_back(cell.empty() ? NAN : std::stod(cell));
     rows.push_back(v);
   }
   return rows;
