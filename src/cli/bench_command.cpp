@@ -115,7 +115,7 @@ void setup_bench(CLI::App& app) {
     cmd->add_option("config", options->config_path, "Experiment config (.yaml, .yml or .json)")->required();
     cmd->add_option("overrides", options->overrides, "Dotted overrides, e.g. data.workers=2");
     cmd->add_option("--batches", options->batches, "Batches to time (after 2 or 3 warm-up batches)")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::Range(1, 1000000));  // PositiveNumber would print a 309-digit maximum
     cmd->callback([options, what]() { what == "data" ? run_bench_data(*options) : run_bench_step(*options); });
   }
 }

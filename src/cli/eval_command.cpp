@@ -104,7 +104,7 @@ void setup_eval(CLI::App& app) {
       ->check(CLI::IsMember({"val", "test"}));
   cmd->add_option("--top-losses", options->top_losses,
                   "Misclassified images in top_losses.png, highest loss first (default 15; 0: no picture)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 1000000));
   cmd->add_option("--tta", options->tta,
                   "Test-time augmentation: none (default) or hflip (the mean of the softmax over each image and "
                   "its mirror)")

@@ -125,12 +125,12 @@ void setup_predict(CLI::App& app) {
   cmd->add_option("run", options->run, "RUN_DIR (its best checkpoint) or a checkpoint file")->required();
   cmd->add_option("inputs", options->inputs, "Image files and/or folders (searched recursively)")->required();
   cmd->add_option("--top-k,-k", options->top_k, "Classes per image, most likely first (default 5, at most the classes)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1000000));  // PositiveNumber would print a 309-digit maximum
   cmd->add_option("--format", options->format, "csv (default) or json")->check(CLI::IsMember({"csv", "json"}));
   cmd->add_option("--out,-o", options->out, "Write the predictions to this file instead of printing them");
   cmd->add_option("--grid", options->grid, "Also draw the images titled with their predictions into this PNG");
   cmd->add_option("--grid-max", options->grid_max, "At most this many images in the grid (default 64)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1000000));
   cmd->add_option("--grid-seed", options->grid_seed,
                   "The grid shows a sample across the classes drawn with this seed (default 0)");
   cmd->add_flag("--grid-wrong", options->grid_wrong,

@@ -163,7 +163,7 @@ void setup_sweep(CLI::App& app) {
   cmd->add_option("overrides", options->overrides, "KEY=VALUE overrides for every trial (after `fixed`)");
   cmd->add_option("--jobs,-j", options->jobs, "Trials at a time, as separate processes (default 1); "
                                               "LibTorch threads are divided among them")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1000));  // PositiveNumber would print a 309-digit maximum
   cmd->add_flag("--dry-run", options->dry_run, "Validate every trial and print them; run nothing");
   cmd->add_option("--out", options->out, "The sweep folder (default sweeps/<name>)");
   cmd->add_option("--emit", options->emit, "slurm: write an sbatch array script and the trial configs; run nothing")
