@@ -8,6 +8,8 @@
 #   IMGCLS_FUZZ_TARGETS   targets to build and run (default: all; "config transforms sweep idx"
 #                         are the ones without LibTorch, which build in a minute)
 #   IMGCLS_FUZZ_DIR       build folder (default build-fuzz)
+#   IMGCLS_FUZZ_SEED      libFuzzer's -seed (default: a random one); CI fixes it so that a short
+#                         run explores the same inputs each time and a red CI is a reproducible one
 #   IMGCLS_JOBS           build jobs (default: all cores)
 #   CXX                   the clang to use (default clang++-14, or clang++)
 # The corpus a run grows stays in build-fuzz/corpus/<target>/; the repo's seeds are not touched.
@@ -50,7 +52,7 @@ for t in "${targets[@]}"; do
   ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}" \
     LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/tests/fuzz/lsan.supp:print_suppressions=0}" \
     "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 -max_len=65536 \
-    -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" "$root/tests/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
+    ${IMGCLS_FUZZ_SEED:+-seed="$IMGCLS_FUZZ_SEED"} -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" "$root/tests/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
   runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
   edges="$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1 | cut -d' ' -f2)"
   found="$(find "$crashes" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) -newer "$corpus" 2>/dev/null | wc -l)"

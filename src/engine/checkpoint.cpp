@@ -4,17 +4,25 @@
 
 #include <ATen/Context.h>
 #include <ATen/core/Generator.h>
+#include <c10/core/Allocator.h>
+#include <c10/core/CPUAllocator.h>
 #include <torch/cuda.h>
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
+#include <unordered_map>
 
 #include "imgcls/errors.hpp"
 #include "imgcls/io/atomic_file.hpp"
+#include "io/zip_check.hpp"
 #include "util/error_text.hpp"
 #include "util/strings.hpp"
 
@@ -94,6 +102,116 @@ at::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::strin
   if (!archive.try_read(key, t)) throw TrainError(path + ": not a complete imgcls checkpoint (no '" + key + "')");
   return t;
 }
+
+// LibTorch's reader takes a storage's size, and a tensor's sizes, strides and offset, from the
+// file's pickle without comparing them to the zip record it read, so a damaged file gives a
+// tensor whose reads run past the end (a SEGV in CPUGeneratorImpl::set_state and a heap
+// overflow reading the counters, found by fuzzing). The reader allocates each record with the
+// CPU allocator; this one, installed over it when the program starts, notes the size of each
+// allocation the calling thread makes while a RecordSizes lives, so that a storage's data can
+// be matched to the record it came from.
+thread_local std::unordered_map<const void*, std::size_t>* t_allocation_sizes = nullptr;
+
+class RecordingCpuAllocator final : public c10::Allocator {
+ public:
+  explicit RecordingCpuAllocator(c10::Allocator* base) : base_(base) {}
+  c10::DataPtr allocate(std::size_t n) override {
+    auto data = base_->allocate(n);
+    if (t_allocation_sizes && data.get()) (*t_allocation_sizes)[data.get()] = n;
+    return data;
+  }
+  c10::DeleterFnPtr raw_deleter() const override { return base_->raw_deleter(); }
+  bool is_simple_data_ptr(const c10::DataPtr& data) const override { return base_->is_simple_data_ptr(data); }
+  void copy_data(void* dest, const void* src, std::size_t count) const override { base_->copy_data(dest, src, count); }
+
+ private:
+  c10::Allocator* base_;
+};
+
+// Installed before main (LibTorch registers its own CPU allocator when it is loaded, before
+// this program's static objects), so no thread allocates while it changes. nullptr if another
+// allocator with a higher priority holds the place: then storages are not checked (the test
+// Checkpoint.ATensorReachingPastItsDataIsRefused fails).
+const RecordingCpuAllocator* const g_recording_allocator = [] {
+  static RecordingCpuAllocator recording(c10::GetCPUAllocator());
+  c10::SetCPUAllocator(&recording, /*priority=*/1);
+  return c10::GetCPUAllocator() == &recording ? &recording : nullptr;
+}();
+
+// Notes the sizes of the calling thread's CPU allocations while it lives.
+class RecordSizes {
+ public:
+  RecordSizes() : previous_(t_allocation_sizes) { t_allocation_sizes = &sizes_; }
+  ~RecordSizes() { t_allocation_sizes = previous_; }
+  RecordSizes(const RecordSizes&) = delete;
+  RecordSizes& operator=(const RecordSizes&) = delete;
+  const std::unordered_map<const void*, std::size_t>& sizes() const { return sizes_; }
+
+ private:
+  std::unordered_map<const void*, std::size_t> sizes_;
+  std::unordered_map<const void*, std::size_t>* previous_;
+};
+
+// Whether the bytes `t` reads are all there: the view lies inside its storage, and a CPU
+// storage inside the allocation its record was read into (`allocations`, from RecordSizes). A
+// storage the reader moved to a GPU was copied there while loading, which no check after the
+// load can guard.
+bool inside_storage(const at::Tensor& t, const std::unordered_map<const void*, std::size_t>& allocations) {
+  if (t.layout() != at::kStrided || !t.has_storage()) return false;
+  const auto& storage = t.storage();
+  const auto stored = static_cast<int64_t>(storage.nbytes());
+  if (storage.device().is_cpu() && stored > 0 && g_recording_allocator) {
+    const auto allocation = allocations.find(storage.data());
+    if (allocation == allocations.end() || allocation->second < storage.nbytes()) return false;
+  }
+  if (t.numel() == 0) return true;
+  int64_t last = t.storage_offset();
+  if (last < 0) return false;
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    int64_t span = 0;
+    if (t.stride(d) < 0 || __builtin_mul_overflow(t.size(d) - 1, t.stride(d), &span) ||
+        __builtin_add_overflow(last, span, &last))
+      return false;
+  }
+  int64_t bytes = 0;
+  return !__builtin_add_overflow(last, int64_t{1}, &last) &&
+         !__builtin_mul_overflow(last, static_cast<int64_t>(t.element_size()), &bytes) && bytes <= stored;
+}
+
+// Throws TrainError unless every tensor in `archive` and its sub-archives lies inside its
+// storage; run before anything reads a value.
+void check_storage_bounds(torch::serialize::InputArchive& archive,
+                          const std::unordered_map<const void*, std::size_t>& allocations, const std::string& where,
+                          const std::string& path) {
+  for (const auto& key : archive.keys()) {
+    at::Tensor t;
+    torch::serialize::InputArchive sub;
+    if (archive.try_read(key, t)) {
+      if (!inside_storage(t, allocations))
+        throw TrainError(path + ": not a valid imgcls checkpoint: tensor '" + where + key +
+                         "' reaches past the data stored for it");
+    } else if (archive.try_read(key, sub)) {
+      check_storage_bounds(sub, allocations, where + key + ".", path);
+    }
+  }
+}
+
+// Reads `path` whole, checks that it is an intact zip archive (io/zip_check.hpp: LibTorch's
+// reader skips the CRC checks), loads it into `archive` and checks that every tensor's data
+// is there (check_storage_bounds), before anything reads a value.
+void load_archive(const std::string& path, torch::serialize::InputArchive& archive) {
+  if (std::filesystem::is_directory(path)) throw TrainError(path + ": cannot load checkpoint: a directory, not a file");
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes;
+  if (in) bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (!in || in.bad()) throw TrainError(path + ": cannot load checkpoint: " + std::strerror(errno));
+  if (const auto damage = zip_damage(bytes); !damage.empty())
+    throw TrainError(path + ": cannot load checkpoint: " + damage);
+  RecordSizes allocations;
+  archive.load_from(bytes.data(), bytes.size());
+  check_storage_bounds(archive, allocations.sizes(), "", path);
+}
+
 
 }  // namespace
 
@@ -223,7 +341,7 @@ TrainProgress reading_checkpoint(const std::string& path, Read read) {
 TrainProgress read_progress(const std::string& path) {
   return reading_checkpoint(path, [&] {
     torch::serialize::InputArchive archive;
-    archive.load_from(path);
+    load_archive(path, archive);
     return read_progress(archive, path);
   });
 }
@@ -232,7 +350,7 @@ TrainProgress load_checkpoint(const std::string& path, torch::nn::Module& model,
                               bool restore_rng) {
   return reading_checkpoint(path, [&] {
     torch::serialize::InputArchive archive;
-    archive.load_from(path);
+    load_archive(path, archive);
     auto p = read_progress(archive, path);
 
     torch::serialize::InputArchive model_archive;

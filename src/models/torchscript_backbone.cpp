@@ -4,11 +4,14 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "imgcls/errors.hpp"
 #include "imgcls/io/atomic_file.hpp"
+#include "io/zip_check.hpp"
 #include "util/error_text.hpp"
 
 namespace imgcls {
@@ -37,9 +40,15 @@ void mirror(torch::jit::Module& jit, torch::nn::Module& holder) {
 
 TorchscriptClassifierImpl::TorchscriptClassifierImpl(const std::string& path, const InputSpec& in, bool frozen) {
   if (!std::filesystem::exists(path)) throw ConfigError("model.path: '" + path + "' does not exist");
+  std::ifstream file(path, std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  // LibTorch's reader checks no CRC: a damaged download would reach its parsers.
+  if (const auto damage = zip_damage(bytes); !damage.empty())
+    throw ConfigError("model.path: '" + path + "' is not a TorchScript file (" + damage + ")");
   torch::jit::ExtraFilesMap extra{{kMetadataFile, ""}};
   try {
-    backbone_ = std::make_unique<torch::jit::Module>(torch::jit::load(path, c10::nullopt, extra));
+    std::istringstream stream(bytes);
+    backbone_ = std::make_unique<torch::jit::Module>(torch::jit::load(stream, c10::nullopt, extra));
   } catch (const c10::Error& e) {
     throw ConfigError("model.path: '" + path + "' is not a TorchScript file (" + error_line(e) + ")");
   }

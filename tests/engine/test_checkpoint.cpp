@@ -6,6 +6,7 @@
 #include "imgcls/io/atomic_file.hpp"
 #include "models/basic_cnn.hpp"
 #include "test_util.hpp"
+#include "zip_util.hpp"
 
 namespace imgcls {
 namespace {
@@ -140,6 +141,41 @@ TEST(Checkpoint, AHistoryEpochThatIsNotAnEpochIsRefused) {
     const std::string msg = e.what();
     EXPECT_EQ(msg.rfind(path + ": not a valid imgcls checkpoint: history row ", 0), 0u) << msg;
   }
+}
+
+// Found by fuzzing (tests/fuzz/fuzz_checkpoint): a pickle that gives 'counters' 7 values over
+// a record of 8 bytes made read_progress read past the buffer (and in CI, an 'rng_cpu' of the
+// same kind crashed in CPUGeneratorImpl::set_state). The reproducer's CRCs were made to match
+// (tests/fixtures/fix_zip_crcs.py) so it reaches the check after the CRC one.
+TEST(Checkpoint, ATensorReachingPastItsDataIsRefused) {
+  test::TempDir dir;
+  const auto path = dir / "last.pt";
+  test::write_text(path, test::read_text(std::string(IMGCLS_SOURCE_DIR) + "/tests/fixtures/storage_overrun_last.pt"));
+  torch::nn::Linear model(4, 3);
+  torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
+  for (int what = 0; what < 2; ++what) {
+    const auto msg = test::message_of<TrainError>([&] {
+      if (what == 0) read_progress(path);
+      else load_checkpoint(path, *model, &optimizer, true);
+    });
+    EXPECT_EQ(msg, path + ": not a valid imgcls checkpoint: tensor 'counters' reaches past the data stored for it");
+  }
+}
+
+// A flipped bit anywhere in a record is caught by its CRC-32 before LibTorch reads the file
+// (LibTorch's reader does not check CRCs).
+TEST(Checkpoint, AFlippedBitIsNamedByItsRecord) {
+  test::TempDir dir;
+  BasicCNN model(InputSpec{});
+  save_checkpoint(dir / "good.pt", *model, nullptr, TrainProgress{});
+  auto bytes = test::read_text(dir / "good.pt");
+  const auto [at, size] = test::largest_zip_record(bytes);  // the weights
+  ASSERT_GT(size, 0u);
+  bytes[at + size / 2] = static_cast<char>(bytes[at + size / 2] ^ 0x10);
+  test::write_text(dir / "flipped.pt", bytes);
+  const auto msg = test::message_of<TrainError>([&] { load_checkpoint(dir / "flipped.pt", *model, nullptr); });
+  EXPECT_EQ(msg.rfind(dir / "flipped.pt" + ": cannot load checkpoint: ", 0), 0u) << msg;
+  EXPECT_NE(msg.find("(a damaged file)"), std::string::npos) << msg;
 }
 
 TEST(Checkpoint, RestoresTheRandomGenerator) {
