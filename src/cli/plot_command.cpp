@@ -7,6 +7,7 @@
 #include <CLI/Formatter.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -92,9 +93,12 @@ void setup_plot(CLI::App& app) {
   auto* cmd = app.add_subcommand("plot", "Overlay one metric of several runs on one chart (PNG)");
   cmd->add_option("runs", options->runs, "Run directories")->required();
   cmd->add_option("--metric", options->metric,
-                  "val_acc (default), val_loss, train_acc, train_loss, lr; or acc / loss: train (dashed) and "
-                  "validation (solid) per run, one colour each")
-      ->check(CLI::IsMember({"val_acc", "val_loss", "train_acc", "train_loss", "lr", "acc", "loss"}));
+                  "val_acc (default), val_loss, train_acc, train_loss, lr, val_macro_f1, val_balanced_acc, "
+                  "val_acc_ema, val_loss_ema (train.ema), epoch_seconds, images_per_second; or acc / loss: train "
+                  "(dashed) and validation (solid) per run, one colour each")
+      ->check(CLI::IsMember({"val_acc", "val_loss", "train_acc", "train_loss", "lr", "val_macro_f1",
+                             "val_balanced_acc", "val_acc_ema", "val_loss_ema", "epoch_seconds", "images_per_second",
+                             "acc", "loss"}));
   cmd->add_option("--out", options->out, "Output PNG (default: comparison-<metric>.png)");
   cmd->callback([options]() { run_plot(*options); });
 }
@@ -121,6 +125,14 @@ int run_plot(const PlotOptions& options) {
     }
     chart.series.push_back(std::move(s));
   }
+  // A column a run leaves empty (the EMA ones without train.ema, the validation ones without a
+  // validation split, or a run from before the column existed) reads as NaN.
+  const bool any = std::any_of(chart.series.begin(), chart.series.end(), [](const Series& s) {
+    return std::any_of(s.y.begin(), s.y.end(), [](double y) { return std::isfinite(y); });
+  });
+  if (!any)
+    throw UsageError("--metric " + options.metric + ": none of these runs recorded it" +
+                     (options.metric.find("_ema") != std::string::npos ? " (they ran without train.ema)" : ""));
   const auto out = options.out.empty() ? "comparison-" + options.metric + ".png" : options.out;
   write_png(out, draw_line_chart(chart, 800, 480));
   std::printf("wrote %s (%zu runs)\n", out.c_str(), options.runs.size());

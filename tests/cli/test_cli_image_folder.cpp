@@ -102,6 +102,15 @@ TEST(CliImageFolder, TrainsOnAGeneratedFolderAndCountsBadImages) {
   const auto plot = test::run(kBinary + " plot " + out + " " + out + " --metric val_loss --out " + dir / "cmp.png");
   ASSERT_EQ(plot.exit_code, 0) << plot.output;
   EXPECT_EQ(cv::imread(dir / "cmp.png").cols, 800);
+  // The imbalance monitors plot like the others; the EMA columns of a run without EMA are empty.
+  const auto f1 = test::run(kBinary + " plot " + out + " --metric val_macro_f1 --out " + dir / "f1.png");
+  ASSERT_EQ(f1.exit_code, 0) << f1.output;
+  EXPECT_FALSE(cv::imread(dir / "f1.png").empty());
+  const auto ema = test::run(kBinary + " plot " + out + " --metric val_acc_ema --out " + dir / "ema.png");
+  EXPECT_EQ(ema.exit_code, 2) << ema.output;
+  EXPECT_NE(ema.output.find("--metric val_acc_ema: none of these runs recorded it (they ran without train.ema)"),
+            std::string::npos)
+      << ema.output;
   // Train and validation pairs per run (seed 004's plot).
   const auto pairs = test::run(kBinary + " plot " + out + " " + out + " --metric acc --out " + dir / "pairs.png");
   ASSERT_EQ(pairs.exit_code, 0) << pairs.output;
