@@ -340,6 +340,10 @@ void Trainer::Impl::restore() {
   already_finished = progress.step == 0 && (progress.epoch >= config.train.epochs || early_stopping->should_stop());
   int64_t trained_world = world_size();
   if (std::filesystem::exists(paths.summary())) {
+    // Checked before any training: the run ends by writing it (a folder there would lose the
+    // summary of a run that trained to the end).
+    if (!std::filesystem::is_regular_file(paths.summary()))
+      throw IoError(paths.summary() + ": not a file; imgcls keeps the run's summary there: move it away and resume");
     try {
       const auto old = nlohmann::json::parse(std::ifstream(paths.summary()));
       seconds_before = old.value("total_seconds", 0.0);
