@@ -212,7 +212,6 @@ void load_archive(const std::string& path, torch::serialize::InputArchive& archi
   check_storage_bounds(archive, allocations.sizes(), "", path);
 }
 
-
 }  // namespace
 
 void save_checkpoint(const std::string& path, const torch::nn::Module& model, const torch::optim::Optimizer* optimizer,
