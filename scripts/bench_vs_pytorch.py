@@ -22,8 +22,8 @@ Cases (--cases, default all):
                 ToTensor + Normalize, DataLoader(num_workers=2, pin_memory=True) as seed 000.
 
 Sides (--sides, default imgcls,pytorch; the first is the one the ratios are of):
-  imgcls          imgcls train with train.amp=none (fp32)
-  imgcls_bf16     imgcls train with train.amp=bf16 (CPU autocast)
+  imgcls          imgcls train with train.amp=none train.channels_last=false (fp32, NCHW)
+  imgcls_bf16     imgcls train with train.amp=bf16 train.channels_last=false (CPU autocast)
   imgcls_bf16_cl  the same with train.channels_last=true
   pytorch         the seed's loop as written (fp32): what its users run today
   pytorch_bf16    the same loop with forward and loss under torch.autocast("cpu", dtype=torch.bfloat16)
@@ -328,9 +328,10 @@ SIDES = ("imgcls", "imgcls_bf16", "imgcls_bf16_cl", "pytorch", "pytorch_bf16", "
 def run_side(side, case, config, args, data, out):
     limit = limit_args(case, args.limit)
     if side == "imgcls":
-        return imgcls_ips(args.binary, config, args.threads, out, ["train.amp=none"] + limit + args.imgcls_args)
+        return imgcls_ips(args.binary, config, args.threads, out,
+                          ["train.amp=none", "train.channels_last=false"] + limit + args.imgcls_args)
     if side in ("imgcls_bf16", "imgcls_bf16_cl"):
-        memory_format = ["train.channels_last=true"] if side.endswith("_cl") else []
+        memory_format = ["train.channels_last=" + ("true" if side.endswith("_cl") else "false")]
         return imgcls_ips(args.binary, config, args.threads, out,
                           ["train.amp=bf16"] + memory_format + limit + args.imgcls_args)
     return pytorch_ips(case, args.threads, data, amp="bf16" if side.startswith("pytorch_bf16") else "none",

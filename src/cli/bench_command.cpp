@@ -65,7 +65,8 @@ int run_bench_step(const BenchOptions& options) {
   const auto device = pick_device(config);
   configure_runtime(config, device);
   auto model = make_model(config, InputSpec{shape.channels, shape.height, shape.width, shape.num_classes});
-  if (config.train.channels_last) use_channels_last(*model);  // as the trainer does
+  const bool channels_last = effective_channels_last(config, device, *model);
+  if (channels_last) use_channels_last(*model);  // as the trainer does
   model->to(device);
   auto optimizer = make_optimizer(config.optimizer, param_groups(*model, config.optimizer));
   const auto amp = effective_amp(config, device);
@@ -73,10 +74,10 @@ int run_bench_step(const BenchOptions& options) {
   // The trainer's own step: forward and loss under autocast, backward, clip, optimizer step.
   const TrainStep step(
       *model, *optimizer, scaler,
-      StepSettings{amp, config.train.channels_last, config.train.label_smoothing, config.train.grad_clip_norm, {}});
+      StepSettings{amp, channels_last, config.train.label_smoothing, config.train.grad_clip_norm, {}});
   const auto b = config.data.batch_size;
   const auto images = at::randn({b, shape.channels, shape.height, shape.width}, at::TensorOptions().device(device))
-                          .contiguous(config.train.channels_last ? at::MemoryFormat::ChannelsLast
+                          .contiguous(channels_last ? at::MemoryFormat::ChannelsLast
                                                                  : at::MemoryFormat::Contiguous);
   const auto labels = at::randint(shape.num_classes, {b}, at::TensorOptions().dtype(at::kLong).device(device));
   model->train();
@@ -96,7 +97,7 @@ int run_bench_step(const BenchOptions& options) {
   std::printf("step: %s on %s, batch %lld of %lldx%lldx%lld, amp %s%s, %d CPU threads\n", config.model.name.c_str(),
               device.str().c_str(), static_cast<long long>(b), static_cast<long long>(shape.channels),
               static_cast<long long>(shape.height), static_cast<long long>(shape.width), amp.c_str(),
-              config.train.channels_last ? ", channels_last" : "", at::get_num_threads());
+              channels_last ? ", channels_last" : "", at::get_num_threads());
   std::printf("%lld steps in %.2f s\nimages_per_second: %.1f\n", static_cast<long long>(options.batches), seconds,
               static_cast<double>(options.batches * b) / seconds);
   return 0;

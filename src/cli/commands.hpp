@@ -95,6 +95,9 @@ struct SweepOptions {
   bool dry_run = false;
   std::string out;   // "" = sweeps/<name>
   std::string emit;  // "slurm"
+  // --emit slurm: 0 = one process per trial; N = a data-parallel trial of N processes with a
+  // GPU each (srun), data.batch_size per process
+  int gpus_per_trial = 0;
   bool collect = false;
   bool restart_changed = false;  // restart trials whose settings changed since they ran
 };

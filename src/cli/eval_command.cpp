@@ -51,7 +51,7 @@ nlohmann::json calibration_json(const Calibration& c) {
 
 // Sample `index` of `ds` as an 8-bit HWC image (RGB or grayscale), as it is on disk or in memory.
 cv::Mat sample_image(const Dataset& ds, int64_t index) {
-  if (!ds.in_memory()) return decode_image(ds.paths.at(static_cast<std::size_t>(index)), ds.channels);
+  if (!ds.in_memory()) return decode_image(ds.paths.at(static_cast<std::size_t>(index)), ds.channels, ds.max_image_pixels);
   const auto hwc = ds.images[index].permute({1, 2, 0}).contiguous();
   return cv::Mat(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC(static_cast<int>(hwc.size(2))),
                  hwc.data_ptr<uint8_t>())

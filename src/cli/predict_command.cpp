@@ -162,7 +162,7 @@ std::vector<TransformSpec> predict_transforms(const Config& config, int64_t chan
 // The --grid PNG: a seeded sample across the classes (grid_sample), mistakes first with
 // --grid-wrong; what it shows is said on stderr.
 void write_grid(const PredictOptions& options, const std::vector<Prediction>& preds,
-                const std::vector<std::string>& names, int64_t channels, const std::string& run_name) {
+                const std::vector<std::string>& names, const Dataset& ds, const std::string& run_name) {
   std::vector<GridItem> items;
   int64_t known = 0, wrong = 0;
   for (const auto& p : preds) {
@@ -175,7 +175,7 @@ void write_grid(const PredictOptions& options, const std::vector<Prediction>& pr
   const auto shown = grid_sample(items, static_cast<std::size_t>(options.grid_max),
                                  static_cast<uint64_t>(options.grid_seed), options.grid_wrong);
   std::vector<GridTile> tiles;
-  for (const auto i : shown) tiles.push_back(grid_tile(decode_image(preds[i].path, channels), preds[i], names));
+  for (const auto i : shown) tiles.push_back(grid_tile(decode_image(preds[i].path, ds.channels, ds.max_image_pixels), preds[i], names));
   std::string title = run_name + ": " + std::to_string(preds.size()) + " predictions";
   if (known > 0) title += ", " + std::to_string(known - wrong) + "/" + std::to_string(known) + " correct";
   if (shown.size() < preds.size()) title += "; " + std::to_string(shown.size()) + " shown";
@@ -208,6 +208,7 @@ int run_predict(const PredictOptions& options) {
   Dataset ds;
   ds.paths = files;
   ds.channels = input_channels(run.config.data);
+  ds.max_image_pixels = run.config.data.max_image_pixels;
   ds.class_names = run.class_names;
   std::vector<int64_t> labels;
   for (const auto& path : files) labels.push_back(folder_label(path, run.class_names));
@@ -218,7 +219,7 @@ int run_predict(const PredictOptions& options) {
 
   std::vector<Prediction> preds;
   for_each_logits(
-      *model, *batches, device, effective_amp(config, device), config.train.channels_last,
+      *model, *batches, device, effective_amp(config, device), effective_channels_last(config, device, *model),
       [&](const Batch& batch, const at::Tensor& logits) {
         const auto [values, indices] = at::softmax(logits, 1).topk(k, 1);
         const auto top_p = values.cpu(), top_c = indices.cpu();
@@ -243,7 +244,7 @@ int run_predict(const PredictOptions& options) {
     std::fputs(text.c_str(), stdout);
   else
     write_file_atomic(options.out, text);
-  if (!options.grid.empty()) write_grid(options, preds, run.class_names, ds.channels, run.config.name);
+  if (!options.grid.empty()) write_grid(options, preds, run.class_names, ds, run.config.name);
   std::fprintf(stderr, "predict: %zu image(s) classified%s%s%s\n", preds.size(),
                unreadable ? (", " + std::to_string(unreadable) + " unreadable skipped").c_str() : "",
                options.out.empty() ? "" : (", written to " + options.out).c_str(),

@@ -1,4 +1,4 @@
-// `imgcls sweep SWEEP.yaml [--jobs N] [--dry-run] [--out DIR] [--emit slurm] [--collect]
+// `imgcls sweep SWEEP.yaml [--jobs N] [--dry-run] [--out DIR] [--emit slurm [--gpus-per-trial N]] [--collect]
 // [--restart-changed] [KEY=VALUE ...]`: one config, many runs, one leaderboard (see sweep/sweep_spec.hpp for the
 // file, sweep/runner.hpp for how trials run and resume).
 //
@@ -90,8 +90,10 @@ std::string command_line(const SweepOptions& options, const std::string& dir) {
 }
 
 // An sbatch array script: task k runs trial k of trials.txt (resuming it if it has a
-// checkpoint), so a re-submitted array continues where it stopped.
-std::string slurm_script(const SweepSpec& spec, const std::string& dir, const std::string& binary) {
+// checkpoint), so a re-submitted array continues where it stopped. With `gpus` > 0 each task
+// asks for that many GPUs on one node, one process each; with more than one, srun starts them
+// and imgcls trains data-parallel from SLURM's variables (README "Distributed training").
+std::string slurm_script(const SweepSpec& spec, const std::string& dir, const std::string& binary, int gpus) {
   const auto abs = fs::absolute(dir).lexically_normal().string();
   std::string s = "#!/bin/bash\n";
   s += "# imgcls sweep " + spec.path + ": " + std::to_string(spec.trials.size()) + " trials, one array task each.\n";
@@ -100,16 +102,31 @@ std::string slurm_script(const SweepSpec& spec, const std::string& dir, const st
   s += "#SBATCH --array=0-" + std::to_string(spec.trials.size() - 1) + "\n";
   s += "#SBATCH --output=" + abs + "/logs/%a.out\n";
   s += "#SBATCH --cpus-per-task=4\n";
-  s += "# Add your cluster's partition, time limit and GPU request here, e.g. #SBATCH --gres=gpu:1\n";
+  if (gpus > 0) {
+    s += "#SBATCH --nodes=1\n";
+    s += "#SBATCH --ntasks-per-node=" + std::to_string(gpus) + "\n";
+    s += "#SBATCH --gpus-per-task=1\n";
+    s += "# Add your cluster's partition and time limit here.\n";
+  } else {
+    s += "# Add your cluster's partition, time limit and GPU request here, e.g. #SBATCH --gres=gpu:1\n";
+  }
   s += "set -euo pipefail\n";
   s += "IMGCLS=\"${IMGCLS:-" + binary + "}\"\n";
   s += "SWEEP_DIR=" + shell_quote(abs) + "\n";
+  std::string run = "\"$IMGCLS\"";
+  if (gpus > 1) {
+    s += "# " + std::to_string(gpus) + " processes per trial, data-parallel: imgcls reads SLURM_PROCID, SLURM_NTASKS and\n";
+    s += "# SLURM_LOCALID, and the rendezvous below (one port per array task on a shared node).\n";
+    s += "export MASTER_ADDR=\"${MASTER_ADDR:-$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)}\"\n";
+    s += "export MASTER_PORT=\"${MASTER_PORT:-$((20000 + SLURM_ARRAY_TASK_ID % 20000))}\"\n";
+    run = "srun --kill-on-bad-exit=1 \"$IMGCLS\"";
+  }
   s += "trial=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" \"$SWEEP_DIR/trials.txt\")\n";
   s += "if [[ -f \"$SWEEP_DIR/$trial/checkpoints/last.pt\" ]]; then\n";
-  s += "  exec \"$IMGCLS\" train --resume \"$SWEEP_DIR/$trial\" threads=\"${SLURM_CPUS_PER_TASK:-4}\"\n";
+  s += "  exec " + run + " train --resume \"$SWEEP_DIR/$trial\" threads=\"${SLURM_CPUS_PER_TASK:-4}\"\n";
   s += "else\n";
   s += "  rm -rf \"${SWEEP_DIR:?}/$trial\"\n";
-  s += "  exec \"$IMGCLS\" train \"$SWEEP_DIR/configs/$trial.yaml\" --out \"$SWEEP_DIR/$trial\" "
+  s += "  exec " + run + " train \"$SWEEP_DIR/configs/$trial.yaml\" --out \"$SWEEP_DIR/$trial\" "
        "threads=\"${SLURM_CPUS_PER_TASK:-4}\"\n";
   s += "fi\n";
   return s;
@@ -168,6 +185,10 @@ void setup_sweep(CLI::App& app) {
   cmd->add_option("--out", options->out, "The sweep folder (default sweeps/<name>)");
   cmd->add_option("--emit", options->emit, "slurm: write an sbatch array script and the trial configs; run nothing")
       ->check(CLI::IsMember({"slurm"}));
+  cmd->add_option("--gpus-per-trial", options->gpus_per_trial,
+                  "With --emit slurm: each trial data-parallel on N GPUs of one node (srun, one process per GPU; "
+                  "data.batch_size is per process)")
+      ->check(CLI::Range(1, 64));
   cmd->add_flag("--collect", options->collect, "Only rebuild the leaderboard from the trial folders");
   cmd->add_flag("--restart-changed", options->restart_changed,
                 "Restart (from scratch) the trials whose resolved config differs from the one they ran with; "
@@ -177,6 +198,8 @@ void setup_sweep(CLI::App& app) {
 
 int run_sweep(const SweepOptions& options) {
   const auto spec = load_sweep(options.sweep_path, options.overrides);
+  if (options.gpus_per_trial > 0 && options.emit != "slurm")
+    throw UsageError("--gpus-per-trial: only with --emit slurm (a local sweep runs each trial as one process)");
   const auto dir = options.out.empty() ? "sweeps/" + spec.name : options.out;
   // Trials whose results were made with other settings than the sweep now gives them.
   const auto changed = options.collect ? std::vector<ChangedTrial>{} : changed_trials(spec, dir);
@@ -204,11 +227,13 @@ int run_sweep(const SweepOptions& options) {
     std::string names;
     for (const auto& t : spec.trials) names += t.name + "\n";
     write_file_atomic(dir + "/trials.txt", names);
-    write_file_atomic(dir + "/sweep.sbatch", slurm_script(spec, dir, binary));
+    write_file_atomic(dir + "/sweep.sbatch", slurm_script(spec, dir, binary, options.gpus_per_trial));
     fs::permissions(dir + "/sweep.sbatch", fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
-    std::printf("wrote %s/sweep.sbatch (%zu array tasks), trials.txt and configs/\nsubmit: sbatch %s/sweep.sbatch\n"
+    const auto gpus = options.gpus_per_trial == 0 ? std::string()
+                                                  : ", " + std::to_string(options.gpus_per_trial) + " GPU(s) each";
+    std::printf("wrote %s/sweep.sbatch (%zu array tasks%s), trials.txt and configs/\nsubmit: sbatch %s/sweep.sbatch\n"
                 "then:   imgcls sweep %s --out %s --collect\n",
-                dir.c_str(), spec.trials.size(), dir.c_str(), options.sweep_path.c_str(), dir.c_str());
+                dir.c_str(), spec.trials.size(), gpus.c_str(), dir.c_str(), options.sweep_path.c_str(), dir.c_str());
     return 0;
   }
 

@@ -1,6 +1,7 @@
 // Loading: the YAML (or JSON) tree flattened into dotted keys with their lines, checked
 // against the schema (unknown keys with a "did you mean", duplicates, sections), overrides
 // applied on top, then each field parses its own value and the cross-key checks run.
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
@@ -141,6 +142,9 @@ YAML::Node parse_document(const std::string& text, const std::string& origin) {
   }
   try {
     return YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {  // its mark and message ("bad file") say nothing useful
+    throw ConfigError(origin + ": invalid config: lists or maps nested " + std::to_string(e.depth()) +
+                      " or more levels deep (yaml-cpp's limit; a config needs a few)");
   } catch (const YAML::ParserException& e) {
     throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
                       ": invalid YAML: " + e.msg);
@@ -157,9 +161,10 @@ std::string Config::where(const std::string& dotted_key) const {
 namespace {
 
 // parse_config; with `base_dir` (a config file's absolute folder), relative paths are resolved.
-// `absent_version`: config_version when the text does not give it.
+// `absent_version`: config_version when the text does not give it (by default the newest:
+// Config's own).
 Config parse_config_in(const std::string& text, const std::string& origin, const std::vector<std::string>& overrides,
-                       const std::string& base_dir, int64_t absent_version = 2) {
+                       const std::string& base_dir, int64_t absent_version = Config().config_version) {
   const auto doc = parse_document(text, origin);
   if (doc.IsNull()) throw ConfigError(origin + ": the config is empty; it needs at least data.dataset and model.name");
   if (!doc.IsMap()) throw ConfigError(origin + ":1: expected a mapping of keys at the top level");
@@ -233,7 +238,7 @@ Config load_file(const std::string& path, const std::vector<std::string>& overri
 }  // namespace
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
-  return load_file(path, overrides, 2);
+  return load_file(path, overrides, Config().config_version);
 }
 
 Config load_run_config(const std::string& path, const std::vector<std::string>& overrides) {

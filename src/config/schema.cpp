@@ -67,10 +67,11 @@ const std::vector<Field>& schema() {
     std::vector<Field> f;
     // First: the transform lists' names are read with its meanings (load.cpp).
     auto version = int_field("config_version", IMGCLS_REF(config_version), 1,
-                             "1 (resize's bilinear, bicubic, nearest are OpenCV's) or 2 (torchvision's)");
+                             "1 (resize's bilinear, bicubic, nearest are OpenCV's), 2 (torchvision's) or 3 "
+                             "(2 with model.sync_batchnorm)");
     version.set = [set = version.set, expected = version.expected](Config& c, const YAML::Node& n) {
       set(c, n);
-      if (c.config_version > 2) throw BadValue(expected);
+      if (c.config_version > 3) throw BadValue(expected);
     };
     f.push_back(since(2, version));
     f.push_back(resumable(
@@ -92,9 +93,23 @@ const std::vector<Field>& schema() {
     f.push_back(int_field("data.channels", IMGCLS_REF(data.channels), 1, "1 (grayscale) or 3 (RGB)"));
     f.push_back(int_field("data.image_size", IMGCLS_REF(data.image_size), 1, "a positive integer (pixels)"));
     f.push_back(choice_field("data.on_bad_image", IMGCLS_REF(data.on_bad_image), {"skip", "error"}));
-    f.push_back(number_field("data.val_split", IMGCLS_REF(data.val_split),
-                             "a count of images (integer >= 1) or a fraction in [0, 1)",
-                             [](double v) { return (v >= 0 && v < 1) || (v >= 1 && v == std::floor(v)); }));
+    f.push_back(resumable(int_field("data.max_image_pixels", IMGCLS_REF(data.max_image_pixels), 1,
+                                    "a positive integer (width x height; Pillow's MAX_IMAGE_PIXELS)")));
+    // One rule, as for the integer keys: below 1 a fraction of the training images (0 = none);
+    // from 1 on a count, an integer written as one (5000, or 1e+04 as older config.yaml files
+    // print it), so 1.0 and 64.0 are refused alike.
+    auto val_split = number_field("data.val_split", IMGCLS_REF(data.val_split),
+                                  "a fraction in [0, 1) (0.2) or a count of images (an integer: 5000)", non_negative);
+    val_split.set = [set = val_split.set, expected = val_split.expected](Config& c, const YAML::Node& n) {
+      set(c, n);
+      const double v = c.data.val_split;
+      if (v >= 1 && (v != std::floor(v) || n.Scalar().find('.') != std::string::npos)) throw BadValue(expected);
+    };
+    val_split.show = [](Config& c) {
+      const double v = c.data.val_split;
+      return v >= 1 ? std::to_string(static_cast<int64_t>(v)) : shortest_text(v);
+    };
+    f.push_back(val_split);
     f.push_back(choice_field("data.val", IMGCLS_REF(data.val), {"split", "test"}));
     f.push_back(class_list_field("data.classes", IMGCLS_REF(data.classes), IMGCLS_REF(data.class_names),
                                  "a list of class indices, e.g. [0, 33, 56], or of class names, e.g. [daisy, rose] "
@@ -129,6 +144,7 @@ const std::vector<Field>& schema() {
     f.push_back(bool_field("model.freeze_backbone", IMGCLS_REF(model.freeze_backbone)));
     f.push_back(int_field("model.unfreeze_at_epoch", IMGCLS_REF(model.unfreeze_at_epoch), 0,
                           "a non-negative integer (0 = never)"));
+    f.push_back(since(3, bool_field("model.sync_batchnorm", IMGCLS_REF(model.sync_batchnorm))));
     f.push_back(choice_field("optimizer.name", IMGCLS_REF(optimizer.name), {"sgd", "adam", "adamw", "rmsprop"}));
     f.push_back(number_field("optimizer.lr", IMGCLS_REF(optimizer.lr), "a positive number", positive));
     f.push_back(number_field("optimizer.weight_decay", IMGCLS_REF(optimizer.weight_decay), "a non-negative number",
@@ -204,7 +220,7 @@ const std::vector<Field>& schema() {
                              "a non-negative number (0 = no clipping)", non_negative));
     f.push_back(int_field("train.grad_accum_steps", IMGCLS_REF(train.grad_accum_steps), 1, "a positive integer"));
     f.push_back(choice_field("train.amp", IMGCLS_REF(train.amp), {"none", "bf16", "fp16", "auto"}));
-    f.push_back(bool_field("train.channels_last", IMGCLS_REF(train.channels_last)));
+    f.push_back(choice_field("train.channels_last", IMGCLS_REF(train.channels_last), {"auto", "true", "false"}));
     f.push_back(int_field("train.val_every", IMGCLS_REF(train.val_every), 1, "a positive integer (epochs)"));
     f.push_back(bool_field("train.deterministic", IMGCLS_REF(train.deterministic)));
     f.push_back(choice_field("train.on_nan", IMGCLS_REF(train.on_nan), {"stop", "skip_batch"}));

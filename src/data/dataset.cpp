@@ -9,6 +9,7 @@ Dataset Dataset::subset(const at::Tensor& indices) const {
   out.labels = labels.index_select(0, indices);
   out.class_names = class_names;
   out.channels = channels;
+  out.max_image_pixels = max_image_pixels;
   out.source = source.defined() ? source.index_select(0, indices) : indices.to(at::kLong).clone();
   if (in_memory()) out.images = images.index_select(0, indices);
   if (!paths.empty()) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "imgcls/config/config.hpp"  // kDefaultMaxImagePixels
+
 namespace imgcls {
 
 struct Dataset {
@@ -17,6 +19,8 @@ struct Dataset {
   std::vector<std::string> class_names;
   std::vector<std::string> paths;  // one image file per sample; empty for an in-memory dataset
   int64_t channels = 0;            // of a file dataset's decoded images (1 or 3)
+  // A file dataset's images claiming more pixels are refused undecoded (data.max_image_pixels).
+  int64_t max_image_pixels = kDefaultMaxImagePixels;
   // int64, N: each sample's index in the split it was read from (the train or test files, the
   // folder's listing), kept through subset() so a report can name "#i of the train file";
   // undefined until a subset is taken (then the identity).

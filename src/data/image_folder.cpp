@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -93,6 +94,34 @@ bool jpeg_complete(const std::vector<unsigned char>& b) {
   for (std::size_t i = b.size() - window; i + 1 < b.size(); ++i)
     if (b[i] == 0xFF && b[i + 1] == 0xD9) return true;
   return false;
+}
+
+bool is_png(const std::vector<unsigned char>& b) {
+  static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+  return b.size() >= 8 && std::equal(signature, signature + 8, b.begin());
+}
+
+// What is wrong with a PNG's chunks ("" when nothing): each chunk's length must fit the file
+// and its CRC-32 match, up to IEND, as Pillow checks them. libpng would otherwise print its
+// complaint ("libpng error: Not enough image data") on stderr, beside imgcls's own line.
+std::string png_damage(const std::vector<unsigned char>& b) {
+  const auto be32 = [&](std::size_t i) {
+    return static_cast<uint32_t>(b[i]) << 24 | static_cast<uint32_t>(b[i + 1]) << 16 |
+           static_cast<uint32_t>(b[i + 2]) << 8 | static_cast<uint32_t>(b[i + 3]);
+  };
+  std::size_t i = 8;
+  while (i + 12 <= b.size()) {
+    const std::size_t length = be32(i);
+    const std::string type(b.begin() + static_cast<std::ptrdiff_t>(i + 4), b.begin() + static_cast<std::ptrdiff_t>(i + 8));
+    if (length > b.size() - i - 12)
+      return "truncated PNG (chunk '" + type + "' at byte " + std::to_string(i) + " runs past the end of the file)";
+    const auto crc = crc32(crc32(0L, Z_NULL, 0), b.data() + i + 4, static_cast<uInt>(length + 4));
+    if (crc != be32(i + 8 + length))
+      return "damaged PNG (chunk '" + type + "' at byte " + std::to_string(i) + " fails its CRC)";
+    if (type == "IEND") return "";
+    i += length + 12;
+  }
+  return "truncated PNG (no IEND chunk)";
 }
 
 }  // namespace
@@ -205,6 +234,8 @@ cv::Mat decode_image_bytes(const std::vector<unsigned char>& bytes, const std::s
                                   " (not decoded)");
   if (is_jpeg(bytes) && !jpeg_complete(bytes))
     throw BadImageError(path, "truncated JPEG (no end-of-image marker)");
+  if (is_png(bytes))
+    if (const auto damage = png_damage(bytes); !damage.empty()) throw BadImageError(path, damage);
   const int flags = (channels == 1 ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR) | cv::IMREAD_IGNORE_ORIENTATION;
   cv::Mat img;
   try {

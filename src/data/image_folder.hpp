@@ -15,10 +15,7 @@
 
 #include "data/dataset.hpp"
 
-namespace imgcls {
-// The most pixels (width x height) an image header may claim: Pillow's MAX_IMAGE_PIXELS.
-constexpr int64_t kDefaultMaxImagePixels = 89478485;
-}  // namespace imgcls
+#include "imgcls/config/config.hpp"  // kDefaultMaxImagePixels
 #include "imgcls/errors.hpp"
 
 namespace imgcls {
@@ -62,7 +59,9 @@ class BadImageError : public DataError {
 // (channels = 1), HWC: 16-bit, palette and alpha images are converted (alpha dropped, as
 // PIL's convert("RGB") does); EXIF orientation is ignored, as torchvision does. A JPEG
 // without its end-of-image marker is rejected: OpenCV would decode it into a partly grey
-// image with only a warning on stderr. Throws BadImageError.
+// image with only a warning on stderr; so is a PNG whose chunks do not reach IEND or fail their
+// CRC (as Pillow checks them; libpng would print its own complaint on stderr). Throws
+// BadImageError.
 //
 // An image whose header (PNG, JPEG, BMP, WebP) claims more than `max_pixels` (width x height)
 // is refused before decoding ("60000 x 60000 pixels, more than the limit of ..."), so

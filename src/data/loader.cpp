@@ -102,7 +102,7 @@ struct Loader::State {
 
   // One sample as an 8-bit HWC image: decoded from its file, or a view of the tensor.
   cv::Mat sample_image(int64_t index) const {
-    if (!dataset.in_memory()) return decode_image(dataset.paths[static_cast<std::size_t>(index)], dataset.channels);
+    if (!dataset.in_memory()) return decode_image(dataset.paths[static_cast<std::size_t>(index)], dataset.channels, dataset.max_image_pixels);
     const auto img = dataset.images[index];  // C x H x W, contiguous
     const int c = static_cast<int>(img.size(0)), h = static_cast<int>(img.size(1)), w = static_cast<int>(img.size(2));
     auto* data = img.data_ptr<uint8_t>();

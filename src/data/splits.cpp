@@ -43,7 +43,7 @@ std::pair<int64_t, int64_t> input_size(const Config& c, const Dataset& train) {
   const auto fixed = val.out_size(-1, -1);
   if (fixed.first > 0) return fixed;
   Rng rng(0);
-  const auto img = val.apply(decode_image(train.paths.front(), train.channels), rng);
+  const auto img = val.apply(decode_image(train.paths.front(), train.channels, c.data.max_image_pixels), rng);
   return {img.rows, img.cols};
 }
 
@@ -177,6 +177,7 @@ DataSplits make_splits(const Config& config) {
     }
   }
   splits.test = std::move(test);
+  for (auto* split : {&splits.train, &splits.val, &splits.test}) split->max_image_pixels = d.max_image_pixels;
   splits.channels = Pipeline(d.val_transforms, splits.train.channels).out_channels();
   std::tie(splits.height, splits.width) = input_size(config, splits.train);
   splits.num_classes = static_cast<int64_t>(splits.train.class_names.size());

@@ -215,7 +215,7 @@ SplitScan scan_split(const Dataset& split, const ScanSettings& settings) {
     try {
       const auto bytes = read_image_file(path);
       f.file_channels = stored_channels(bytes);
-      img = decode_image_bytes(bytes, path, split.channels);
+      img = decode_image_bytes(bytes, path, split.channels, split.max_image_pixels);
     } catch (const BadImageError& e) {
       f.error = e.reason();
       return;

@@ -27,6 +27,7 @@ void KillPointHook::after_step(const StepInfo& s) {
     throw std::filesystem::filesystem_error(what, std::make_error_code(std::errc::no_space_on_device));
   if (action == "throw-json") throw std::runtime_error(nlohmann::json::parse("{" + what).dump());  // parse throws
   if (action == "throw-bad_alloc") throw std::bad_alloc();
+  if (action == "rm-run-dir" && !run_dir.empty()) std::filesystem::remove_all(run_dir);
 }
 
 void UnfreezeBackbone::on_epoch_start(int64_t epoch) {

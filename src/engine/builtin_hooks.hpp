@@ -23,6 +23,7 @@ class StopOnSignal final : public TrainHook {
 class KillPointHook final : public TrainHook {
  public:
   void after_step(const StepInfo& step) override;
+  std::string run_dir;  // what the rm-run-dir action deletes (a user removing the run's folder)
 };
 
 class UnfreezeBackbone final : public TrainHook {

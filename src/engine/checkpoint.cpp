@@ -227,6 +227,7 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model, co
   archive.write("scaler_state", doubles(p.scaler_state));
   archive.write("history", history_tensor(p.history));
   archive.write("rng_cpu", at::detail::getDefaultCPUGenerator().get_state());
+  if (p.rank_rng_cpu.defined()) archive.write("rng_cpu_ranks", p.rank_rng_cpu);
   for (int i = 0; i < cuda_generators(); ++i)
     archive.write("rng_cuda_" + std::to_string(i),
                   at::globalContext().defaultGenerator(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(i))).get_state());
@@ -346,7 +347,7 @@ TrainProgress read_progress(const std::string& path) {
 }
 
 TrainProgress load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
-                              bool restore_rng) {
+                              bool restore_rng, int64_t rank) {
   return reading_checkpoint(path, [&] {
     torch::serialize::InputArchive archive;
     load_archive(path, archive);
@@ -363,7 +364,9 @@ TrainProgress load_checkpoint(const std::string& path, torch::nn::Module& model,
     }
     if (restore_rng) {
       at::Generator cpu = at::detail::getDefaultCPUGenerator();  // a handle: shares the default generator
-      cpu.set_state(read_tensor(archive, "rng_cpu", path));
+      at::Tensor ranks;
+      const bool own = archive.try_read("rng_cpu_ranks", ranks) && ranks.dim() == 2 && rank < ranks.size(0);
+      cpu.set_state(own ? ranks[rank].clone() : read_tensor(archive, "rng_cpu", path));  // clone: set_state wants its own storage
       for (int i = 0; i < cuda_generators(); ++i) {
         at::Tensor state;
         if (archive.try_read("rng_cuda_" + std::to_string(i), state)) {

@@ -35,10 +35,14 @@ struct TrainProgress {
   // train.ema's average (ModelEma::State): empty without train.ema.
   std::vector<at::Tensor> ema;
   int64_t ema_updates = 0, ema_steps = 0;
+  // Data-parallel: every rank's CPU generator state, one row per rank (uint8, ranks x state
+  // size), so each rank resumes its own dropout draws; undefined for one process.
+  at::Tensor rank_rng_cpu;
 };
 
-// Also stores the CPU and CUDA random generator states, and progress.ema when not empty. Throws IoError when the file
-// cannot be written.
+// Also stores the CPU and CUDA random generator states, progress.rank_rng_cpu when defined
+// ("rng_cpu_ranks"), and progress.ema when not empty. Throws IoError when the file cannot be
+// written.
 void save_checkpoint(const std::string& path, const torch::nn::Module& model, const torch::optim::Optimizer* optimizer,
                      const TrainProgress& progress);
 
@@ -46,10 +50,11 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model, co
 // naming the file when it is unreadable, of another version, or its fields have wrong sizes.
 TrainProgress read_progress(const std::string& path);
 
-// Loads the model (and the optimizer state, and the generator states when `restore_rng`).
-// Throws TrainError naming the file when it is unreadable, of another format version, or
-// does not fit the model (the first mismatching parameter and both shapes).
+// Loads the model (and the optimizer state, and the generator states when `restore_rng`: the
+// CPU generator from row `rank` of rng_cpu_ranks when the checkpoint has that row, else from
+// rng_cpu, rank 0's). Throws TrainError naming the file when it is unreadable, of another
+// format version, or does not fit the model (the first mismatching parameter and both shapes).
 TrainProgress load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
-                              bool restore_rng = false);
+                              bool restore_rng = false, int64_t rank = 0);
 
 }  // namespace imgcls

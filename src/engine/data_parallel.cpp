@@ -1,6 +1,7 @@
 #include "engine/data_parallel.hpp"
 
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/utils.h>
 
 #include <map>
@@ -76,6 +77,14 @@ void broadcast_buffers(ClassifierImpl& model, Collective& dist) {
   const auto buffers = model.buffers();
   if (buffers.empty()) return;
   flat(buffers, int64_t{1} << 62, [&](std::vector<at::Tensor>& flats) { dist.broadcast(flats); });
+}
+
+at::Tensor gather_cpu_generators(Collective& dist) {
+  const auto state = at::detail::getDefaultCPUGenerator().get_state();
+  auto table = at::zeros({dist.world_size(), state.numel()}, at::kInt);
+  table[dist.rank()].copy_(state);
+  dist.sum(table);
+  return table.to(at::kByte);
 }
 
 }  // namespace imgcls

@@ -16,6 +16,8 @@
 // fast on CPU (docs/BENCHMARKS.md).
 #pragma once
 
+#include <ATen/core/Tensor.h>
+
 #include <cstdint>
 #include <string>
 
@@ -45,5 +47,8 @@ class DataParallel final : public TrainHook {
 void broadcast_model(ClassifierImpl& model, Collective& dist);
 // Rank 0's buffers only.
 void broadcast_buffers(ClassifierImpl& model, Collective& dist);
+// Every rank's CPU generator state, row r being rank r's (uint8, ranks x state size), on every
+// rank: what a checkpoint keeps so that each rank resumes its own random draws (dropout).
+at::Tensor gather_cpu_generators(Collective& dist);
 
 }  // namespace imgcls

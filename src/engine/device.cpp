@@ -9,6 +9,7 @@
 
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
+#include "models/model_table.hpp"
 #include "util/cpu_features.hpp"
 
 namespace imgcls {
@@ -52,6 +53,21 @@ std::string choose_amp(const std::string& amp, bool cuda, bool native_bf16) {
 
 std::string effective_amp(const Config& config, c10::Device device) {
   return choose_amp(config.train.amp, device.is_cuda(), cpu_bf16().native());
+}
+
+bool choose_channels_last(const std::string& setting, const std::string& amp, bool cuda, bool convolutional,
+                          bool faster_on_cpu) {
+  if (setting != "auto") return setting == "true";
+  if (!convolutional) return false;
+  return cuda ? amp != "none" : faster_on_cpu;
+}
+
+bool effective_channels_last(const Config& config, c10::Device device, const torch::nn::Module& model) {
+  bool convolutional = false;
+  for (const auto& p : model.parameters()) convolutional = convolutional || p.dim() == 4;
+  const auto* row = find_model(config.model.name);
+  return choose_channels_last(config.train.channels_last, effective_amp(config, device), device.is_cuda(),
+                              convolutional, row && row->channels_last);
 }
 
 }  // namespace imgcls

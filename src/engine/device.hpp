@@ -32,4 +32,18 @@ std::string choose_amp(const std::string& amp, bool cuda, bool native_bf16);
 // choose_amp for the config's train.amp on `device` and this machine's CPU.
 std::string effective_amp(const Config& config, c10::Device device);
 
+// train.channels_last `setting` with autocast dtype `amp` (effective_amp's), for a model with
+// 4-d weights or not (`convolutional`) whose model table row says channels_last is faster on
+// the CPU (`faster_on_cpu`, ModelInfo::channels_last): "true" and "false" as given; "auto"
+// never without a convolution; on the CPU the row's measured choice, in fp32 and bf16 alike
+// (docs/BENCHMARKS.md, "Memory format": complex_cnn, cifar10_cnn, cifar_cnn and baseline_cnn
+// gain 5-96%, basic_cnn, vgg_cnn and residual_cnn lose 6-20%); on CUDA channels_last under
+// bf16/fp16 autocast (cuDNN's tensor-core convolutions want it) and NCHW in fp32.
+bool choose_channels_last(const std::string& setting, const std::string& amp, bool cuda, bool convolutional,
+                          bool faster_on_cpu);
+
+// choose_channels_last for the config's train.channels_last and model.name's row, `device`
+// and `model` (convolutional when it has a 4-d weight).
+bool effective_channels_last(const Config& config, c10::Device device, const torch::nn::Module& model);
+
 }  // namespace imgcls

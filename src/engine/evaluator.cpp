@@ -156,8 +156,8 @@ std::unique_ptr<BatchSource> make_eval_batches(const Config& config, const Datas
 SplitPredictions evaluate_split(ClassifierImpl& model, BatchSource& batches, std::size_t num_classes,
                                 const Config& config, c10::Device device, SamplePredictions* samples,
                                 Collective* collective, const std::string& tta) {
-  return predict_split(model, batches, num_classes, device, effective_amp(config, device), config.train.channels_last,
-                       samples, collective, tta);
+  return predict_split(model, batches, num_classes, device, effective_amp(config, device),
+                       effective_channels_last(config, device, model), samples, collective, tta);
 }
 
 }  // namespace imgcls

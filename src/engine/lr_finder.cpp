@@ -89,9 +89,8 @@ LrFindResult find_lr(const Config& c, const LrFindSettings& settings) {
   check_makes_a_batch(c, data.train.size());
   const Pipeline pipeline(c.data.train_transforms, data.train.channels);
   auto model = make_model(c, InputSpec{data.channels, data.height, data.width, data.num_classes});
-  if (c.train.channels_last)
-    for (auto& p : model->parameters())
-      if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
+  const bool channels_last = effective_channels_last(c, device, *model);
+  if (channels_last) use_channels_last(*model);
   model->to(device);
   auto groups = param_groups(*model, c.optimizer);
   std::vector<double> lr_scales;
@@ -117,7 +116,7 @@ LrFindResult find_lr(const Config& c, const LrFindSettings& settings) {
                         .get());
   const TrainStep step(
       *model, *optimizer, scaler,
-      StepSettings{effective_amp(c, device), c.train.channels_last, c.train.label_smoothing, c.train.grad_clip_norm},
+      StepSettings{effective_amp(c, device), channels_last, c.train.label_smoothing, c.train.grad_clip_norm},
       hooks);
   LrFindRecorder recorder(settings);
   model->train();

@@ -141,7 +141,9 @@ EpochRun TrainLoop::run(DeviceFeed& feed, int64_t epoch, TrainProgress& p) {
       // none (a short last batch), so the sums, the skip and the stop are the global batch's.
       at::Tensor logits, loss;
       auto sums = at::zeros({3}, at::TensorOptions().device(device_).dtype(at::kDouble));
-      if (n > 0) {
+      if (n == 0 && settings_.every_rank_steps) {
+        step_.forward(in, logits, loss);  // the graph every rank builds; its loss is not used
+      } else if (n > 0) {
         for (auto* h : hooks_) h->before_forward(in, epoch, step + 1);
         step_.forward(in, logits, loss);
         sums = at::stack({loss.detach().to(at::kDouble) * static_cast<double>(n),
@@ -162,6 +164,7 @@ EpochRun TrainLoop::run(DeviceFeed& feed, int64_t epoch, TrainProgress& p) {
         unsettled.push_back({step + 1, batch.indices});
         settle(step + 1);  // on every rank alike: a non-finite global loss stops them all here
         if (n > 0) step_.backward(loss, static_cast<double>(n) / static_cast<double>(group_samples));
+        else if (settings_.every_rank_steps) step_.backward(logits.sum(), 0.0);  // zeros, through the collectives
       }
     } else if (n > 0) {  // a batch can be empty when every image in it was bad and skipped
       for (auto* h : hooks_) h->before_forward(in, epoch, step + 1);

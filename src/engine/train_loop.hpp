@@ -115,6 +115,10 @@ struct LoopSettings {
   // and images are summed over the ranks and read (one small all-reduce), so the epoch's
   // numbers, the non-finite policy and the skip decisions are the global batch's, on every rank.
   Collective* collective = nullptr;
+  // model.sync_batchnorm under data parallelism: the model's BatchNorm layers make collectives
+  // in the forward and backward passes, so a rank whose share of a short last batch is empty
+  // still runs both (on its empty batch, with a zero loss).
+  bool every_rank_steps = false;
 };
 
 // What one call of TrainLoop::run did.

@@ -112,6 +112,8 @@ struct Trainer::Impl {
     progress.schedule_state = schedule->state();
     progress.early_stopping_state = early_stopping->state();
     progress.scaler_state = scaler->state();
+    // A collective: every rank saves at the same points (ranks > 0 into their scratch folder).
+    if (dist) progress.rank_rng_cpu = gather_cpu_generators(*dist);
     if (ema) {
       const auto state = ema->state();
       progress.ema = state.tensors, progress.ema_updates = state.updates, progress.ema_steps = state.steps;

@@ -2,6 +2,7 @@
 // its hooks, the run directory), resumed from last.pt, and described.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <torch/cuda.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -22,6 +23,7 @@
 #include "engine/preflight.hpp"
 #include "engine/trainer_impl.hpp"
 #include "imgcls/io/atomic_file.hpp"
+#include "models/batch_norm.hpp"
 #include "models/torchscript_backbone.hpp"
 #include "util/strings.hpp"
 
@@ -70,6 +72,13 @@ std::string amp_text(const Config& c, c10::Device device, const RuntimeInfo& run
   return ", amp " + amp + " (" + (why.empty() ? "" : why + "; ") + cpu + ")";
 }
 
+// The memory format of the run header's device line: ", channels_last" when used, saying so
+// when train.channels_last: auto chose it.
+std::string channels_last_text(const Config& c, c10::Device device, const torch::nn::Module& model) {
+  if (!effective_channels_last(c, device, model)) return "";
+  return c.train.channels_last == "auto" ? ", channels_last (train.channels_last auto)" : ", channels_last";
+}
+
 }  // namespace
 
 ScratchDir::~ScratchDir() {
@@ -93,9 +102,11 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   m.launch = launch_env();
   m.device = pick_device(c);
   if (m.launch.distributed()) {
-    // One GPU per process: LOCAL_RANK picks it unless the config names one.
+    // One GPU per process: LOCAL_RANK picks it unless the config names one. Modulo the GPUs
+    // this process sees: under srun --gpus-per-task=1 each task sees only its own.
     if (m.device.is_cuda() && (c.device == "auto" || c.device == "cuda"))
-      m.device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(m.launch.local_rank));
+      m.device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(
+                                           m.launch.local_rank % std::max<int64_t>(1, torch::cuda::device_count())));
     if (effective_amp(c, m.device) == "fp16")
       throw ConfigError(c.where("train.amp") +
                         ": train.amp: fp16 is not supported with data-parallel training yet "
@@ -138,8 +149,9 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   m.train_pipeline = std::make_unique<Pipeline>(c.data.train_transforms, m.data.train.channels);
   m.val_pipeline = std::make_unique<Pipeline>(c.data.val_transforms, m.data.train.channels);
   m.model = make_model(c, InputSpec{m.data.channels, m.data.height, m.data.width, m.data.num_classes});
-  if (c.train.channels_last) use_channels_last(*m.model);
+  if (effective_channels_last(c, m.device, *m.model)) use_channels_last(*m.model);
   m.model->to(m.device);
+  if (m.dist && c.model.sync_batchnorm) sync_batchnorm(*m.model, m.dist.get());
   auto groups = param_groups(*m.model, c.optimizer);
   for (const auto& g : groups) m.lr_scales.push_back(g.lr_scale);
   m.optimizer = make_optimizer(c.optimizer, std::move(groups));
@@ -165,6 +177,7 @@ Trainer::Trainer(Config config, TrainerOptions options) : impl_(std::make_unique
   // --out of a run killed while starting); the lock makes this process the only writer.
   for (const auto& dir : {m.paths.dir, m.paths.checkpoints(), m.paths.tensorboard()}) remove_stale_temp_files(dir);
   m.reporter = std::make_unique<RunReporter>(m.paths, c, m.options.quiet);
+  m.kill_point_hook.run_dir = m.paths.dir;
   m.checkpoints = std::make_unique<CheckpointPolicy>(m.paths, c.output.keep_last);
   // From here on the run directory exists: a failure is recorded in it before it propagates.
   try {
@@ -224,7 +237,7 @@ void Trainer::Impl::build_training() {
                  (ema = std::make_unique<ModelEma>(*model, c.train.ema)).get());
   StepSettings step_settings;
   step_settings.amp = effective_amp(c, device);
-  step_settings.channels_last = c.train.channels_last;
+  step_settings.channels_last = effective_channels_last(c, device, *model);
   step_settings.label_smoothing = c.train.label_smoothing;
   step_settings.grad_clip_norm = c.train.grad_clip_norm;
   if (!class_weights.empty())
@@ -232,12 +245,13 @@ void Trainer::Impl::build_training() {
   step = std::make_unique<TrainStep>(*model, *optimizer, *scaler, step_settings, hooks);
   loop = std::make_unique<TrainLoop>(*step, *optimizer, *schedule, lr_scales,
                                      LoopSettings{c.train.grad_accum_steps, global_batch(), data.train.size(),
-                                                  c.train.on_nan == "skip_batch", dist.get()},
+                                                  c.train.on_nan == "skip_batch", dist.get(),
+                                                  dist && c.model.sync_batchnorm},
                                      hooks, device);
 
   // Said after the setup banner (Trainer::train), not before it.
   for (const auto& w : c.warnings) setup_notes.push_back({true, w});  // what loading the config changed
-  if (c.train.amp != "none" && effective_amp(c, device) == "none")
+  if (c.train.amp != "none" && c.train.amp != "auto" && effective_amp(c, device) == "none")
     setup_notes.push_back(
         {true, "train.amp: " + c.train.amp + " needs CUDA; training on " + device.str() + " in full precision"});
   if (effective_amp(c, device) == "bf16" && device.is_cpu() && runtime.cpu_bf16 == "none")
@@ -267,7 +281,7 @@ void Trainer::describe(std::ostream& os) const {
   os << "imgcls " << m.runtime.imgcls_version << " (LibTorch " << m.runtime.libtorch_version << ")\n"
      << "run:       " << m.paths.dir << "\n"
      << "device:    " << m.device.str() << ", " << count_text(at::get_num_threads(), "CPU thread")
-     << amp_text(c, m.device, m.runtime) << (c.train.channels_last ? ", channels_last" : "") << "\n"
+     << amp_text(c, m.device, m.runtime) << channels_last_text(c, m.device, *m.model) << "\n"
      << "data:      " << c.data.dataset << ", " << m.data.channels << "x" << m.data.height << "x" << m.data.width
      << ", " << count_text(m.data.num_classes, "class", "classes") << "; train " << m.data.train.size() << ", val "
      << m.data.val.size() << ", test " << m.data.test.size() << "; batch " << c.data.batch_size
@@ -275,7 +289,8 @@ void Trainer::describe(std::ostream& os) const {
      << (c.train.grad_accum_steps > 1 ? " x " + std::to_string(c.train.grad_accum_steps) + " accumulated" : "") << "\n"
      << (m.dist
              ? "parallel:  " + std::to_string(m.world_size()) + " processes (" + m.launch.launcher + ", " +
-                   resolve_backend(c.distributed.backend, m.device) + "); this is rank 0, the run directory's writer\n"
+                   resolve_backend(c.distributed.backend, m.device) + "); this is rank 0, the run directory's writer" +
+                   (c.model.sync_batchnorm ? "; BatchNorm over the global batch (model.sync_batchnorm)" : "") + "\n"
              : std::string())
      << "model:     " << c.model.name << ", " << count_parameters(*m.model) << " parameters ("
      << count_parameters(*m.model, true) << " trainable)\n"
@@ -323,7 +338,8 @@ void Trainer::describe(std::ostream& os) const {
 // Continues from checkpoints/last.pt: weights, optimizer, schedule, early stopping, scaler,
 // the position in the run and the time it has taken so far.
 void Trainer::Impl::restore() {
-  auto restored = load_checkpoint(paths.last_checkpoint(), *model, optimizer.get(), /*restore_rng=*/true);
+  auto restored = load_checkpoint(paths.last_checkpoint(), *model, optimizer.get(), /*restore_rng=*/true,
+                                  dist ? dist->rank() : 0);
   if (restored.config_hash != progress.config_hash)
     throw TrainError(paths.last_checkpoint() + ": was written for a different config than " + paths.config() +
                      " (data, model, optimizer, scheduler or train settings changed)");

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <random>
 #include <vector>
 
@@ -84,6 +85,9 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
     fd_ = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd_ >= 0)
       tmp_path_ = name, slot_ = claim_slot(name);
+    else if (errno == ENOENT)  // the folder is gone: say so, not just "No such file or directory"
+      throw IoError(path_ + ": cannot write it: its folder " + std::filesystem::path(path_).parent_path().string() +
+                    " does not exist");
     else if (errno != EEXIST || attempt == 100)
       io_fail("cannot create a temporary file next to it", path_);
   }

@@ -10,26 +10,27 @@ namespace imgcls {
 const std::vector<ModelInfo>& model_table() {
   static const std::vector<ModelInfo> models = {
       {"basic_cnn", "seed 004 BasicCNN: conv16-pool-conv32-pool, fc128", {}},
-      {"baseline_cnn", "seeds 000/002 baseline: six 3x3 convs, three pools, fc1024-fc512", {}},
-      {"cifar10_cnn", "seed 004 CIFAR10CNN (ComplexCNN's stack on 3x32x32)", {}},
+      {"baseline_cnn", "seeds 000/002 baseline: six 3x3 convs, three pools, fc1024-fc512", {}, true},
+      {"cifar10_cnn", "seed 004 CIFAR10CNN (ComplexCNN's stack on 3x32x32)", {}, true},
       {"cifar_cnn",
        "seed 001 Cifar100_CNN; model.hidden_size, model.pooling: stride|max|avg",
-       {"model.hidden_size", "model.pooling"}},
-      {"complex_cnn", "seed 004 ComplexCNN: 2x conv32, pool, 2x conv64, pool, fc256", {}},
+       {"model.hidden_size", "model.pooling"}, true},
+      {"complex_cnn", "seed 004 ComplexCNN: 2x conv32, pool, 2x conv64, pool, fc256", {}, true},
       {"mlp",
        "seed 004 MLPs; model.hidden, model.activation, model.dropout",
        {"model.hidden", "model.activation", "model.dropout"}},
       {"residual_cnn",
-       "seed 000 EnhancedCNN: 7x7 stem, residual stages; model.widths, model.blocks, model.stem_channels",
-       {"model.widths", "model.blocks", "model.stem_channels"}},
+       "seed 000 EnhancedCNN: 7x7 stem, residual stages; model.widths, model.blocks, model.stem_channels, "
+       "model.sync_batchnorm",
+       {"model.widths", "model.blocks", "model.stem_channels", "model.sync_batchnorm"}},
       {"torchscript",
        "a TorchScript backbone (scripts/export_resnet.py) + a new linear head; model.path, model.freeze_backbone, "
        "model.unfreeze_at_epoch",
        {"model.path", "model.freeze_backbone", "model.unfreeze_at_epoch"}},
       {"vgg_cnn",
        "VGG-style: per stage model.blocks x (conv3x3-BN-ReLU) at each of model.widths, max-pool; FC model.hidden "
-       "with model.dropout",
-       {"model.widths", "model.blocks", "model.hidden", "model.dropout"}},
+       "with model.dropout; model.sync_batchnorm",
+       {"model.widths", "model.blocks", "model.hidden", "model.dropout", "model.sync_batchnorm"}},
   };
   return models;
 }

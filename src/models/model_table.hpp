@@ -16,6 +16,9 @@ struct ModelInfo {
   std::string name;               // model.name
   std::string description;        // one line, for `imgcls models`
   std::vector<std::string> keys;  // the model.* keys it takes besides model.name and model.init
+  // train.channels_last: auto on the CPU: measured faster in channels_last, in fp32 and bf16
+  // alike (docs/BENCHMARKS.md, "Memory format"; engine/device.hpp)
+  bool channels_last = false;
 };
 
 // Every model, in the order model.name's "one of ..." lists them.

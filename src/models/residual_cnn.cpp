@@ -12,9 +12,9 @@ namespace nn = torch::nn;
 
 ResidualBlockImpl::ResidualBlockImpl(int64_t c) {
   conv1 = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(c, c, 3).padding(1)));
-  bn1 = register_module("bn1", nn::BatchNorm2d(c));
+  bn1 = register_module("bn1", BatchNorm2d(c));
   conv2 = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(c, c, 3).padding(1)));
-  bn2 = register_module("bn2", nn::BatchNorm2d(c));
+  bn2 = register_module("bn2", BatchNorm2d(c));
 }
 
 at::Tensor ResidualBlockImpl::forward(const at::Tensor& x) {
@@ -30,12 +30,12 @@ at::Tensor ResidualBlockImpl::forward(const at::Tensor& x) {
 ResidualCNNImpl::ResidualCNNImpl(const InputSpec& in, const std::vector<int64_t>& widths, int64_t blocks,
                                  int64_t stem) {
   if (widths.empty()) throw ConfigError("model.widths: expected at least one stage width");
-  nn::Sequential f(nn::Conv2d(nn::Conv2dOptions(in.channels, stem, 7).stride(2).padding(3)), nn::BatchNorm2d(stem),
+  nn::Sequential f(nn::Conv2d(nn::Conv2dOptions(in.channels, stem, 7).stride(2).padding(3)), BatchNorm2d(stem),
                    nn::ReLU(nn::ReLUOptions(true)), nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2).padding(1)));
   int64_t channels = stem;
   for (std::size_t s = 0; s < widths.size(); ++s) {
     f->push_back(nn::Conv2d(nn::Conv2dOptions(channels, widths[s], 3).padding(1)));
-    f->push_back(nn::BatchNorm2d(widths[s]));
+    f->push_back(BatchNorm2d(widths[s]));
     f->push_back(nn::ReLU(nn::ReLUOptions(true)));
     for (int64_t b = 0; b < blocks; ++b) f->push_back(ResidualBlock(widths[s]));
     if (s + 1 < widths.size()) f->push_back(nn::MaxPool2d(nn::MaxPool2dOptions(2).stride(2)));

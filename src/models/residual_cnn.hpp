@@ -13,6 +13,7 @@
 
 #include <vector>
 
+#include "models/batch_norm.hpp"
 #include "models/classifier.hpp"
 
 namespace imgcls {
@@ -24,7 +25,7 @@ class ResidualBlockImpl : public torch::nn::Module {
 
  private:
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+  BatchNorm2d bn1{nullptr}, bn2{nullptr};
 };
 TORCH_MODULE(ResidualBlock);
 

@@ -1,13 +1,13 @@
 #include "models/vgg_cnn.hpp"
 
 #include <torch/nn/modules/activation.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/pooling.h>
 
 #include "imgcls/errors.hpp"
+#include "models/batch_norm.hpp"
 
 namespace imgcls {
 namespace nn = torch::nn;
@@ -21,7 +21,7 @@ VggCNNImpl::VggCNNImpl(const InputSpec& in, const std::vector<int64_t>& widths, 
   for (const auto width : widths) {
     for (int64_t b = 0; b < blocks; ++b) {
       features->push_back(nn::Conv2d(nn::Conv2dOptions(channels, width, 3).padding(1)));
-      features->push_back(nn::BatchNorm2d(width));
+      features->push_back(BatchNorm2d(width));
       features->push_back(nn::ReLU(nn::ReLUOptions(true)));
       channels = width;
     }

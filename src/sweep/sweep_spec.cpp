@@ -1,5 +1,6 @@
 #include "sweep/sweep_spec.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -111,6 +112,8 @@ SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& ex
   YAML::Node doc;
   try {
     doc = YAML::Load(read_file(path));
+  } catch (const YAML::DeepRecursion& e) {  // its mark and message ("bad file") say nothing useful
+    fail(path, "invalid YAML: lists or maps nested " + std::to_string(e.depth()) + " or more levels deep");
   } catch (const YAML::ParserException& e) {
     fail(path + ":" + std::to_string(e.mark.line + 1), "invalid YAML: " + e.msg);
   }

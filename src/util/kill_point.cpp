@@ -26,7 +26,7 @@ std::string kill_point(const std::string& point) {
   if (rest.empty() || rest == ":KILL") std::raise(SIGKILL);
   if (rest == ":INT") std::raise(SIGINT);
   if (rest == ":TERM") std::raise(SIGTERM);
-  if (rest.compare(0, 7, ":throw-") == 0) return rest.substr(1);
+  if (rest.compare(0, 7, ":throw-") == 0 || rest == ":rm-run-dir") return rest.substr(1);
   return "";
 }
 

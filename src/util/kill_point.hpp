@@ -12,7 +12,8 @@
 //     action  KILL (default: SIGKILL, no cleanup, as the OOM killer or a power cut), INT or
 //             TERM (the signal, handled as a user's Ctrl-C / kill), or throw-c10,
 //             throw-logic, throw-filesystem, throw-json, throw-bad_alloc (an exception of that
-//             kind from inside the training loop, for the error paths)
+//             kind from inside the training loop, for the error paths), or rm-run-dir (the
+//             run directory deleted, as a user might, and the run going on)
 //
 //   IMGCLS_TEST_KILL_AT=3:17 imgcls train ...        # SIGKILL after step 17 of epoch 3
 //

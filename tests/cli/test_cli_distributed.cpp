@@ -21,24 +21,12 @@ namespace fs = std::filesystem;
 const std::string kBinary = IMGCLS_BINARY;
 const std::string kConfig = std::string(IMGCLS_SOURCE_DIR) + "/configs/fashion_mnist.yaml";
 // 810 training images: 12 batches of 64 and a last one of 42 (rank 0: 32, rank 1: 10); one
-// thread, so two processes and one do the same arithmetic per sample.
+// thread and fp32, so two processes and one do the same arithmetic per sample.
 const std::string kTrain = " train " + kConfig +
                            " model.name=mlp data.limit=1000 data.val_split=190 train.epochs=2 device=cpu threads=1 "
-                           "data.workers=0 ";
+                           "data.workers=0 train.amp=none ";
 
-// A port nobody listens on now (the kernel's pick for a socket bound to port 0).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+using test::free_port;
 
 std::string rank_env(int rank, int world, int port) {
   return "env RANK=" + std::to_string(rank) + " WORLD_SIZE=" + std::to_string(world) +
@@ -189,6 +177,65 @@ TEST(CliDistributed, DeadPeerEndsTheOtherRankWithOneLine) {
             std::string::npos)
       << r.out0;
   EXPECT_LT(seconds, 60) << r.out0;
+}
+
+// The largest difference between two runs' training, validation and test numbers.
+double largest_difference(const std::string& a, const std::string& b) {
+  const auto ma = metrics_of(a), mb = metrics_of(b);
+  double most = 0;
+  for (std::size_t e = 0; e < std::min(ma.size(), mb.size()); ++e)
+    for (std::size_t col = 2; col <= 5; ++col) most = std::max(most, std::abs(ma[e][col] - mb[e][col]));
+  return most;
+}
+
+// model.sync_batchnorm: BatchNorm over the global batch, so two ranks train a BatchNorm model
+// like one process at the global batch; without it (per-rank statistics) they do not. 790
+// training images: the last global batch (22) is rank 0's alone, and rank 1 steps on an empty
+// share so that the BatchNorm collectives still pair up.
+TEST(CliDistributed, SyncBatchNormTrainsLikeOneProcessAtTheGlobalBatch) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  fs::create_directories(dir / "tmp1");
+  // Adam with eps 1e-3: with its default 1e-8, g / sqrt(v) turns the last-bit differences of
+  // near-zero gradients (the order the statistics were summed in) into whole steps.
+  const auto bn = std::string(" model.name=vgg_cnn model.widths=[8,16] model.blocks=1 model.hidden=[32] "
+                              "model.dropout=0 data.val_split=210 optimizer.eps=0.001 ");
+  const auto one = dir / "one", synced = dir / "synced", per_rank = dir / "per_rank";
+  const auto single = test::run(kBinary + kTrain + bn + "data.batch_size=64 --out " + one);
+  ASSERT_EQ(single.exit_code, 0) << single.output;
+  const auto s = two_ranks(dir, kTrain + bn + "data.batch_size=32 model.sync_batchnorm=true --out " + synced);
+  ASSERT_EQ(s.exit0, 0) << s.out0 << "\n--- rank 1:\n" << s.out1;
+  ASSERT_EQ(s.exit1, 0) << s.out1;
+  EXPECT_NE(s.out0.find("BatchNorm over the global batch (model.sync_batchnorm)"), std::string::npos) << s.out0;
+  // Losses agree to 1e-5; an accuracy may move by one image of the 10,000 (float rounding).
+  expect_same_training(one, synced, 3e-4);
+  // The running statistics are the global batch's too: best.pt's test numbers above.
+  const auto p = two_ranks(dir, kTrain + bn + "data.batch_size=32 --out " + per_rank);
+  ASSERT_EQ(p.exit0, 0) << p.out0 << "\n--- rank 1:\n" << p.out1;
+  EXPECT_GT(largest_difference(one, per_rank), 1e-3) << "per-rank BatchNorm should differ from the global batch's";
+  // A model without BatchNorm does not take the key.
+  const auto mlp = test::run(kBinary + kTrain + "model.sync_batchnorm=true --out " + (dir / "mlp"));
+  EXPECT_EQ(mlp.exit_code, 2) << mlp.output;
+  EXPECT_NE(mlp.output.find("model.sync_batchnorm: mlp does not take this key"), std::string::npos) << mlp.output;
+}
+
+// Each rank's random generator is in last.pt: with dropout and a short last batch (rank 1's
+// share is empty, so the ranks' generators drift apart), a run resumed after epoch 1 ends as
+// the uninterrupted one.
+TEST(CliDistributed, ResumeRestoresEveryRanksGenerator) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  test::TempDir dir;
+  fs::create_directories(dir / "tmp1");
+  const auto args = kTrain + "model.dropout=0.5 data.val_split=210 data.batch_size=32 ";
+  const auto whole = dir / "whole", cut = dir / "cut";
+  const auto w = two_ranks(dir, args + "--out " + whole);
+  ASSERT_EQ(w.exit0, 0) << w.out0 << "\n--- rank 1:\n" << w.out1;
+  const auto first = two_ranks(dir, args + "train.epochs=1 --out " + cut);
+  ASSERT_EQ(first.exit0, 0) << first.out0 << "\n--- rank 1:\n" << first.out1;
+  const auto r = two_ranks(dir, " train --resume " + cut + " train.epochs=2");
+  ASSERT_EQ(r.exit0, 0) << r.out0 << "\n--- rank 1:\n" << r.out1;
+  ASSERT_EQ(r.exit1, 0) << r.out1;
+  expect_same_training(whole, cut, 0);
 }
 
 // torchrun from the project's torch environment (next to IMGCLS_PYTHON), or "".

@@ -204,6 +204,46 @@ TEST(CliSweep, RunsTwoAtATimeRecordsAFailureResumesAndCollects) {
   EXPECT_NE(test::read_text(dir / "cluster/leaderboard.csv").find("lr-0.003,0.003,"), std::string::npos);
 }
 
+// --emit slurm --gpus-per-trial N: each array task runs its trial data-parallel through srun.
+// Here a stand-in srun starts the N processes as SLURM would (SLURM_PROCID, SLURM_NTASKS,
+// SLURM_LOCALID), on the CPU.
+TEST(CliSweep, SlurmTrialsOnSeveralGpusRunDataParallelUnderSrun) {
+  if (!test::have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  test::TempDir dir;
+  write_base(dir);
+  test::write_text(dir / "s.yaml", "base: base.yaml\nfixed: {train.epochs: 1, threads: 1, data.workers: 0}\n"
+                                   "grid: {optimizer.lr: [0.002]}\n");
+  const auto usage = test::run(kBinary + " sweep " + dir / "s.yaml --gpus-per-trial 2 --out " + dir / "local");
+  EXPECT_EQ(usage.exit_code, 2) << usage.output;
+  EXPECT_NE(usage.output.find("--gpus-per-trial: only with --emit slurm"), std::string::npos) << usage.output;
+  const auto emit =
+      test::run(kBinary + " sweep " + dir / "s.yaml --out " + dir / "cluster --emit slurm --gpus-per-trial 2");
+  ASSERT_EQ(emit.exit_code, 0) << emit.output;
+  EXPECT_NE(emit.output.find("(1 array tasks, 2 GPU(s) each)"), std::string::npos) << emit.output;
+  const auto script = test::read_text(dir / "cluster/sweep.sbatch");
+  for (const auto* line : {"#SBATCH --nodes=1\n", "#SBATCH --ntasks-per-node=2\n", "#SBATCH --gpus-per-task=1\n",
+                           "exec srun --kill-on-bad-exit=1 \"$IMGCLS\" train "})
+    EXPECT_NE(script.find(line), std::string::npos) << line << " in\n" << script;
+  EXPECT_EQ(test::run("bash -n " + dir / "cluster/sweep.sbatch").exit_code, 0);
+  // A stand-in for srun: the command once per task, with SLURM's per-task variables.
+  fs::create_directories(dir / "bin");
+  test::write_text(dir / "bin/srun",
+                   "#!/bin/bash\nwhile [[ $1 == --* ]]; do shift; done\npids=()\n"
+                   "for i in 0 1; do SLURM_PROCID=$i SLURM_LOCALID=$i \"$@\" > \"$SLURM_LOG.$i\" 2>&1 & pids+=($!); done\n"
+                   "status=0\nfor p in \"${pids[@]}\"; do wait $p || status=1; done\nexit $status\n");
+  fs::permissions(dir / "bin/srun", fs::perms::owner_all);
+  const auto task = test::run("PATH=" + dir / "bin" + ":$PATH SLURM_LOG=" + dir / "task" +
+                              " SLURM_ARRAY_TASK_ID=0 SLURM_NTASKS=2 SLURM_NNODES=1 SLURM_NTASKS_PER_NODE=2 "
+                              "SLURM_CPUS_PER_TASK=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=" +
+                              std::to_string(test::free_port()) + " bash " + dir / "cluster/sweep.sbatch");
+  ASSERT_EQ(task.exit_code, 0) << task.output << test::read_text(dir / "task.0") << test::read_text(dir / "task.1");
+  const auto s = nlohmann::json::parse(test::read_text(dir / "cluster/lr-0.002/summary.json"));
+  EXPECT_EQ(s["status"], "completed");
+  EXPECT_EQ(s["world_size"], 2);
+  EXPECT_EQ(s["global_batch"], 64);
+  EXPECT_EQ(s["distributed"]["launcher"], "slurm");
+}
+
 TEST(CliSweep, ResumesAnInterruptedTrialExactly) {
   if (!test::have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST not installed";
   test::TempDir dir;

@@ -174,9 +174,18 @@ TEST(Config, OutOfRangeValues) {
   std::string text = kYaml;
   text.replace(text.find("batch_size: 32"), 14, "batch_size: 0");
   EXPECT_EQ(config_error(text), "x.yaml:5: data.batch_size: expected a positive integer, got '0'");
-  EXPECT_EQ(config_error(kYaml, "x.yaml", {"data.val_split=1.5"}),
-            "override 'data.val_split=1.5': data.val_split: expected a count of images (integer >= 1) or a fraction "
-            "in [0, 1), got '1.5'");
+  // data.val_split: below 1 a fraction, from 1 on an integer count written as one.
+  for (const auto* bad : {"1.5", "1.0", "64.0", "-0.2", "-3"})
+    EXPECT_EQ(config_error(kYaml, "x.yaml", {std::string("data.val_split=") + bad}),
+              std::string("override 'data.val_split=") + bad +
+                  "': data.val_split: expected a fraction in [0, 1) (0.2) or a count of images (an integer: 5000), "
+                  "got '" + bad + "'");
+  EXPECT_EQ(parse_config(kYaml, "x.yaml", {"data.val_split=1"}).data.val_split, 1);
+  EXPECT_EQ(parse_config(kYaml, "x.yaml", {"data.val_split=1e+04"}).data.val_split, 10000);  // older config.yaml
+  EXPECT_EQ(value_text(parse_config(kYaml, "x.yaml", {"data.val_split=1e+04"}), "data.val_split"), "10000");
+  EXPECT_EQ(parse_config(kYaml, "x.yaml", {"data.val_split=0.2"}).data.val_split, 0.2);
+  EXPECT_EQ(parse_config(kYaml, "x.yaml", {"data.val_split=1e-05"}).data.val_split, 1e-05);
+  EXPECT_EQ(parse_config(kYaml, "x.yaml", {"data.val_split=0"}).data.val_split, 0);
   EXPECT_EQ(config_error(kYaml, "x.yaml", {"optimizer.name=lion"}),
             "override 'optimizer.name=lion': optimizer.name: expected one of sgd, adam, adamw, rmsprop, got 'lion'");
   EXPECT_EQ(config_error(kYaml, "x.yaml", {"train.epochs=2.5"}),
@@ -336,6 +345,7 @@ TEST(Config, NestedSectionsAndFrozenHash) {
 
 TEST(Config, ResumeMayChangeOnlyTheSchemasResumableKeys) {
   const std::vector<std::string> expected = {"name",         "device",          "threads",
+                                             "data.max_image_pixels",
                                              "data.workers", "data.prefetch",   "data.device_resident",
                                              "train.epochs", "train.log_every", "logging.tensorboard",
                                              "distributed.backend", "distributed.timeout_s"};
@@ -354,7 +364,8 @@ TEST(Config, ResumeMayChangeOnlyTheSchemasResumableKeys) {
   } catch (const ConfigError& e) {
     EXPECT_EQ(std::string(e.what()),
               "--resume: the overrides change seed (7 -> 8), optimizer.lr (0.002 -> 0.5), which a resumed run must "
-              "keep; only name, device, threads, data.workers, data.prefetch, data.device_resident, train.epochs, "
+              "keep; only name, device, threads, data.max_image_pixels, data.workers, data.prefetch, "
+              "data.device_resident, train.epochs, "
               "train.log_every, logging.tensorboard, distributed.backend, distributed.timeout_s may change");
   }
 }

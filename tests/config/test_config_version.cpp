@@ -96,12 +96,12 @@ TEST(ConfigVersion, AnOldRunsConfigYamlKeepsItsOpenCvFiltersAndItsHash) {
 
 TEST(ConfigVersion, AConfigFileWithoutTheKeyHasTodaysNames) {
   const auto c = parse_config(kOldConfigYaml, "mine.yaml");
-  EXPECT_EQ(c.config_version, 2);
+  EXPECT_EQ(c.config_version, 3);
   EXPECT_EQ(c.data.train_transforms[0].interpolation, "bilinear");  // Pillow's, as torchvision
   EXPECT_EQ(c.data.val_transforms[0].interpolation, "bicubic");
   EXPECT_NE(frozen_config_hash(c), kOldHash);
   const auto yaml = to_yaml(c);
-  EXPECT_EQ(yaml.rfind("config_version: 2\n", 0), 0u) << yaml;  // the first line of config.yaml
+  EXPECT_EQ(yaml.rfind("config_version: 3\n", 0), 0u) << yaml;  // the first line of config.yaml
   test::TempDir dir;
   test::write_text(dir / "config.yaml", yaml);
   EXPECT_EQ(load_run_config(dir / "config.yaml").data.train_transforms[0].interpolation, "bilinear");
@@ -135,11 +135,23 @@ TEST(ConfigVersion, ResumeMayNotChangeIt) {
   EXPECT_NE(message.find("config_version (1 -> 2)"), std::string::npos) << message;
 }
 
-TEST(ConfigVersion, OnlyOneAndTwo) {
+TEST(ConfigVersion, OnlyOneTwoAndThree) {
   const auto message = test::message_of<ConfigError>(
-      [] { parse_config("config_version: 3\ndata: {dataset: mnist}\nmodel: {name: mlp}\n", "v.yaml"); });
-  EXPECT_EQ(message, "v.yaml:1: config_version: expected 1 (resize's bilinear, bicubic, nearest are OpenCV's) or 2 "
-                     "(torchvision's), got '3'");
+      [] { parse_config("config_version: 4\ndata: {dataset: mnist}\nmodel: {name: mlp}\n", "v.yaml"); });
+  EXPECT_EQ(message, "v.yaml:1: config_version: expected 1 (resize's bilinear, bicubic, nearest are OpenCV's), 2 "
+                     "(torchvision's) or 3 (2 with model.sync_batchnorm), got '4'");
+}
+
+// Version 3 added model.sync_batchnorm: a version 2 run's hash leaves it out, so the run
+// resumes with the checkpoint it wrote; from version 3 on it is part of the hash.
+TEST(ConfigVersion, ThreeAddsSyncBatchNormToTheHash) {
+  const std::string text = "data: {dataset: mnist}\nmodel: {name: vgg_cnn}\n";
+  const auto v2 = parse_config("config_version: 2\n" + text, "v2.yaml");
+  const auto v2_synced = parse_config("config_version: 2\n" + text, "v2.yaml", {"model.sync_batchnorm=true"});
+  EXPECT_EQ(frozen_config_hash(v2), frozen_config_hash(v2_synced));
+  const auto v3 = parse_config(text, "v3.yaml");
+  const auto v3_synced = parse_config(text, "v3.yaml", {"model.sync_batchnorm=true"});
+  EXPECT_NE(frozen_config_hash(v3), frozen_config_hash(v3_synced));
 }
 
 }  // namespace

@@ -174,6 +174,26 @@ TEST(ImageFolder, AnImageClaimingTooManyPixelsIsRefusedFromItsHeader) {
   EXPECT_EQ(image_header_size(bytes_of("not an image")), (std::pair<int64_t, int64_t>{0, 0}));
 }
 
+// A PNG is checked chunk by chunk before libpng sees it (which would print "libpng error: Not
+// enough image data" on stderr): cut short, or with a flipped bit, it is one imgcls line.
+TEST(ImageFolder, ATruncatedOrDamagedPngIsRefusedBeforeDecoding) {
+  std::vector<unsigned char> png;
+  ASSERT_TRUE(cv::imencode(".png", cv::Mat(16, 16, CV_8UC3, cv::Scalar(10, 200, 30)), png));
+  EXPECT_EQ(decode_image_bytes(png, "ok.png", 3).size(), cv::Size(16, 16));
+  auto trailing = png;
+  trailing.insert(trailing.end(), {0, 0, 0});  // bytes after IEND: Pillow and libpng ignore them
+  EXPECT_EQ(decode_image_bytes(trailing, "ok.png", 3).size(), cv::Size(16, 16));
+  const std::vector<unsigned char> cut(png.begin(), png.end() - 20);
+  EXPECT_EQ(data_error([&] { decode_image_bytes(cut, "cut.png", 3); }),
+            "cut.png: truncated PNG (chunk 'IDAT' at byte 33 runs past the end of the file)");
+  const std::vector<unsigned char> no_end(png.begin(), png.end() - 12);  // every chunk but IEND
+  EXPECT_EQ(data_error([&] { decode_image_bytes(no_end, "cut.png", 3); }), "cut.png: truncated PNG (no IEND chunk)");
+  auto flipped = png;
+  flipped[45] ^= 0x10;  // inside IDAT's data
+  EXPECT_EQ(data_error([&] { decode_image_bytes(flipped, "bad.png", 3); }),
+            "bad.png: damaged PNG (chunk 'IDAT' at byte 33 fails its CRC)");
+}
+
 TEST(ImageFolder, ValSplitBeyondTheImagesSaysHowToFixIt) {
   test::TempDir dir;
   for (const auto* cls : {"daisy", "roses"})

@@ -334,9 +334,10 @@ TEST(Engine, EarlyStoppingStopsAndSaysSo) {
 TEST(Engine, GradAccumulationEqualsALargerBatch) {
   if (!test::have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   test::TempDir dir;
-  // A deterministic model (no dropout, no BatchNorm) and SGD: 2 x 32 accumulated must give
-  // the weights of batch 64 (the micro-batches are the halves of the same shuffled batch).
+  // A deterministic model (no dropout, no BatchNorm) and SGD in fp32: 2 x 32 accumulated must
+  // give the weights of batch 64 (the micro-batches are the halves of the same shuffled batch).
   auto small = engine_config("");
+  small.train.amp = "none";
   small.model.dropout = 0;
   small.model.hidden = {64};
   small.optimizer.name = "sgd";
@@ -369,7 +370,7 @@ TEST(Engine, Fp16OnCpuWarnsAndTrainsInFullPrecision) {
   auto config = engine_config("");
   config.train.amp = "fp16";
   config.train.epochs = 1;
-  config.train.channels_last = true;
+  config.train.channels_last = "true";
   config.train.label_smoothing = 0.1;
   config.train.grad_clip_norm = 1.0;
   Trainer trainer(config, TrainerOptions{dir / "run", true, false});
@@ -385,7 +386,7 @@ TEST(Engine, Bf16OnCpuTrainsUnderAutocastWithoutAWarning) {
   auto config = engine_config("");
   config.train.amp = "bf16";
   config.train.epochs = 1;
-  config.train.channels_last = true;
+  config.train.channels_last = "true";
   config.train.label_smoothing = 0.1;
   config.train.grad_clip_norm = 1.0;
   Trainer trainer(config, TrainerOptions{dir / "run", true, false});

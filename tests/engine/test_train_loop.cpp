@@ -16,6 +16,7 @@
 #include "engine/train_loop.hpp"
 #include "imgcls/config/config.hpp"
 #include "models/classifier.hpp"
+#include "util/cpu_features.hpp"
 
 namespace imgcls {
 namespace {
@@ -232,6 +233,33 @@ TEST(Device, AmpAutoIsBf16OnlyOnACpuWithNativeBf16) {
   EXPECT_EQ(choose_amp("fp16", true, false), "fp16");
   EXPECT_EQ(choose_amp("bf16", true, false), "bf16");
   EXPECT_EQ(choose_amp("none", false, true), "none");
+}
+
+TEST(Device, ChannelsLastAutoFollowsTheMeasuredRule) {
+  // (train.channels_last, autocast dtype, CUDA, convolutional, the row's CPU choice)
+  EXPECT_TRUE(choose_channels_last("auto", "none", false, true, true));    // the CPU: the row's, in fp32
+  EXPECT_TRUE(choose_channels_last("auto", "bf16", false, true, true));    // ... and in bf16
+  EXPECT_FALSE(choose_channels_last("auto", "bf16", false, true, false));
+  EXPECT_TRUE(choose_channels_last("auto", "fp16", true, true, false));    // CUDA: under autocast
+  EXPECT_FALSE(choose_channels_last("auto", "none", true, true, true));    // ... not in fp32
+  EXPECT_FALSE(choose_channels_last("auto", "bf16", false, false, true));  // no convolution (mlp)
+  EXPECT_TRUE(choose_channels_last("true", "none", false, false, false));  // as given
+  EXPECT_FALSE(choose_channels_last("false", "bf16", false, true, true));
+}
+
+// The default config: bf16 on a CPU with native bf16, fp32 elsewhere; the memory format by
+// the model table's row (measured: cifar10_cnn faster in channels_last, vgg_cnn in NCHW).
+TEST(Device, TheDefaultsFollowTheProcessorAndTheModel) {
+  Config c;
+  EXPECT_EQ(c.train.amp, "auto");
+  EXPECT_EQ(c.train.channels_last, "auto");
+  EXPECT_EQ(effective_amp(c, c10::kCPU), cpu_bf16().native() ? "bf16" : "none");
+  c.model.name = "vgg_cnn";
+  EXPECT_FALSE(effective_channels_last(c, c10::kCPU, *make_model(c, InputSpec{1, 28, 28, 10})));
+  c.model.name = "cifar10_cnn";
+  EXPECT_TRUE(effective_channels_last(c, c10::kCPU, *make_model(c, InputSpec{3, 32, 32, 10})));
+  c.model.name = "mlp";
+  EXPECT_FALSE(effective_channels_last(c, c10::kCPU, *make_model(c, InputSpec{1, 28, 28, 10})));
 }
 
 }  // namespace

@@ -83,8 +83,8 @@ TEST(Torchscript, SavedBackboneIsWrittenAtomically) {
   const auto missing = dir / "no-such-folder/out.pt";
   EXPECT_EQ(test::message_of<IoError>([&] {
               ts->save_backbone(missing, "test");
-            }).rfind(missing + ": cannot create a temporary file next to it", 0),
-            0u);
+            }),
+            missing + ": cannot write it: its folder " + dir / "no-such-folder" + " does not exist");
 }
 
 TEST(Torchscript, FrozenBackboneKeepsWeightsAndBatchNormStatistics) {

@@ -41,6 +41,10 @@ struct TransformSpec {
   std::string where;                            // "file:line" of the item, for later errors
 };
 
+// The most pixels (width x height) an image header may claim by default: Pillow's
+// Image.MAX_IMAGE_PIXELS.
+constexpr int64_t kDefaultMaxImagePixels = 89478485;
+
 struct DataConfig {
   std::string dataset;        // required: fashion_mnist | mnist | cifar10 | cifar100 | image_folder
   std::string root;           // folder with the dataset files; "" = the dataset's default
@@ -50,6 +54,9 @@ struct DataConfig {
   int64_t channels = 3;       // image_folder: 3 (RGB) or 1 (grayscale)
   int64_t image_size = 224;   // image_folder: the size the default transforms resize to
   std::string on_bad_image = "skip";  // image_folder: skip (report, count) | error
+  // An image whose header claims more pixels (width x height) is refused before decoding
+  // (Pillow's Image.MAX_IMAGE_PIXELS); training, eval, predict and data check alike.
+  int64_t max_image_pixels = kDefaultMaxImagePixels;
   double val_split = 0.1;     // >= 1: a count of training images; in (0, 1): a fraction; 0: none
   std::string val = "split";  // split: hold out val_split of train | test: validate on the test split
   std::vector<int64_t> classes = {};  // keep only these classes, relabelled 0..k-1 in this order
@@ -89,6 +96,9 @@ struct ModelConfig {
   std::string path;                                 // torchscript: the backbone file
   bool freeze_backbone = false;                     // torchscript: train only the new head
   int64_t unfreeze_at_epoch = 0;                    // torchscript: unfreeze from this epoch (0 = never)
+  // residual_cnn, vgg_cnn: BatchNorm statistics over the global batch under data-parallel
+  // training (torch.nn.SyncBatchNorm); per rank without it (PyTorch DDP's default)
+  bool sync_batchnorm = false;
 };
 
 // An optional number's "not given" (config null): NaN.
@@ -183,8 +193,12 @@ struct TrainConfig {
   std::vector<double> class_weight_list;
   double grad_clip_norm = 0.0;  // 0 = no clipping
   int64_t grad_accum_steps = 1;
-  std::string amp = "none";   // none | bf16 | fp16 (CUDA only; full precision with a warning on CPU)
-  bool channels_last = false;
+  // none | bf16 | fp16 (CUDA only; full precision with a warning on CPU) | auto: bf16 on a CPU
+  // that computes it natively (AVX512-BF16, AMX), fp32 elsewhere and on CUDA (engine/device.hpp)
+  std::string amp = "auto";
+  // true | false | auto: on the CPU the model table's measured choice, on CUDA channels_last
+  // under bf16/fp16 autocast (docs/BENCHMARKS.md "Memory format"; engine/device.hpp)
+  std::string channels_last = "auto";
   int64_t val_every = 1;      // validate every N epochs (and always after the last)
   bool deterministic = false;
   std::string on_nan = "stop";  // stop | skip_batch
@@ -210,9 +224,10 @@ struct DistributedConfig {
 struct Config {
   // The meaning of names that changed: 1 = a config.yaml written before imgcls had Pillow's
   // resampling (no config_version key in it; resize's bilinear, bicubic and nearest were
-  // OpenCV's, read now as cv_linear, cv_cubic and cv_nearest); 2 = today's names. A config
-  // file without the key is 2; a run directory's config.yaml without it is 1 (load_run_config).
-  int64_t config_version = 2;
+  // OpenCV's, read now as cv_linear, cv_cubic and cv_nearest); 2 = today's names; 3 = adds
+  // model.sync_batchnorm (a 2 reads it as false). A config file without the key is the newest;
+  // a run directory's config.yaml without it is 1 (load_run_config).
+  int64_t config_version = 3;
   std::string name = "run";
   int64_t seed = 42;
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
