@@ -6,6 +6,7 @@
 #include <CLI/Formatter.hpp>
 #include <ATen/ATen.h>
 #include <torch/cuda.h>
+#include <torch/optim/optimizer.h>
 
 #include <chrono>
 #include <cstdio>

@@ -2,8 +2,9 @@
 // of a real run, config, data, transforms, model, loss, optimizer, schedule, checkpoints and
 // run files, on N batches per split, in seconds.
 //
-//   1. the config as given, with train.epochs=1: N training batches, N validation batches,
-//      the checkpoints of the epoch, N test batches with the best checkpoint read back;
+//   1. the config as given, with train.epochs=1 (1 + scheduler.warmup_epochs with a warmup, so
+//      the schedule after it runs too): N training batches and N validation batches an epoch,
+//      the checkpoints of each epoch, N test batches with the best checkpoint read back;
 //   2. the same run resumed from checkpoints/last.pt for one more epoch of one step.
 // The run directory is a fresh temporary one, removed when the smoke run passes (kept, and
 // named, when it fails), or --out. Exit codes are train's.
@@ -37,14 +38,14 @@ int run_train_smoke(const TrainOptions& options) {
   if (options.config_path.empty()) throw UsageError("train: --smoke needs a CONFIG file");
   const auto started = std::chrono::steady_clock::now();
   auto config = load_config(options.config_path, options.overrides);
-  config.train.epochs = 1;
+  config.train.epochs = 1 + config.scheduler.warmup_epochs;
   const bool temporary = options.out_dir.empty();
   const auto dir = temporary ? fresh_temp_dir() : options.out_dir;
   try {
     TrainerOptions first{dir, options.quiet, false, options.smoke};
     Trainer(config, first).train();
     auto resumed_config = config;
-    resumed_config.train.epochs = 2;
+    resumed_config.train.epochs = config.train.epochs + 1;
     TrainerOptions resume{dir, true, true, 1};
     Trainer(resumed_config, resume).train();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

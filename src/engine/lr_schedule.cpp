@@ -31,8 +31,8 @@ LrSchedule::LrSchedule(const SchedulerConfig& config, double base_lr, int64_t ep
   best_ = maximize_ ? -kInf : kInf;
   if (c_.name == "onecycle") {
     if (c_.max_lr <= 0) c_.max_lr = base_lr;
-    if ((epochs_ - c_.warmup_epochs) * steps_ < 2)
-      throw ConfigError("scheduler.name: onecycle needs at least 2 steps after warmup");
+    if ((epochs_ - c_.warmup_epochs) * steps_ < 1)
+      throw ConfigError("scheduler.name: onecycle needs at least 1 step after warmup");
   }
   if (c_.name == "cosine" && c_.t_max == 0) c_.t_max = std::max<int64_t>(epochs_ - c_.warmup_epochs, 1);
 }
@@ -59,7 +59,9 @@ double LrSchedule::main_lr(int64_t e, int64_t step) const {
       if (c_.anneal == "linear") return (to - from) * pct + from;
       return to + (from - to) / 2.0 * (std::cos(kPi * pct) + 1);
     };
-    if (s <= end1) return anneal(initial, c_.max_lr, s / end1);
+    // end1 == 0 (pct_start x total = 1): no step rises; step 0 is max_lr, the fall's start
+    // (PyTorch's OneCycleLR divides by zero there).
+    if (end1 > 0 && s <= end1) return anneal(initial, c_.max_lr, s / end1);
     return anneal(c_.max_lr, final_lr, (s - end1) / (end2 - end1));
   }
   return base_lr_;  // none

@@ -1,6 +1,7 @@
 #include "engine/preflight.hpp"
 
 #include <ATen/ATen.h>
+#include <torch/optim/optimizer.h>
 
 #include "data/batch_count.hpp"
 #include "data/dataset.hpp"

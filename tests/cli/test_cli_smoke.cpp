@@ -97,6 +97,21 @@ TEST(CliSmoke, RunsNBatchesInATemporaryDirectoryItRemoves) {
   EXPECT_TRUE(fs::is_empty(dir.path())) << "the smoke run's directory was left behind";
 }
 
+// One batch of a onecycle schedule with a warmup epoch: the smoke run trains the warmup epoch
+// and one after it (a cycle of one step), then resumes for one more.
+TEST(CliSmoke, OneBatchOfAOneCycleAfterAWarmupEpoch) {
+  test::TempDir dir;
+  make_cifar100(dir / "cifar100", 600);
+  const auto out = dir / "run";
+  const auto r = test::run(kBinary + " train " + kConfigs + "/cifar100_pooling.yaml device=cpu data.root=" +
+                           dir / "cifar100" + " scheduler.name=onecycle scheduler.warmup_epochs=1 --smoke 1 --out " +
+                           out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto rows = test::lines_of(test::read_text(out + "/metrics.csv"));
+  ASSERT_EQ(rows.size(), 4u) << test::read_text(out + "/metrics.csv");  // header, 2 epochs, the resumed one
+  EXPECT_EQ(rows[3].rfind("3,", 0), 0u);
+}
+
 TEST(CliSmoke, BadInputIsRefusedLikeTrain) {
   test::TempDir dir;
   const auto bad_key = test::run(kBinary + " train " + kConfigs + "/fashion_mnist.yaml optimizer.lrr=0.1 --smoke");

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <ATen/ATen.h>
+
 #include <filesystem>
 
 #include "data/cifar.hpp"

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <ATen/ATen.h>
+
 #include "data/loader.hpp"
 #include "data/mnist.hpp"
 #include "data/splits.hpp"

@@ -136,7 +136,16 @@ TEST(LrSchedule, BadCombinationsAreConfigErrors) {
   EXPECT_THROW(sched("{name: multistep, milestones: [5, 3]}"), ConfigError);
   EXPECT_THROW(sched("{name: step, warmup_epochs: 1, warmup_steps: 10}"), ConfigError);
   EXPECT_THROW(sched("{name: step, warmup_epochs: 50}"), ConfigError);
-  EXPECT_THROW(LrSchedule(sched("{name: onecycle}"), 0.1, 1, 1), ConfigError);
+  EXPECT_THROW(LrSchedule(sched("{name: onecycle, warmup_epochs: 1}"), 0.1, 1, 5), ConfigError);  // no step after warmup
+}
+
+// The shortest cycles (`train --smoke 1` is one epoch of one step): one step is PyTorch's
+// OneCycleLR(total_steps=1), the final lr; pct_start x total = 1, where PyTorch divides by zero,
+// starts at max_lr and falls, never NaN.
+TEST(LrSchedule, OneCycleOfOneStepOrAnEmptyRise) {
+  expect_sequence(LrSchedule(sched("{name: onecycle, max_lr: 0.1}"), 0.1, 1, 1), {4e-07});
+  LrSchedule s(sched("{name: onecycle, max_lr: 0.1, pct_start: 0.25, anneal: linear}"), 0.1, 1, 4);
+  expect_sequence(s, {0.1, 0.1 - (0.1 - 4e-07) / 3, 0.1 - 2 * (0.1 - 4e-07) / 3, 4e-07}, 4);
 }
 
 TEST(EarlyStopping, StopsAfterPatienceWithoutImprovement) {
