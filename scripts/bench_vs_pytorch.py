@@ -250,10 +250,11 @@ def seed_models(case, nn):
     return EnhancedCNN(5)
 
 
-def pytorch_ips(case, threads, data, amp="none", channels_last=False, limit=0):
+def pytorch_ips(case, threads, data, amp="none", channels_last=False, limit=0, fused=False):
     """One epoch of the seed's loop; returns its training images/second. amp "bf16": forward and
     loss under CPU autocast (the weights, gradients and optimizer stay fp32, as torch.autocast does);
-    channels_last: the model and each batch in channels_last (4-d inputs only)."""
+    channels_last: the model and each batch in channels_last (4-d inputs only); fused: Adam(fused=True)
+    (what imgcls's optimizer.fused, on by default, runs) where the seed uses Adam."""
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
@@ -275,7 +276,7 @@ def pytorch_ips(case, threads, data, amp="none", channels_last=False, limit=0):
         n_val = limit // 6 if limit else 10000
         train_dataset, _ = random_split(full, [len(full) - n_val, n_val])
         loader = DataLoader(train_dataset, batch_size=64, shuffle=True)
-        optimizer = optim.Adam(model.parameters(), lr=0.001)
+        optimizer = optim.Adam(model.parameters(), lr=0.001, fused=fused or None)
     elif case == "cifar_cnn":
         x, y = data["cifar"]["train"]
         if limit:
@@ -291,7 +292,7 @@ def pytorch_ips(case, threads, data, amp="none", channels_last=False, limit=0):
         n_val = int(len(full) * 0.1)
         train_set, _ = random_split(full, [len(full) - n_val, n_val])
         loader = DataLoader(train_set, 32, pin_memory=True, num_workers=2, shuffle=True)
-        optimizer = optim.Adam(model.parameters(), lr=0.001, weight_decay=1e-4)
+        optimizer = optim.Adam(model.parameters(), lr=0.001, weight_decay=1e-4, fused=fused or None)
 
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
@@ -335,7 +336,7 @@ def run_side(side, case, config, args, data, out):
         return imgcls_ips(args.binary, config, args.threads, out,
                           ["train.amp=bf16"] + memory_format + limit + args.imgcls_args)
     return pytorch_ips(case, args.threads, data, amp="bf16" if side.startswith("pytorch_bf16") else "none",
-                       channels_last=side.endswith("_cl"), limit=args.limit if limit else 0)
+                       channels_last=side.endswith("_cl"), limit=args.limit if limit else 0, fused=args.pytorch_fused)
 
 
 def main():
@@ -343,6 +344,9 @@ def main():
     p.add_argument("--binary", default=os.path.join(ROOT, "build/imgcls"))
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--rounds", type=int, default=3, help="A/B rounds, alternating, one epoch per side each")
+    p.add_argument("--pytorch-fused", action="store_true",
+                   help="the PyTorch sides' Adam with fused=True, as imgcls's default optimizer.fused (the seeds "
+                        "use the default, per-tensor Adam); imgcls's side: --imgcls-args optimizer.fused=false")
     p.add_argument("--cases", default="basic_cnn,mlp,cifar_cnn,residual_cnn")
     p.add_argument("--sides", default="imgcls,pytorch",
                    help=f"comma-separated, run in this order each round; ratios are of the first ({', '.join(SIDES)})")
@@ -378,7 +382,8 @@ def main():
             results[case] = got
 
     print(f"\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; torch {torch.__version__}; "
-          f"threads {args.threads}; imgcls extra args: {' '.join(args.imgcls_args) or '-'}")
+          f"threads {args.threads}; imgcls extra args: {' '.join(args.imgcls_args) or '-'}; PyTorch's Adam "
+          f"{'fused' if args.pytorch_fused else 'per-tensor (the seeds)'}")
     first = sides[0]
     print(f"{'case':<14}" + "".join(f"{side:>17}" for side in sides) +
           "".join(f"{first + '/' + side:>30}" for side in sides[1:]) + "   rounds")

@@ -3,10 +3,12 @@
 # [32, 64] (two BatchNorm layers) on Fashion-MNIST, 2 ranks x 1 thread under torchrun, global
 # batch 256, with and without synchronised BatchNorm, alternating, 3 rounds; prints
 # `case round img/s` (metrics.csv images_per_second, the job's, mean of the epochs) and medians.
-#   scripts/dev/syncbn_cost.sh build/imgcls [TORCHRUN]
+# Further arguments are overrides for both settings (e.g. train.amp=none).
+#   scripts/dev/syncbn_cost.sh build/imgcls [OVERRIDES...]      (IMGCLS_TORCHRUN: another torchrun)
 set -euo pipefail
 bin=$(realpath "$1")
-torchrun=${2:-$HOME/.cache/imgcls/venv-torch2.11.0/bin/torchrun}
+shift
+torchrun=${IMGCLS_TORCHRUN:-$HOME/.cache/imgcls/venv-torch2.11.0/bin/torchrun}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cat >"$work/bn.yaml" <<YAML
 name: syncbn
@@ -21,7 +23,7 @@ rate() { awk -F, 'NR>1 {s+=$8; n++} END {printf "%.0f", s/n}' "$1/metrics.csv"; 
 for round in 1 2 3; do
   for sync in false true; do
     OMP_NUM_THREADS=1 "$torchrun" --standalone --nproc-per-node 2 --no-python \
-      "$bin" train "$work/bn.yaml" threads=1 model.sync_batchnorm=$sync --out "$work/$sync-$round" -q >/dev/null 2>&1
+      "$bin" train "$work/bn.yaml" threads=1 model.sync_batchnorm=$sync "$@" --out "$work/$sync-$round" -q >/dev/null 2>&1
     echo "sync_$sync $round $(rate "$work/$sync-$round")"
   done
 done | tee "$work/all.txt"

@@ -255,6 +255,10 @@ void check_combinations(Config& c) {
   if (o.nesterov && (o.name != "sgd" || o.momentum <= 0 || o.dampening != 0))
     fail(c.where("optimizer.nesterov"), "optimizer.nesterov",
          "needs optimizer.name: sgd with momentum > 0 and dampening 0 (as PyTorch)");
+  if (o.fused == "true" && o.name != "adam" && o.name != "adamw")
+    fail(c.where("optimizer.fused"), "optimizer.fused",
+         "true needs optimizer.name adam or adamw (the optimizers with a fused kernel here), but it is '" + o.name +
+             "'");
   // PyTorch's AdamW defaults to weight_decay 0.01; without it AdamW is Adam.
   if (o.name == "adamw" && c.where("optimizer.weight_decay") == "default") c.optimizer.weight_decay = 0.01;
   // Mixing asked for (a probability set) with nothing to mix with. Alphas of 0 alone are "off"

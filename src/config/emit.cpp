@@ -27,6 +27,7 @@ bool applies(const std::string& key, const Config& c) {
       {"optimizer.nesterov", {"sgd"}},
       {"optimizer.betas", {"adam", "adamw"}},
       {"optimizer.eps", {"adam", "adamw", "rmsprop"}},
+      {"optimizer.fused", {"adam", "adamw"}},
       {"optimizer.alpha", {"rmsprop"}},
       {"scheduler.step_size", {"step"}},
       {"scheduler.gamma", {"step", "multistep", "exponential"}},

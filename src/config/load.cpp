@@ -204,6 +204,8 @@ Config parse_config_in(const std::string& text, const std::string& origin, const
     }
     config.origins[field.key] = it->second.where;
   }
+  // Before version 4 Adam ran LibTorch's per-tensor operations: an older run keeps its arithmetic.
+  if (config.config_version < 4 && !leaves.count("optimizer.fused")) config.optimizer.fused = "false";
   check_combinations(config);
   if (config.config_version == 1) {  // after the defaults are filled in: they meant OpenCV's too
     config.data.train_transforms = with_v1_names(config.data.train_transforms, false);

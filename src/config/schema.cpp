@@ -67,11 +67,11 @@ const std::vector<Field>& schema() {
     std::vector<Field> f;
     // First: the transform lists' names are read with its meanings (load.cpp).
     auto version = int_field("config_version", IMGCLS_REF(config_version), 1,
-                             "1 (resize's bilinear, bicubic, nearest are OpenCV's), 2 (torchvision's) or 3 "
-                             "(2 with model.sync_batchnorm)");
+                             "1 (resize's bilinear, bicubic, nearest are OpenCV's), 2 (torchvision's), 3 "
+                             "(2 with model.sync_batchnorm) or 4 (3 with optimizer.fused)");
     version.set = [set = version.set, expected = version.expected](Config& c, const YAML::Node& n) {
       set(c, n);
-      if (c.config_version > 3) throw BadValue(expected);
+      if (c.config_version > 4) throw BadValue(expected);
     };
     f.push_back(since(2, version));
     f.push_back(resumable(
@@ -158,6 +158,7 @@ const std::vector<Field>& schema() {
                                   "two numbers in [0, 1), e.g. [0.9, 0.999]",
                                   [](double v) { return v >= 0 && v < 1; }));
     f.push_back(number_field("optimizer.eps", IMGCLS_REF(optimizer.eps), "a positive number", positive));
+    f.push_back(since(4, choice_field("optimizer.fused", IMGCLS_REF(optimizer.fused), {"auto", "true", "false"})));
     f.push_back(number_field("optimizer.alpha", IMGCLS_REF(optimizer.alpha), "a number in [0, 1]",
                              [](double v) { return v >= 0 && v <= 1; }));
 

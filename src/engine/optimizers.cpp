@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "engine/fused_adam.hpp"
 #include "imgcls/config/config.hpp"
 #include "models/classifier.hpp"
 
@@ -25,19 +26,23 @@ std::unique_ptr<torch::optim::Optimizer> make_single(const OptimizerConfig& o, s
                                                     .dampening(o.dampening)
                                                     .nesterov(o.nesterov)
                                                     .weight_decay(o.weight_decay));
-  if (o.name == "adamw")
-    return std::make_unique<optim::AdamW>(params, optim::AdamWOptions(o.lr)
-                                                      .betas({o.betas.at(0), o.betas.at(1)})
-                                                      .eps(o.eps)
-                                                      .weight_decay(o.weight_decay));
+  const bool fused = uses_fused_kernel(o);
+  if (o.name == "adamw") {
+    const auto options =
+        optim::AdamWOptions(o.lr).betas({o.betas.at(0), o.betas.at(1)}).eps(o.eps).weight_decay(o.weight_decay);
+    if (fused) return std::make_unique<FusedAdamW>(params, options);
+    return std::make_unique<optim::AdamW>(params, options);
+  }
   if (o.name == "rmsprop")
     return std::make_unique<optim::RMSprop>(params, optim::RMSpropOptions(o.lr)
                                                         .alpha(o.alpha)
                                                         .eps(o.eps)
                                                         .momentum(o.momentum)
                                                         .weight_decay(o.weight_decay));
-  return std::make_unique<optim::Adam>(
-      params, optim::AdamOptions(o.lr).betas({o.betas.at(0), o.betas.at(1)}).eps(o.eps).weight_decay(o.weight_decay));
+  const auto options =
+      optim::AdamOptions(o.lr).betas({o.betas.at(0), o.betas.at(1)}).eps(o.eps).weight_decay(o.weight_decay);
+  if (fused) return std::make_unique<FusedAdam>(params, options);
+  return std::make_unique<optim::Adam>(params, options);
 }
 
 // The weight decay of one group's options (each optimizer has its own options type).
@@ -72,6 +77,10 @@ void classify(const torch::nn::Module& module, const OptimizerConfig& o, std::ma
 }
 
 }  // namespace
+
+bool uses_fused_kernel(const OptimizerConfig& config) {
+  return (config.name == "adam" || config.name == "adamw") && config.fused != "false";
+}
 
 bool is_norm_module(const torch::nn::Module& module) {
   const auto& name = module.name();

@@ -1,5 +1,6 @@
 // Optimizers from the config (optimizer.*), with PyTorch's semantics: sgd (momentum,
-// dampening, nesterov), adam, adamw, rmsprop (alpha, momentum); weight_decay for all.
+// dampening, nesterov), adam, adamw, rmsprop (alpha, momentum); weight_decay for all. Adam and
+// AdamW step with ATen's fused kernel unless optimizer.fused is false (engine/fused_adam.hpp).
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -22,6 +23,9 @@ struct ParamGroup {
   double lr_scale = 1.0;
   double weight_decay = std::numeric_limits<double>::quiet_NaN();
 };
+
+// Whether make_optimizer steps with a fused kernel: adam or adamw with optimizer.fused auto or true.
+bool uses_fused_kernel(const OptimizerConfig& config);
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& config, std::vector<ParamGroup> groups);
 

@@ -295,7 +295,8 @@ void Trainer::describe(std::ostream& os) const {
      << "model:     " << c.model.name << ", " << count_parameters(*m.model) << " parameters ("
      << count_parameters(*m.model, true) << " trainable)\n"
      << (m.backbone.empty() ? std::string() : "backbone:  " + m.backbone + "\n") << "optimizer: " << c.optimizer.name
-     << ", lr " << c.optimizer.lr << ", weight_decay " << c.optimizer.weight_decay;
+     << (uses_fused_kernel(c.optimizer) ? " (fused)" : "") << ", lr " << c.optimizer.lr << ", weight_decay "
+     << c.optimizer.weight_decay;
   if (c.optimizer.name == "sgd" || c.optimizer.name == "rmsprop") os << ", momentum " << c.optimizer.momentum;
   for (const auto scale : m.lr_scales)
     if (scale != 1.0) {

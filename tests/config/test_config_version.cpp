@@ -96,12 +96,12 @@ TEST(ConfigVersion, AnOldRunsConfigYamlKeepsItsOpenCvFiltersAndItsHash) {
 
 TEST(ConfigVersion, AConfigFileWithoutTheKeyHasTodaysNames) {
   const auto c = parse_config(kOldConfigYaml, "mine.yaml");
-  EXPECT_EQ(c.config_version, 3);
+  EXPECT_EQ(c.config_version, 4);
   EXPECT_EQ(c.data.train_transforms[0].interpolation, "bilinear");  // Pillow's, as torchvision
   EXPECT_EQ(c.data.val_transforms[0].interpolation, "bicubic");
   EXPECT_NE(frozen_config_hash(c), kOldHash);
   const auto yaml = to_yaml(c);
-  EXPECT_EQ(yaml.rfind("config_version: 3\n", 0), 0u) << yaml;  // the first line of config.yaml
+  EXPECT_EQ(yaml.rfind("config_version: 4\n", 0), 0u) << yaml;  // the first line of config.yaml
   test::TempDir dir;
   test::write_text(dir / "config.yaml", yaml);
   EXPECT_EQ(load_run_config(dir / "config.yaml").data.train_transforms[0].interpolation, "bilinear");
@@ -135,11 +135,12 @@ TEST(ConfigVersion, ResumeMayNotChangeIt) {
   EXPECT_NE(message.find("config_version (1 -> 2)"), std::string::npos) << message;
 }
 
-TEST(ConfigVersion, OnlyOneTwoAndThree) {
+TEST(ConfigVersion, OnlyOneToFour) {
   const auto message = test::message_of<ConfigError>(
-      [] { parse_config("config_version: 4\ndata: {dataset: mnist}\nmodel: {name: mlp}\n", "v.yaml"); });
-  EXPECT_EQ(message, "v.yaml:1: config_version: expected 1 (resize's bilinear, bicubic, nearest are OpenCV's), 2 "
-                     "(torchvision's) or 3 (2 with model.sync_batchnorm), got '4'");
+      [] { parse_config("config_version: 5\ndata: {dataset: mnist}\nmodel: {name: mlp}\n", "v.yaml"); });
+  EXPECT_EQ(message,
+            "v.yaml:1: config_version: expected 1 (resize's bilinear, bicubic, nearest are OpenCV's), 2 "
+            "(torchvision's), 3 (2 with model.sync_batchnorm) or 4 (3 with optimizer.fused), got '5'");
 }
 
 // Version 3 added model.sync_batchnorm: a version 2 run's hash leaves it out, so the run
@@ -152,6 +153,26 @@ TEST(ConfigVersion, ThreeAddsSyncBatchNormToTheHash) {
   const auto v3 = parse_config(text, "v3.yaml");
   const auto v3_synced = parse_config(text, "v3.yaml", {"model.sync_batchnorm=true"});
   EXPECT_NE(frozen_config_hash(v3), frozen_config_hash(v3_synced));
+}
+
+// Version 4 added optimizer.fused: a version 3 run (written before the key) steps Adam as it did,
+// one tensor at a time, and hashes as it did, so it resumes exactly; a new config fuses.
+TEST(ConfigVersion, FourAddsFusedAndOlderRunsKeepTheirArithmetic) {
+  const std::string text = "data: {dataset: mnist}\nmodel: {name: mlp}\n";
+  const auto v3 = parse_config("config_version: 3\n" + text, "v3.yaml");
+  EXPECT_EQ(v3.optimizer.fused, "false");
+  EXPECT_EQ(parse_config("config_version: 3\n" + text, "v3.yaml", {"optimizer.fused=true"}).optimizer.fused, "true");
+  const auto v4 = parse_config(text, "v4.yaml");
+  EXPECT_EQ(v4.optimizer.fused, "auto");
+  EXPECT_EQ(to_yaml(parse_config(to_yaml(v4), "again.yaml")), to_yaml(v4));
+  EXPECT_NE(frozen_config_hash(v4), frozen_config_hash(parse_config(text, "v4.yaml", {"optimizer.fused=false"})));
+  // A version 3 config hashes without the key, as version 3 wrote the hash into its checkpoints.
+  Config v3_as_v4 = v3;
+  v3_as_v4.config_version = 4;
+  v3_as_v4.optimizer.fused = "auto";
+  EXPECT_NE(frozen_config_hash(v3), frozen_config_hash(v3_as_v4));
+  EXPECT_EQ(frozen_config_hash(v3),
+            frozen_config_hash(parse_config("config_version: 3\n" + text, "v3.yaml", {"optimizer.fused=true"})));
 }
 
 }  // namespace

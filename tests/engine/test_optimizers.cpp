@@ -5,11 +5,14 @@
 
 #include <cmath>
 #include <map>
+#include <sstream>
 
+#include "engine/fused_adam.hpp"
 #include "engine/optimizers.hpp"
 #include "imgcls/config/config.hpp"
 #include "imgcls/errors.hpp"
 #include "models/classifier.hpp"
+#include "test_util.hpp"
 #include "util/strings.hpp"
 
 namespace imgcls {
@@ -48,6 +51,11 @@ TEST(Optimizers, MatchTorchOptim) {
   expect_values("{name: adamw, lr: 0.1, weight_decay: 0.01}",
                 {0.6979761204865778, -1.6948387919088603, 2.69180997701395});
   expect_values("{name: adamw, lr: 0.1}",  // weight_decay defaults to 0.01, as PyTorch's AdamW
+                {0.6979761204865778, -1.6948387919088603, 2.69180997701395});
+  // Adam and AdamW fuse by default; PyTorch's fused=True and its loop agree to the last bit here.
+  expect_values("{name: adam, lr: 0.1, weight_decay: 0.1, fused: false}",
+                {0.700664299559344, -1.700519135809077, 2.7004862203652755});
+  expect_values("{name: adamw, lr: 0.1, weight_decay: 0.01, fused: false}",
                 {0.6979761204865778, -1.6948387919088603, 2.69180997701395});
   expect_values("{name: rmsprop, lr: 0.01, alpha: 0.9, momentum: 0.5}",
                 {0.8916583412802216, -1.8915484965768514, 2.8915224212540074});
@@ -176,6 +184,102 @@ TEST(Optimizers, WeightDecayOfAGroupIsApplied) {
   opt->step();
   EXPECT_NEAR(a[0].item<double>(), 1 - 0.1 * 0.01, 1e-7);  // AdamW's default 0.01
   EXPECT_NEAR(b[0].item<double>(), 1.0, 1e-7);
+}
+
+OptimizerConfig optimizer_of(const std::string& yaml) {
+  return parse_config("data: {dataset: mnist}\nmodel: {name: basic_cnn}\noptimizer: " + yaml + "\n", "o.yaml")
+      .optimizer;
+}
+
+TEST(Optimizers, AdamAndAdamWFuseUnlessToldNot) {
+  auto w = torch::ones({2}, torch::requires_grad());
+  const auto kind = [&](const std::string& yaml) -> std::string {
+    const auto opt = make_optimizer(optimizer_of(yaml), {ParamGroup{{w}, 1.0}});
+    if (dynamic_cast<FusedAdam*>(opt.get())) return "fused adam";
+    if (dynamic_cast<FusedAdamW*>(opt.get())) return "fused adamw";
+    if (dynamic_cast<torch::optim::Adam*>(opt.get())) return "adam";
+    if (dynamic_cast<torch::optim::AdamW*>(opt.get())) return "adamw";
+    return "other";
+  };
+  EXPECT_EQ(kind("{name: adam}"), "fused adam");
+  EXPECT_EQ(kind("{name: adam, fused: true}"), "fused adam");
+  EXPECT_EQ(kind("{name: adam, fused: false}"), "adam");
+  EXPECT_EQ(kind("{name: adamw}"), "fused adamw");
+  EXPECT_EQ(kind("{name: adamw, fused: false}"), "adamw");
+  EXPECT_EQ(kind("{name: sgd}"), "other");  // auto: no fused SGD here
+  EXPECT_FALSE(uses_fused_kernel(optimizer_of("{name: rmsprop}")));
+  const auto message = test::message_of<ConfigError>([] { optimizer_of("{name: sgd, fused: true}"); });
+  EXPECT_NE(message.find("optimizer.fused: true needs optimizer.name adam or adamw"), std::string::npos) << message;
+}
+
+// The fused kernel walks the raw memory of parameter, gradient and state together, so they must
+// share a layout. A channels_last parameter with a contiguous gradient, or with state read back
+// contiguous from a checkpoint, steps exactly as an all-contiguous one.
+TEST(Optimizers, FusedAdamTakesAnyDenseLayout) {
+  torch::manual_seed(3);
+  const auto start = torch::randn({4, 3, 2, 2});
+  std::vector<at::Tensor> grads;
+  for (int i = 0; i < 3; ++i) grads.push_back(torch::randn({4, 3, 2, 2}));
+  for (const std::string name : {"adam", "adamw"}) {
+    const auto config = optimizer_of("{name: " + name + ", lr: 0.1, weight_decay: 0.01}");
+    auto plain = start.clone().requires_grad_(true);
+    auto mixed = start.clone().contiguous(at::MemoryFormat::ChannelsLast).requires_grad_(true);
+    ASSERT_NE(mixed.strides(), plain.strides());
+    auto a = make_optimizer(config, {ParamGroup{{plain}, 1.0}});
+    auto b = make_optimizer(config, {ParamGroup{{mixed}, 1.0}});
+    for (int i = 0; i < 3; ++i) {
+      plain.mutable_grad() = grads[i].clone();
+      // Step 1: a gradient in the parameter's layout; 2 and 3: a contiguous one.
+      mixed.mutable_grad() = i == 0 ? grads[i].contiguous(at::MemoryFormat::ChannelsLast) : grads[i].clone();
+      a->step();
+      b->step();
+      if (i == 0)  // as a checkpoint reads it back: contiguous state
+        for (auto& [key, state] : b->state()) {
+          auto& s = static_cast<torch::optim::AdamParamState&>(*state);
+          s.exp_avg(s.exp_avg().contiguous());
+          s.exp_avg_sq(s.exp_avg_sq().contiguous());
+        }
+    }
+    EXPECT_TRUE(torch::equal(plain.detach(), mixed.detach().contiguous())) << name;
+    EXPECT_EQ(mixed.strides(), start.contiguous(at::MemoryFormat::ChannelsLast).strides()) << name;
+    // Against LibTorch's per-tensor loop: the same update but for rounding.
+    auto loop_param = start.clone().requires_grad_(true);
+    auto loop = make_optimizer(optimizer_of("{name: " + name + ", lr: 0.1, weight_decay: 0.01, fused: false}"),
+                               {ParamGroup{{loop_param}, 1.0}});
+    for (int i = 0; i < 3; ++i) {
+      loop_param.mutable_grad() = grads[i].clone();
+      loop->step();
+    }
+    EXPECT_TRUE(torch::allclose(plain.detach(), loop_param.detach(), 0, 1e-6)) << name;
+    EXPECT_FALSE(torch::equal(plain.detach(), start)) << name;
+  }
+}
+
+// The same state and save format as torch::optim::Adam: a checkpoint written with either
+// optimizer reads into the other and counts on from its step.
+TEST(Optimizers, FusedAdamReadsAndWritesAdamsState) {
+  auto w = torch::tensor({1.0f, -2.0f, 3.0f}, torch::requires_grad());
+  auto loop = make_optimizer(optimizer_of("{name: adam, lr: 0.1, fused: false}"), {ParamGroup{{w}, 1.0}});
+  for (int i = 0; i < 2; ++i) {
+    w.mutable_grad() = torch::tensor({0.5f, -1.0f, 2.0f});
+    loop->step();
+  }
+  std::stringstream bytes;
+  {
+    torch::serialize::OutputArchive out;
+    loop->save(out);
+    out.save_to(bytes);
+  }
+  auto fused = make_optimizer(optimizer_of("{name: adam, lr: 0.1}"), {ParamGroup{{w}, 1.0}});
+  torch::serialize::InputArchive in;
+  in.load_from(bytes);
+  fused->load(in);
+  w.mutable_grad() = torch::tensor({0.5f, -1.0f, 2.0f});
+  fused->step();
+  const auto& state = static_cast<torch::optim::AdamParamState&>(*fused->state().begin()->second);
+  EXPECT_EQ(state.step(), 3);
+  const auto& loaded = static_cast<torch::optim::AdamParamState&>(*loop->state().begin()->second);
+  EXPECT_FALSE(torch::equal(state.exp_avg(), loaded.exp_avg()));  // moved on from the loaded state
 }
 
 }  // namespace

@@ -113,6 +113,9 @@ struct OptimizerConfig {
   bool nesterov = false;      // sgd
   std::vector<double> betas = {0.9, 0.999};  // adam, adamw
   double eps = 1e-8;          // adam, adamw, rmsprop
+  // adam, adamw: auto (= true) | true: one ATen kernel per step (PyTorch's fused=True) | false:
+  // LibTorch's per-tensor operations, what config_version 3 and older did (they read as false).
+  std::string fused = "auto";
   double alpha = 0.99;        // rmsprop smoothing constant
   double backbone_lr_scale = 1.0;  // the backbone's lr relative to the head's (models with a head)
   // torchvision's --norm-weight-decay / --bias-weight-decay: the weight decay of normalisation
@@ -225,9 +228,10 @@ struct Config {
   // The meaning of names that changed: 1 = a config.yaml written before imgcls had Pillow's
   // resampling (no config_version key in it; resize's bilinear, bicubic and nearest were
   // OpenCV's, read now as cv_linear, cv_cubic and cv_nearest); 2 = today's names; 3 = adds
-  // model.sync_batchnorm (a 2 reads it as false). A config file without the key is the newest;
-  // a run directory's config.yaml without it is 1 (load_run_config).
-  int64_t config_version = 3;
+  // model.sync_batchnorm (a 2 reads it as false); 4 = adds optimizer.fused (a 3 or older reads
+  // it as false). A config file without the key is the newest; a run directory's config.yaml
+  // without it is 1 (load_run_config).
+  int64_t config_version = 4;
   std::string name = "run";
   int64_t seed = 42;
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
