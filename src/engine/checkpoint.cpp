@@ -1,7 +1,5 @@
 #include "engine/checkpoint.hpp"
 
-#include <limits>
-
 #include <ATen/Context.h>
 #include <ATen/core/Generator.h>
 #include <c10/core/Allocator.h>
@@ -12,11 +10,9 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
-#include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <limits>
 #include <sstream>
 #include <unordered_map>
 
@@ -201,14 +197,11 @@ void check_storage_bounds(torch::serialize::InputArchive& archive,
 // is there (check_storage_bounds), before anything reads a value.
 void load_archive(const std::string& path, torch::serialize::InputArchive& archive) {
   if (std::filesystem::is_directory(path)) throw TrainError(path + ": cannot load checkpoint: a directory, not a file");
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes;
-  if (in) bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (!in || in.bad()) throw TrainError(path + ": cannot load checkpoint: " + std::strerror(errno));
-  if (const auto damage = zip_damage(bytes); !damage.empty())
-    throw TrainError(path + ": cannot load checkpoint: " + damage);
+  const auto file = read_zip_file(path);
+  if (!file.read_error.empty()) throw TrainError(path + ": cannot load checkpoint: " + file.read_error);
+  if (!file.damage.empty()) throw TrainError(path + ": cannot load checkpoint: " + file.damage);
   RecordSizes allocations;
-  archive.load_from(bytes.data(), bytes.size());
+  archive.load_from(file.bytes.data(), file.bytes.size());
   check_storage_bounds(archive, allocations.sizes(), "", path);
 }
 

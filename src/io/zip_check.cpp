@@ -3,7 +3,11 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <limits>
 
 namespace imgcls {
@@ -219,6 +223,19 @@ std::string zip_damage(std::string_view bytes) {
   }
   if (at != directory + directory_size) return "the archive's directory is not the size its end record gives";
   return "";
+}
+
+ZipFile read_zip_file(const std::string& path) {
+  ZipFile file;
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (in) file.bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (!in || in.bad()) {
+    file.read_error = std::strerror(errno);
+    return file;
+  }
+  file.damage = zip_damage(file.bytes);
+  return file;
 }
 
 }  // namespace imgcls

@@ -4,8 +4,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -40,14 +38,15 @@ void mirror(torch::jit::Module& jit, torch::nn::Module& holder) {
 
 TorchscriptClassifierImpl::TorchscriptClassifierImpl(const std::string& path, const InputSpec& in, bool frozen) {
   if (!std::filesystem::exists(path)) throw ConfigError("model.path: '" + path + "' does not exist");
-  std::ifstream file(path, std::ios::binary);
-  const std::string bytes{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
   // LibTorch's reader checks no CRC: a damaged download would reach its parsers.
-  if (const auto damage = zip_damage(bytes); !damage.empty())
-    throw ConfigError("model.path: '" + path + "' is not a TorchScript file (" + damage + ")");
+  const auto file = read_zip_file(path);
+  if (!file.read_error.empty())
+    throw ConfigError("model.path: '" + path + "' cannot be read (" + file.read_error + ")");
+  if (!file.damage.empty())
+    throw ConfigError("model.path: '" + path + "' is not a TorchScript file (" + file.damage + ")");
   torch::jit::ExtraFilesMap extra{{kMetadataFile, ""}};
   try {
-    std::istringstream stream(bytes);
+    std::istringstream stream(file.bytes);
     backbone_ = std::make_unique<torch::jit::Module>(torch::jit::load(stream, c10::nullopt, extra));
   } catch (const c10::Error& e) {
     throw ConfigError("model.path: '" + path + "' is not a TorchScript file (" + error_line(e) + ")");

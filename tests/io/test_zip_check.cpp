@@ -33,6 +33,19 @@ TEST(ZipCheck, ArchivesPyTorchWroteAreIntact) {
   EXPECT_EQ(zip_damage(test::read_text(std::string(IMGCLS_SOURCE_DIR) + "/tests/fuzz/corpus/checkpoint/last.pt")), "");
 }
 
+TEST(ZipCheck, ReadZipFileGivesTheBytesAndWhatIsWrong) {
+  const auto path = std::string(IMGCLS_SOURCE_DIR) + "/tests/fixtures/tiny_backbone_1ch.pt";
+  const auto intact = read_zip_file(path);
+  EXPECT_EQ(intact.bytes, fixture("tiny_backbone_1ch.pt"));
+  EXPECT_EQ(intact.read_error, "");
+  EXPECT_EQ(intact.damage, "");
+  const auto missing = read_zip_file(path + ".missing");
+  EXPECT_EQ(missing.read_error, "No such file or directory");
+  const auto not_zip = read_zip_file(std::string(IMGCLS_SOURCE_DIR) + "/tests/CMakeLists.txt");
+  EXPECT_EQ(not_zip.read_error, "");
+  EXPECT_NE(not_zip.damage.find("no end-of-archive record"), std::string::npos) << not_zip.damage;
+}
+
 TEST(ZipCheck, AFlippedBitInARecordFailsItsCrc) {
   auto zip = fixture("tiny_backbone_1ch.pt");
   const auto [at, size] = test::largest_zip_record(zip);
