@@ -4,6 +4,7 @@
 #include <c10/core/GradMode.h>
 
 #include <map>
+#include <optional>
 #include <tuple>
 #include <utility>
 
@@ -22,12 +23,22 @@ struct Batch {
   std::vector<at::Tensor> params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps;
 };
 
-// One step over every group: lazily created state (as torch::optim::Adam and AdamW create it), the step
-// count raised, then `kernel(batch, options)` once per group and device/dtype.
-template <class Options, class State, class Kernel>
-void fused_step(std::vector<torch::optim::OptimizerParamGroup>& groups,
-                ska::flat_hash_map<void*, std::unique_ptr<torch::optim::OptimizerParamState>>& state,
-                const Kernel& kernel) {
+// ATen's fused Adam and AdamW kernels (their overload with a plain learning rate).
+using FusedKernel = void (*)(at::TensorList, at::TensorList, at::TensorList, at::TensorList, at::TensorList,
+                             at::TensorList, double, double, double, double, double, bool, bool,
+                             const std::optional<at::Tensor>&, const std::optional<at::Tensor>&);
+
+// One step over every group: the closure's loss, lazily created state (as torch::optim::Adam
+// and AdamW create it), the step count raised, then `kernel` once per group and device/dtype.
+template <class Options, class State>
+at::Tensor fused_step(std::vector<torch::optim::OptimizerParamGroup>& groups,
+                      ska::flat_hash_map<void*, std::unique_ptr<torch::optim::OptimizerParamState>>& state,
+                      const torch::optim::Optimizer::LossClosure& closure, FusedKernel kernel) {
+  at::Tensor loss;
+  if (closure) {
+    at::AutoGradMode enable_grad(true);
+    loss = closure();
+  }
   at::NoGradGuard no_grad;
   for (auto& group : groups) {
     const auto& options = static_cast<const Options&>(group.options());
@@ -58,40 +69,24 @@ void fused_step(std::vector<torch::optim::OptimizerParamGroup>& groups,
       b.steps.push_back(
           at::scalar_tensor(static_cast<double>(s.step()), at::TensorOptions().dtype(at::kFloat).device(p.device())));
     }
-    for (auto& [key, b] : batches) kernel(b, options);
+    for (auto& [key, b] : batches)
+      kernel(b.params, b.grads, b.exp_avgs, b.exp_avg_sqs, b.max_exp_avg_sqs, b.steps, options.lr(),
+             std::get<0>(options.betas()), std::get<1>(options.betas()), options.weight_decay(), options.eps(),
+             options.amsgrad(), /*maximize=*/false, std::nullopt, std::nullopt);
   }
+  return loss;
 }
 
 }  // namespace
 
 at::Tensor FusedAdam::step(LossClosure closure) {
-  at::Tensor loss;
-  if (closure) {
-    at::AutoGradMode enable_grad(true);
-    loss = closure();
-  }
-  fused_step<torch::optim::AdamOptions, torch::optim::AdamParamState>(
-      param_groups_, state_, [](Batch& b, const torch::optim::AdamOptions& o) {
-        at::_fused_adam_(b.params, b.grads, b.exp_avgs, b.exp_avg_sqs, b.max_exp_avg_sqs, b.steps, o.lr(),
-                         std::get<0>(o.betas()), std::get<1>(o.betas()), o.weight_decay(), o.eps(), o.amsgrad(),
-                         /*maximize=*/false);
-      });
-  return loss;
+  return fused_step<torch::optim::AdamOptions, torch::optim::AdamParamState>(
+      param_groups_, state_, closure, static_cast<FusedKernel>(&at::_fused_adam_));
 }
 
 at::Tensor FusedAdamW::step(LossClosure closure) {
-  at::Tensor loss;
-  if (closure) {
-    at::AutoGradMode enable_grad(true);
-    loss = closure();
-  }
-  fused_step<torch::optim::AdamWOptions, torch::optim::AdamWParamState>(
-      param_groups_, state_, [](Batch& b, const torch::optim::AdamWOptions& o) {
-        at::_fused_adamw_(b.params, b.grads, b.exp_avgs, b.exp_avg_sqs, b.max_exp_avg_sqs, b.steps, o.lr(),
-                          std::get<0>(o.betas()), std::get<1>(o.betas()), o.weight_decay(), o.eps(), o.amsgrad(),
-                          /*maximize=*/false);
-      });
-  return loss;
+  return fused_step<torch::optim::AdamWOptions, torch::optim::AdamWParamState>(
+      param_groups_, state_, closure, static_cast<FusedKernel>(&at::_fused_adamw_));
 }
 
 }  // namespace imgcls
