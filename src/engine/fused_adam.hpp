@@ -1,6 +1,6 @@
 // Adam and AdamW whose step is ATen's fused kernel (at::_fused_adam_ / at::_fused_adamw_):
 // PyTorch's torch.optim.Adam(fused=True) and AdamW(fused=True). One pass over each tensor
-// instead of LibTorch's six ATen operations per parameter, about 4x faster on a CPU
+// instead of LibTorch's six ATen operations per parameter: the step 4-6x faster on a CPU
 // (docs/BENCHMARKS.md, "Fused Adam").
 //
 // Contract:
