@@ -235,9 +235,14 @@ TEST(Optimizers, FusedAdamTakesAnyDenseLayout) {
       b->step();
       if (i == 0)  // as a checkpoint reads it back: contiguous state
         for (auto& [key, state] : b->state()) {
-          auto& s = static_cast<torch::optim::AdamParamState&>(*state);
-          s.exp_avg(s.exp_avg().contiguous());
-          s.exp_avg_sq(s.exp_avg_sq().contiguous());
+          const auto make_contiguous = [](auto& s) {
+            s.exp_avg(s.exp_avg().contiguous());
+            s.exp_avg_sq(s.exp_avg_sq().contiguous());
+          };
+          if (name == "adam")
+            make_contiguous(static_cast<torch::optim::AdamParamState&>(*state));
+          else  // AdamW has a state type of its own
+            make_contiguous(static_cast<torch::optim::AdamWParamState&>(*state));
         }
     }
     EXPECT_TRUE(torch::equal(plain.detach(), mixed.detach().contiguous())) << name;
